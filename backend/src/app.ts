@@ -1,0 +1,78 @@
+import cors from '@fastify/cors';
+import { createJwtKey, createLoggerOptions, createPool, type Pool } from '@selfdb/common';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from './config.ts';
+import { createAuthService } from './modules/auth/auth.service.ts';
+import { RateLimiter } from './modules/auth/rate-limiter.ts';
+import { createSystemService } from './modules/system/system.service.ts';
+import { createUsersService } from './modules/users/users.service.ts';
+import { installApiKeyCheck } from './plugins/api-key.ts';
+import { installAuth } from './plugins/auth.ts';
+import { installErrorHandler } from './plugins/errors.ts';
+import { installJsonParser } from './plugins/json-body.ts';
+import { installOpenApi } from './plugins/openapi.ts';
+import { installStrictQuery } from './plugins/strict-query.ts';
+import { installValidation } from './plugins/validation.ts';
+import type { RouteContext } from './routes/context.ts';
+import { systemRoutes } from './routes/system/index.ts';
+import { usersRoutes } from './routes/users/index.ts';
+import { USER_SCHEMAS } from './routes/users/schemas.ts';
+
+export interface BuildOptions {
+  /** false disables request logging (the OpenAPI export, benchmarks). */
+  logger?: boolean;
+}
+
+/**
+ * Builds the backend app without listening. The pool connects lazily, so building needs no database (the OpenAPI
+ * export relies on that); closing the app ends the pool.
+ */
+export async function buildApp(
+  config: Readonly<Config>,
+  options: BuildOptions = {},
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger === false ? false : createLoggerOptions(config.logLevel, 'backend'),
+    trustProxy: config.trustProxy,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+
+  const pool: Pool = createPool(config.databaseUrl, {
+    max: config.dbPoolMax,
+    applicationName: 'selfdb-backend',
+  });
+  app.addHook('onClose', async () => pool.end());
+
+  installValidation(app);
+  installErrorHandler(app);
+  installJsonParser(app);
+  await app.register(cors, { origin: config.corsOrigins, credentials: true });
+  installApiKeyCheck(app, config.apiKey);
+  installStrictQuery(app);
+  for (const schema of USER_SCHEMAS) app.addSchema(schema);
+  await installOpenApi(app, config);
+
+  const authService = createAuthService({
+    pool,
+    jwtKey: createJwtKey(config.secretKey),
+    accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+    refreshTokenTtlDays: config.refreshTokenTtlDays,
+  });
+  const windowMs = config.rateLimit.windowSeconds * 1000;
+  const ctx: RouteContext = {
+    config,
+    auth: installAuth(app, authService),
+    authService,
+    users: createUsersService(pool),
+    system: createSystemService(pool, config.version),
+    limiters: {
+      loginPerAccount: new RateLimiter(config.rateLimit.loginPerAccount, windowMs),
+      loginPerAddress: new RateLimiter(config.rateLimit.loginPerAddress, windowMs),
+      refreshPerAddress: new RateLimiter(config.rateLimit.refreshPerAddress, windowMs),
+    },
+  };
+
+  await app.register(systemRoutes, ctx);
+  await app.register(usersRoutes, { ...ctx, prefix: '/users' });
+  return app;
+}

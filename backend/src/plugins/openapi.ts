@@ -1,0 +1,53 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config.ts';
+import { ERROR_RESPONSES, SHARED_SCHEMAS } from '../schemas/common.ts';
+import { isKeyExempt } from './api-key.ts';
+
+const API_KEY_PARAMETER = {
+  type: 'object',
+  properties: {
+    'X-API-Key': {
+      type: 'string',
+      description: 'API key required for all endpoints (validated by middleware)',
+    },
+  },
+  required: ['X-API-Key'],
+};
+
+/**
+ * OpenAPI 3.1 generated from the route schemas: served at /openapi.json, with Swagger UI at /docs. Every operation
+ * gets the shared error responses and, as in SelfDB 0.0.5's document, the X-API-Key header parameter.
+ */
+export async function installOpenApi(
+  app: FastifyInstance,
+  config: Pick<Config, 'appName' | 'appDescription' | 'version'>,
+) {
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
+
+  app.addHook('onRoute', (route) => {
+    if (!route.schema || route.schema.hide) return;
+    route.schema.response = { ...ERROR_RESPONSES, ...(route.schema.response as object) };
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: config.appName, description: config.appDescription, version: config.version },
+      components: {
+        securitySchemes: {
+          HTTPBearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          APIKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        },
+      },
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    transform: ({ schema, url }) => {
+      if (!schema || isKeyExempt(url)) return { schema, url };
+      return { schema: { ...schema, headers: API_KEY_PARAMETER }, url };
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: true } });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}

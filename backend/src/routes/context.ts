@@ -1,0 +1,19 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config.ts';
+import type { AuthService } from '../modules/auth/auth.service.ts';
+import type { RateLimiter } from '../modules/auth/rate-limiter.ts';
+import type { SystemService } from '../modules/system/system.service.ts';
+import type { UsersService } from '../modules/users/users.service.ts';
+import type { AuthHooks } from '../plugins/auth.ts';
+
+/** What route files get: the services, the auth hooks and the config. Routes never touch SQL. */
+export interface RouteContext {
+  config: Readonly<Config>;
+  system: SystemService;
+  auth: AuthHooks;
+  users: UsersService;
+  authService: AuthService;
+  limiters: { loginPerAccount: RateLimiter; loginPerAddress: RateLimiter; refreshPerAddress: RateLimiter };
+}
+
+export type RouteModule = (app: FastifyInstance, ctx: RouteContext) => void;

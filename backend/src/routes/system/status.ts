@@ -1,0 +1,25 @@
+import { Type } from 'typebox';
+import type { RouteModule } from '../context.ts';
+
+const SystemStatus = Type.Object(
+  { initialized: Type.Boolean(), version: Type.String() },
+  { title: 'SystemStatus' },
+);
+
+/** GET /system/status: whether anyone has logged in yet (the UI offers restore until then) and the real version. */
+const status: RouteModule = (app, ctx) => {
+  app.get(
+    '/system/status',
+    {
+      schema: {
+        operationId: 'getSystemStatus',
+        summary: 'System status',
+        tags: ['system'],
+        response: { 200: SystemStatus },
+      },
+    },
+    async () => ctx.system.status(),
+  );
+};
+
+export default status;

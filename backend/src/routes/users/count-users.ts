@@ -1,0 +1,25 @@
+import { Type } from 'typebox';
+import { currentUser } from '../../plugins/auth.ts';
+import type { RouteModule } from '../context.ts';
+import { SearchQuery } from './schemas.ts';
+
+/** GET /users/count: number of users matching `search` (admins only). */
+const countUsers: RouteModule = (app, ctx) => {
+  app.get<{ Querystring: SearchQuery }>(
+    '/count',
+    {
+      schema: {
+        operationId: 'getUserCount',
+        summary: 'Count users',
+        tags: ['users'],
+        security: [{ HTTPBearer: [] }],
+        querystring: SearchQuery,
+        response: { 200: Type.Integer() },
+      },
+      preHandler: ctx.auth.requireUser,
+    },
+    async (request) => ctx.users.count(currentUser(request), request.query.search),
+  );
+};
+
+export default countUsers;

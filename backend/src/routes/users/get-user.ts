@@ -1,0 +1,25 @@
+import { currentUser } from '../../plugins/auth.ts';
+import { ref } from '../../schemas/common.ts';
+import type { RouteModule } from '../context.ts';
+import { UserIdParams, UserRead } from './schemas.ts';
+
+/** GET /users/{user_id}: a user's profile (yourself, or anyone for admins). */
+const getUser: RouteModule = (app, ctx) => {
+  app.get<{ Params: UserIdParams }>(
+    '/:user_id',
+    {
+      schema: {
+        operationId: 'readUser',
+        summary: 'Get a user',
+        tags: ['users'],
+        security: [{ HTTPBearer: [] }],
+        params: UserIdParams,
+        response: { 200: ref(UserRead) },
+      },
+      preHandler: ctx.auth.requireUser,
+    },
+    async (request) => ctx.users.get(currentUser(request), request.params.user_id),
+  );
+};
+
+export default getUser;

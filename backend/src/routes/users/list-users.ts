@@ -1,0 +1,35 @@
+import { Type } from 'typebox';
+import { currentUser } from '../../plugins/auth.ts';
+import { ref } from '../../schemas/common.ts';
+import type { RouteModule } from '../context.ts';
+import { ListUsersQuery, UserRead } from './schemas.ts';
+
+/** GET /users/: a page of users, bare array as SelfDB 0.0.5 (admins only). */
+const listUsers: RouteModule = (app, ctx) => {
+  app.get<{ Querystring: ListUsersQuery }>(
+    '/',
+    {
+      schema: {
+        operationId: 'readUsers',
+        summary: 'List users',
+        tags: ['users'],
+        security: [{ HTTPBearer: [] }],
+        querystring: ListUsersQuery,
+        response: { 200: Type.Array(ref(UserRead)) },
+      },
+      preHandler: ctx.auth.requireUser,
+    },
+    async (request) => {
+      const { skip, limit, search, sort_by, sort_order } = request.query;
+      return ctx.users.list(currentUser(request), {
+        skip,
+        limit,
+        search,
+        sortBy: sort_by,
+        sortOrder: sort_order,
+      });
+    },
+  );
+};
+
+export default listUsers;

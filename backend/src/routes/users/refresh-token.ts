@@ -1,0 +1,31 @@
+import { AppError, ErrorCode } from '@selfdb/common';
+import { ref } from '../../schemas/common.ts';
+import type { RouteModule } from '../context.ts';
+import { RefreshRequest, TokenPair } from './schemas.ts';
+
+/** POST /users/token/refresh: rotates a refresh token; a reused one revokes every session of its user. */
+const refreshToken: RouteModule = (app, ctx) => {
+  app.post<{ Body: RefreshRequest }>(
+    '/token/refresh',
+    {
+      schema: {
+        operationId: 'refreshAccessToken',
+        summary: 'Exchange a refresh token for a new token pair',
+        tags: ['users'],
+        body: ref(RefreshRequest),
+        response: { 200: ref(TokenPair) },
+      },
+      preHandler: async (request) => {
+        const wait = ctx.limiters.refreshPerAddress.hit(request.ip);
+        if (wait > 0) {
+          throw new AppError(429, ErrorCode.RATE_LIMITED, `Too many refresh attempts: retry in ${wait} s`, {
+            'retry-after': String(wait),
+          });
+        }
+      },
+    },
+    async (request) => ctx.authService.refresh(request.body.refresh_token),
+  );
+};
+
+export default refreshToken;

@@ -1,0 +1,128 @@
+import { type Static, Type } from 'typebox';
+import { SearchTerm } from '../../schemas/common.ts';
+
+const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\x00]+$' });
+const Email = Type.String({ format: 'email', maxLength: 255 });
+const NewPassword = Type.String({ minLength: 8, maxLength: 72, pattern: '^[A-Za-z0-9@$!%*?&]{8,72}$' });
+const UserRole = Type.Union([Type.Literal('USER'), Type.Literal('ADMIN')], {
+  $id: 'UserRole',
+  title: 'UserRole',
+});
+const Nullable = <T extends Parameters<typeof Type.Optional>[0]>(schema: T) =>
+  Type.Optional(Type.Union([schema, Type.Null()]));
+
+export const UserRead = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    email: Type.String(),
+    firstName: Type.String(),
+    lastName: Type.String(),
+    role: Type.Union([Type.Literal('USER'), Type.Literal('ADMIN')]),
+    isActive: Type.Boolean(),
+    created_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  },
+  { $id: 'UserRead', title: 'UserRead' },
+);
+
+export const UserCreate = Type.Object(
+  { email: Email, firstName: Name, lastName: Name, password: NewPassword },
+  { additionalProperties: false, $id: 'UserCreate', title: 'UserCreate' },
+);
+export type UserCreate = Static<typeof UserCreate>;
+
+/** Accepts camelCase and SelfDB 0.0.5's snake_case aliases; null means "leave unchanged". */
+export const UserUpdate = Type.Object(
+  {
+    email: Nullable(Email),
+    password: Nullable(NewPassword),
+    role: Nullable(UserRole),
+    isActive: Nullable(Type.Boolean()),
+    is_active: Nullable(Type.Boolean()),
+    firstName: Nullable(Name),
+    first_name: Nullable(Name),
+    lastName: Nullable(Name),
+    last_name: Nullable(Name),
+  },
+  { additionalProperties: false, $id: 'UserUpdate', title: 'UserUpdate' },
+);
+export type UserUpdate = Static<typeof UserUpdate>;
+
+export const LoginRequest = Type.Object(
+  {
+    email: Email,
+    password: Type.String({ minLength: 1, maxLength: 72, pattern: '^[\\x20-\\x7E]+$' }),
+  },
+  { additionalProperties: false, $id: 'LoginRequest', title: 'LoginRequest' },
+);
+export type LoginRequest = Static<typeof LoginRequest>;
+
+export const TokenPair = Type.Object(
+  {
+    access_token: Type.String(),
+    refresh_token: Type.String(),
+    token_type: Type.String({ default: 'bearer' }),
+    expires_in: Type.Integer({ description: 'Access token expiry in seconds' }),
+  },
+  { $id: 'TokenPair', title: 'TokenPair' },
+);
+
+export const RefreshRequest = Type.Object(
+  { refresh_token: Type.String({ minLength: 1, maxLength: 512 }) },
+  { additionalProperties: false, $id: 'RefreshRequest', title: 'RefreshRequest' },
+);
+export type RefreshRequest = Static<typeof RefreshRequest>;
+
+export const LogoutRequest = Type.Object(
+  { refresh_token: Nullable(Type.String({ minLength: 1, maxLength: 512 })) },
+  { additionalProperties: false, $id: 'LogoutRequest', title: 'LogoutRequest' },
+);
+export type LogoutRequest = Static<typeof LogoutRequest>;
+
+export const LogoutResponse = Type.Object(
+  { status: Type.String({ default: 'logged_out' }) },
+  { $id: 'LogoutResponse', title: 'LogoutResponse' },
+);
+
+export const UserDeleteResponse = Type.Object(
+  { status: Type.String({ default: 'user_deleted' }), id: Type.String({ format: 'uuid' }) },
+  { $id: 'UserDeleteResponse', title: 'UserDeleteResponse' },
+);
+
+export const UserIdParams = Type.Object({ user_id: Type.String({ format: 'uuid' }) });
+export type UserIdParams = Static<typeof UserIdParams>;
+
+export const SearchQuery = Type.Object({ search: Type.Optional(SearchTerm) });
+export type SearchQuery = Static<typeof SearchQuery>;
+
+export const ListUsersQuery = Type.Object({
+  skip: Type.Integer({ minimum: 0, maximum: 2147483647, default: 0 }),
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 100 }),
+  search: Type.Optional(SearchTerm),
+  sort_by: Type.Union(
+    [
+      Type.Literal('created_at'),
+      Type.Literal('email'),
+      Type.Literal('first_name'),
+      Type.Literal('last_name'),
+    ],
+    { default: 'created_at', description: 'Field to sort by' },
+  ),
+  sort_order: Type.Union([Type.Literal('asc'), Type.Literal('desc')], {
+    default: 'desc',
+    description: 'Sort order (ascending or descending)',
+  }),
+});
+export type ListUsersQuery = Static<typeof ListUsersQuery>;
+
+export const USER_SCHEMAS = [
+  UserRole,
+  UserRead,
+  UserCreate,
+  UserUpdate,
+  LoginRequest,
+  TokenPair,
+  RefreshRequest,
+  LogoutRequest,
+  LogoutResponse,
+  UserDeleteResponse,
+];

@@ -1,0 +1,36 @@
+import { ConfigError } from '@selfdb/common';
+import { buildApp } from './app.ts';
+import { loadConfig } from './config.ts';
+import { MigrationError } from './db/migrate.ts';
+import { prepareDatabase } from './prepare-database.ts';
+
+async function main() {
+  const config = loadConfig();
+  const app = await buildApp(config);
+  if (config.runMigrations) await prepareDatabase(config, app.log);
+  await app.listen({ host: config.host, port: config.port });
+
+  let closing = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (closing) return;
+      closing = true;
+      app.log.info(`${signal} received, closing`);
+      const force = setTimeout(() => process.exit(1), 10_000);
+      force.unref();
+      app.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+  }
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError || err instanceof MigrationError) {
+    console.error(`selfdb backend: ${err.message}`);
+  } else {
+    console.error('selfdb backend failed to start:', err);
+  }
+  process.exit(1);
+});

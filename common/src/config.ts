@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+
+/** Raised when the environment is incomplete or wrong; the message names the variable and what to do. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads typed values from an environment once. `NAME_FILE` (a path) is honoured for every variable, so secrets
+ * can come from Docker secrets; the file's content wins over nothing but loses to an explicit `NAME`.
+ */
+export function createEnvReader(env: Env) {
+  function raw(name: string): string | undefined {
+    const direct = env[name];
+    if (direct !== undefined && direct !== '') return direct;
+    const file = env[`${name}_FILE`];
+    if (file) {
+      try {
+        return readFileSync(file, 'utf8').trim();
+      } catch (err) {
+        throw new ConfigError(
+          `${name}_FILE points to ${file}, which cannot be read: ${(err as Error).message}`,
+        );
+      }
+    }
+    return undefined;
+  }
+
+  function string(name: string, fallback?: string): string {
+    const value = raw(name) ?? fallback;
+    if (value === undefined) {
+      throw new ConfigError(
+        `Missing environment variable ${name}: set it in .env (see .env.example and docs/ENVS.md)`,
+      );
+    }
+    return value;
+  }
+
+  function int(name: string, fallback: number, range: { min?: number; max?: number } = {}): number {
+    const text = raw(name);
+    const value = text === undefined ? fallback : Number(text);
+    if (!Number.isInteger(value)) throw new ConfigError(`${name} must be an integer, got "${text}"`);
+    if (range.min !== undefined && value < range.min)
+      throw new ConfigError(`${name} must be >= ${range.min}`);
+    if (range.max !== undefined && value > range.max)
+      throw new ConfigError(`${name} must be <= ${range.max}`);
+    return value;
+  }
+
+  function bool(name: string, fallback: boolean): boolean {
+    const text = raw(name);
+    if (text === undefined) return fallback;
+    if (/^(1|true|yes|on)$/i.test(text)) return true;
+    if (/^(0|false|no|off)$/i.test(text)) return false;
+    throw new ConfigError(`${name} must be true or false, got "${text}"`);
+  }
+
+  function list(name: string, fallback: string[]): string[] {
+    const text = raw(name);
+    if (text === undefined) return fallback;
+    return text
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
+  }
+
+  return { raw, string, int, bool, list };
+}
+
+/** Deep-freezes a config object so no code can change it after start-up. */
+export function freeze<T extends object>(value: T): Readonly<T> {
+  for (const child of Object.values(value)) {
+    if (child && typeof child === 'object' && !Object.isFrozen(child)) freeze(child as object);
+  }
+  return Object.freeze(value);
+}

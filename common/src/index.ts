@@ -1,0 +1,12 @@
+export { ConfigError, createEnvReader, freeze } from './config.ts';
+export {
+  createPool,
+  type Pool,
+  type PoolClient,
+  type PoolOptions,
+  type Queryable,
+  withTransaction,
+} from './db.ts';
+export { AppError, ErrorCode } from './errors.ts';
+export { type AccessClaims, createJwtKey, type Role, signAccessToken, verifyAccessToken } from './jwt.ts';
+export { createLoggerOptions, REDACT_PATHS } from './logger.ts';
