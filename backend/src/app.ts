@@ -19,8 +19,10 @@ import { usersRoutes } from './routes/users/index.ts';
 import { USER_SCHEMAS } from './routes/users/schemas.ts';
 
 export interface BuildOptions {
-  /** false disables request logging (the OpenAPI export, benchmarks). */
+  /** false disables logging (the OpenAPI export, benchmarks). */
   logger?: boolean;
+  /** Where log lines go instead of stdout (tests read them to check that no secret is logged). */
+  logStream?: { write(line: string): void };
 }
 
 /**
@@ -32,7 +34,13 @@ export async function buildApp(
   options: BuildOptions = {},
 ): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger === false ? false : createLoggerOptions(config.logLevel, 'backend'),
+    logger:
+      options.logger === false
+        ? false
+        : {
+            ...createLoggerOptions(config.logLevel, 'backend'),
+            ...(options.logStream && { stream: options.logStream }),
+          },
     trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true },
   });

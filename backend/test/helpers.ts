@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
-import { buildApp } from '../src/app.ts';
+import { type BuildOptions, buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { prepareDatabase } from '../src/prepare-database.ts';
 
@@ -76,11 +76,14 @@ export interface TestApp {
 }
 
 /** Builds a backend on a fresh database (migrated, admin seeded). Use `app.inject` or `app.listen`. */
-export async function startTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  overrides: Record<string, string> = {},
+  buildOptions: BuildOptions = { logger: false },
+): Promise<TestApp> {
   const db = await createTestDatabase();
   const config = loadConfig(testEnv(db, overrides));
   await prepareDatabase(config, { info: () => {} });
-  const app = await buildApp(config, { logger: false });
+  const app = await buildApp(config, buildOptions);
   await app.ready();
   return { app, db, close: () => app.close() };
 }

@@ -16,6 +16,15 @@ const API_KEY_PARAMETER = {
   required: ['X-API-Key'],
 };
 
+/** Marks a route schema whose JSON body may be absent (the OpenAPI `requestBody.required` becomes false). */
+const OPTIONAL_BODY = 'x-optional-body';
+/** Spread into a route schema whose body is optional. */
+export const optionalBody = { [OPTIONAL_BODY]: true };
+
+type OpenApiDocument = {
+  paths?: Record<string, Record<string, { requestBody?: { required?: boolean }; [key: string]: unknown }>>;
+};
+
 /**
  * OpenAPI 3.1 generated from the route schemas: served at /openapi.json, with Swagger UI at /docs. Every operation
  * gets the shared error responses and, as in SelfDB 0.0.5's document, the X-API-Key header parameter.
@@ -43,6 +52,15 @@ export async function installOpenApi(
       },
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    // Fastify validates an absent body as `{}` only where a route says so; document that body as optional.
+    transformObject: (documentObject) => {
+      const document = (documentObject as { openapiObject: OpenApiDocument }).openapiObject;
+      for (const operation of Object.values(document.paths ?? {}).flatMap((item) => Object.values(item))) {
+        if (operation[OPTIONAL_BODY] && operation.requestBody) operation.requestBody.required = false;
+        delete operation[OPTIONAL_BODY];
+      }
+      return document;
+    },
     transform: ({ schema, url }) => {
       if (!schema || isKeyExempt(url)) return { schema, url };
       return { schema: { ...schema, headers: API_KEY_PARAMETER }, url };

@@ -7,6 +7,7 @@ const createUser: RouteModule = (app, ctx) => {
   app.post<{ Body: UserCreate }>(
     '/',
     {
+      prefixTrailingSlash: 'slash',
       schema: {
         operationId: 'createUser',
         summary: 'Register a user',

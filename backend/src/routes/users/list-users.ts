@@ -9,6 +9,7 @@ const listUsers: RouteModule = (app, ctx) => {
   app.get<{ Querystring: ListUsersQuery }>(
     '/',
     {
+      prefixTrailingSlash: 'slash',
       schema: {
         operationId: 'readUsers',
         summary: 'List users',
@@ -20,7 +21,8 @@ const listUsers: RouteModule = (app, ctx) => {
       preHandler: ctx.auth.requireUser,
     },
     async (request) => {
-      const { skip, limit, search, sort_by, sort_order } = request.query;
+      // Ajv fills the defaults; the fallbacks only satisfy the types.
+      const { skip = 0, limit = 100, search, sort_by = 'created_at', sort_order = 'desc' } = request.query;
       return ctx.users.list(currentUser(request), {
         skip,
         limit,

@@ -1,4 +1,5 @@
 import { currentUser } from '../../plugins/auth.ts';
+import { optionalBody } from '../../plugins/openapi.ts';
 import { ref } from '../../schemas/common.ts';
 import type { RouteModule } from '../context.ts';
 import { LogoutRequest, LogoutResponse } from './schemas.ts';
@@ -14,7 +15,12 @@ const logout: RouteModule = (app, ctx) => {
         tags: ['users'],
         security: [{ HTTPBearer: [] }],
         body: ref(LogoutRequest),
+        ...optionalBody,
         response: { 200: ref(LogoutResponse) },
+      },
+      // The body is optional (SelfDB 0.0.5 clients send none): validate an absent one as `{}`.
+      preValidation: async (request) => {
+        request.body ??= {};
       },
       preHandler: ctx.auth.requireUser,
     },

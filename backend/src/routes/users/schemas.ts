@@ -95,22 +95,26 @@ export const SearchQuery = Type.Object({ search: Type.Optional(SearchTerm) });
 export type SearchQuery = Static<typeof SearchQuery>;
 
 export const ListUsersQuery = Type.Object({
-  skip: Type.Integer({ minimum: 0, maximum: 2147483647, default: 0 }),
-  limit: Type.Integer({ minimum: 1, maximum: 100, default: 100 }),
+  skip: Type.Optional(Type.Integer({ minimum: 0, maximum: 2147483647, default: 0 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 100 })),
   search: Type.Optional(SearchTerm),
-  sort_by: Type.Union(
-    [
-      Type.Literal('created_at'),
-      Type.Literal('email'),
-      Type.Literal('first_name'),
-      Type.Literal('last_name'),
-    ],
-    { default: 'created_at', description: 'Field to sort by' },
+  sort_by: Type.Optional(
+    Type.Union(
+      [
+        Type.Literal('created_at'),
+        Type.Literal('email'),
+        Type.Literal('first_name'),
+        Type.Literal('last_name'),
+      ],
+      { default: 'created_at', description: 'Field to sort by' },
+    ),
   ),
-  sort_order: Type.Union([Type.Literal('asc'), Type.Literal('desc')], {
-    default: 'desc',
-    description: 'Sort order (ascending or descending)',
-  }),
+  sort_order: Type.Optional(
+    Type.Union([Type.Literal('asc'), Type.Literal('desc')], {
+      default: 'desc',
+      description: 'Sort order (ascending or descending)',
+    }),
+  ),
 });
 export type ListUsersQuery = Static<typeof ListUsersQuery>;
 

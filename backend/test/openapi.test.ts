@@ -1,0 +1,76 @@
+// The generated OpenAPI document keeps SelfDB 0.0.5's contract for every operation built so far: same paths,
+// methods, parameters, request and response field names, and status codes; stable camelCase operationIds.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { before, test } from 'node:test';
+import { exportOpenApi } from '../src/export-openapi.ts';
+
+type Schema = { $ref?: string; properties?: Record<string, unknown>; items?: Schema; type?: string };
+type Operation = {
+  operationId?: string;
+  parameters?: { name: string; in: string; required?: boolean }[];
+  requestBody?: { required?: boolean; content: Record<string, { schema: Schema }> };
+  responses: Record<string, { content?: Record<string, { schema: Schema }> }>;
+};
+type Document = { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, Schema> } };
+
+const reference = JSON.parse(
+  readFileSync(new URL('../../../shared/reference/selfdb-0.0.5-openapi.json', import.meta.url), 'utf8'),
+) as Document;
+let ours: Document;
+before(async () => {
+  ours = JSON.parse(await exportOpenApi()) as Document;
+});
+
+/** Property names of a (possibly $ref'd, possibly array) schema. */
+function fieldNames(doc: Document, schema: Schema | undefined): string[] {
+  if (!schema) return [];
+  if (schema.$ref) return fieldNames(doc, doc.components.schemas[schema.$ref.split('/').pop()!]);
+  if (schema.items) return fieldNames(doc, schema.items).map((name) => `[]${name}`);
+  return Object.keys(schema.properties ?? {}).sort();
+}
+
+const AREAS = ['/users'];
+const referenceOperations = Object.entries(reference.paths)
+  .filter(([path]) => AREAS.some((area) => path.startsWith(area)))
+  .flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ path, method, op })));
+
+test('the document is OpenAPI 3.1 and every operation has a unique camelCase operationId', () => {
+  assert.equal(ours.openapi, '3.1.0');
+  const ids = Object.values(ours.paths).flatMap((item) => Object.values(item).map((op) => op.operationId));
+  assert.ok(ids.every((id) => typeof id === 'string' && /^[a-z][a-zA-Z]+$/.test(id)), JSON.stringify(ids));
+  assert.equal(new Set(ids).size, ids.length);
+});
+
+test('all 11 /users operations of SelfDB 0.0.5 are there', () => {
+  assert.equal(referenceOperations.length, 11);
+  for (const { path, method } of referenceOperations) assert.ok(ours.paths[path]?.[method], `${method} ${path}`);
+});
+
+for (const { path, method, op: theirs } of referenceOperations) {
+  test(`${method.toUpperCase()} ${path} matches the reference`, () => {
+    const mine = ours.paths[path]?.[method];
+    assert.ok(mine, 'operation exists');
+    const params = (op: Operation) => (op.parameters ?? []).map((p) => `${p.in}:${p.name}:${Boolean(p.required)}`).sort();
+    assert.deepEqual(params(mine), params(theirs), 'parameters');
+    assert.equal(Boolean(mine.requestBody), Boolean(theirs.requestBody), 'has a body');
+    if (theirs.requestBody) {
+      assert.equal(Boolean(mine.requestBody?.required), Boolean(theirs.requestBody.required), 'body required');
+      const wanted = fieldNames(reference, theirs.requestBody.content['application/json']?.schema);
+      const got = fieldNames(ours, mine.requestBody?.content['application/json']?.schema);
+      for (const field of wanted) assert.ok(got.includes(field), `body field ${field}`);
+    }
+    const success = (op: Operation) => Object.keys(op.responses).filter((code) => code.startsWith('2'));
+    assert.deepEqual(success(mine), success(theirs), 'success status');
+    const code = success(theirs)[0]!;
+    assert.deepEqual(
+      fieldNames(ours, mine.responses[code]?.content?.['application/json']?.schema),
+      fieldNames(reference, theirs.responses[code]?.content?.['application/json']?.schema),
+      'response fields',
+    );
+    // 405 is not documented: like every Fastify app, SelfDB answers an unknown method with 404.
+    for (const errorCode of Object.keys(theirs.responses).filter((c) => c !== '405' && !c.startsWith('2'))) {
+      assert.ok(mine.responses[errorCode], `documents ${errorCode}`);
+    }
+  });
+}

@@ -1,0 +1,304 @@
+// Authorization of every /users operation as a table of scenarios: no key, anonymous, the user themself, another
+// user, and an admin (SPEC §2: self-service profile, admin-only lists, counts, deletes and role changes).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ADMIN, call, login, registerUser, startTestApp, type TestApp } from './helpers.ts';
+
+type Actor = 'nokey' | 'anonymous' | 'self' | 'other' | 'admin';
+
+interface Scenario {
+  name: string;
+  method: string;
+  /** Path; `:target` is replaced by the target user's id (a fresh user per destructive scenario). */
+  path: string;
+  body?: unknown;
+  expect: Record<Actor, number>;
+  /** true: each actor gets a fresh target user, because the operation changes it. */
+  freshTarget?: boolean;
+}
+
+const SCENARIOS: Scenario[] = [
+  {
+    name: 'read me',
+    method: 'GET',
+    path: '/users/me',
+    expect: { nokey: 406, anonymous: 401, self: 200, other: 200, admin: 200 },
+  },
+  {
+    name: 'count users',
+    method: 'GET',
+    path: '/users/count',
+    expect: { nokey: 406, anonymous: 401, self: 403, other: 403, admin: 200 },
+  },
+  {
+    name: 'list users',
+    method: 'GET',
+    path: '/users/',
+    expect: { nokey: 406, anonymous: 401, self: 403, other: 403, admin: 200 },
+  },
+  {
+    name: 'read a user',
+    method: 'GET',
+    path: '/users/:target',
+    expect: { nokey: 406, anonymous: 401, self: 200, other: 403, admin: 200 },
+  },
+  {
+    name: 'update names',
+    method: 'PATCH',
+    path: '/users/:target',
+    body: { firstName: 'Renamed' },
+    expect: { nokey: 406, anonymous: 401, self: 200, other: 403, admin: 200 },
+  },
+  {
+    name: 'change password',
+    method: 'PATCH',
+    path: '/users/:target',
+    body: { password: 'NewPass1234' },
+    freshTarget: true,
+    expect: { nokey: 406, anonymous: 401, self: 200, other: 403, admin: 200 },
+  },
+  {
+    name: 'change role',
+    method: 'PATCH',
+    path: '/users/:target',
+    body: { role: 'ADMIN' },
+    freshTarget: true,
+    expect: { nokey: 406, anonymous: 401, self: 403, other: 403, admin: 200 },
+  },
+  {
+    name: 'deactivate',
+    method: 'PATCH',
+    path: '/users/:target',
+    body: { isActive: false },
+    freshTarget: true,
+    expect: { nokey: 406, anonymous: 401, self: 403, other: 403, admin: 200 },
+  },
+  {
+    name: 'delete a user',
+    method: 'DELETE',
+    path: '/users/:target',
+    freshTarget: true,
+    expect: { nokey: 406, anonymous: 401, self: 403, other: 403, admin: 200 },
+  },
+  {
+    name: 'logout',
+    method: 'POST',
+    path: '/users/logout',
+    expect: { nokey: 406, anonymous: 401, self: 200, other: 200, admin: 200 },
+  },
+  {
+    name: 'logout all',
+    method: 'POST',
+    path: '/users/logout/all',
+    expect: { nokey: 406, anonymous: 401, self: 200, other: 200, admin: 200 },
+  },
+];
+
+let t: TestApp;
+let adminToken: string;
+let other: Awaited<ReturnType<typeof registerUser>>;
+let counter = 0;
+
+before(async () => {
+  t = await startTestApp();
+  adminToken = (await login(t.app, ADMIN.email, ADMIN.password)).access_token;
+  other = await registerUser(t.app, 'other@example.com');
+});
+after(() => t.close());
+
+describe('/users authorization', () => {
+  let shared: Awaited<ReturnType<typeof registerUser>>;
+  before(async () => {
+    shared = await registerUser(t.app, 'target@example.com');
+  });
+
+  for (const scenario of SCENARIOS) {
+    for (const actor of Object.keys(scenario.expect) as Actor[]) {
+      const expected = scenario.expect[actor];
+      test(`${scenario.name} as ${actor} → ${expected}`, async () => {
+        const target = scenario.freshTarget
+          ? await registerUser(t.app, `fresh${++counter}@example.com`)
+          : shared;
+        const token = {
+          nokey: undefined,
+          anonymous: undefined,
+          self: target.access_token,
+          other: other.access_token,
+          admin: adminToken,
+        }[actor];
+        const response = await call(t.app, scenario.method, scenario.path.replace(':target', target.id), {
+          token,
+          apiKey: actor === 'nokey' ? null : undefined,
+          body: scenario.body,
+        });
+        assert.equal(response.status, expected, JSON.stringify(response.body));
+        if (expected >= 400) {
+          assert.equal(typeof response.body.detail, 'string');
+          assert.equal(typeof response.body.code, 'string');
+        }
+      });
+    }
+  }
+});
+
+describe('what each actor sees and changes', () => {
+  test('registration needs only the API key and always makes a USER', async () => {
+    const response = await call(t.app, 'POST', '/users/', {
+      body: { email: 'new@example.com', password: 'Passw0rd!', firstName: 'N', lastName: 'U' },
+    });
+    assert.equal(response.status, 201);
+    assert.deepEqual(Object.keys(response.body).sort(), [
+      'created_at',
+      'email',
+      'firstName',
+      'id',
+      'isActive',
+      'lastName',
+      'role',
+    ]);
+    assert.equal(response.body.role, 'USER');
+    assert.equal(response.body.isActive, true);
+    const noKey = await call(t.app, 'POST', '/users/', {
+      apiKey: null,
+      body: { email: 'nokey@example.com', password: 'Passw0rd!', firstName: 'N', lastName: 'U' },
+    });
+    assert.equal(noKey.status, 406);
+    assert.equal(noKey.body.detail, 'Missing required header: X-API-Key');
+  });
+
+  test('a user cannot read another user, whether or not that id exists', async () => {
+    const me = await registerUser(t.app, 'curious@example.com');
+    const existing = await call(t.app, 'GET', `/users/${other.id}`, { token: me.access_token });
+    const missing = await call(t.app, 'GET', '/users/00000000-0000-4000-8000-000000000000', {
+      token: me.access_token,
+    });
+    assert.equal(existing.status, 403);
+    assert.equal(missing.status, 403);
+    assert.deepEqual(existing.body, missing.body);
+  });
+
+  test('self-service update changes names and email, and the new password works', async () => {
+    const me = await registerUser(t.app, 'selfservice@example.com');
+    const patched = await call(t.app, 'PATCH', `/users/${me.id}`, {
+      token: me.access_token,
+      body: { first_name: 'Snake', lastName: 'Camel', email: 'moved@example.com', password: 'Changed123' },
+    });
+    assert.equal(patched.status, 200);
+    assert.equal(patched.body.firstName, 'Snake');
+    assert.equal(patched.body.lastName, 'Camel');
+    assert.equal(patched.body.email, 'moved@example.com');
+    assert.equal(
+      (
+        await call(t.app, 'POST', '/users/token', {
+          body: { email: 'moved@example.com', password: 'UserPass123' },
+        })
+      ).status,
+      401,
+    );
+    await login(t.app, 'moved@example.com', 'Changed123');
+    // The password change ended the other sessions.
+    assert.equal(
+      (await call(t.app, 'POST', '/users/token/refresh', { body: { refresh_token: me.refresh_token } }))
+        .status,
+      401,
+    );
+  });
+
+  test('a user who tries to promote themself changes nothing', async () => {
+    const me = await registerUser(t.app, 'climber@example.com');
+    const response = await call(t.app, 'PATCH', `/users/${me.id}`, {
+      token: me.access_token,
+      body: { firstName: 'Sneaky', role: 'ADMIN' },
+    });
+    assert.equal(response.status, 403);
+    const after = await call(t.app, 'GET', '/users/me', { token: me.access_token });
+    assert.equal(after.body.role, 'USER');
+    assert.equal(after.body.firstName, 'Test');
+  });
+
+  test('an admin promotes a user, who then has admin rights at once with the same token', async () => {
+    const me = await registerUser(t.app, 'promoted@example.com');
+    assert.equal((await call(t.app, 'GET', '/users/count', { token: me.access_token })).status, 403);
+    const response = await call(t.app, 'PATCH', `/users/${me.id}`, {
+      token: adminToken,
+      body: { role: 'ADMIN' },
+    });
+    assert.equal(response.status, 200);
+    assert.equal(response.body.role, 'ADMIN');
+    assert.equal((await call(t.app, 'GET', '/users/count', { token: me.access_token })).status, 200);
+  });
+
+  test('email taken by someone else → 409, nothing changed', async () => {
+    const me = await registerUser(t.app, 'dup-a@example.com');
+    const response = await call(t.app, 'PATCH', `/users/${me.id}`, {
+      token: me.access_token,
+      body: { email: 'OTHER@example.com', firstName: 'Changed' },
+    });
+    assert.equal(response.status, 409);
+    assert.equal(response.body.detail, 'Email already taken');
+    assert.equal((await call(t.app, 'GET', '/users/me', { token: me.access_token })).body.firstName, 'Test');
+  });
+
+  test('registering a taken email (any letter case) → 409', async () => {
+    const response = await call(t.app, 'POST', '/users/', {
+      body: { email: 'Other@Example.com', password: 'Passw0rd!', firstName: 'N', lastName: 'U' },
+    });
+    assert.equal(response.status, 409);
+    assert.equal(response.body.code, 'EMAIL_TAKEN');
+  });
+
+  test('the last active admin cannot be demoted, deactivated or deleted', async () => {
+    const fresh = await startTestApp();
+    try {
+      const token = (await login(fresh.app, ADMIN.email, ADMIN.password)).access_token;
+      const me = (await call(fresh.app, 'GET', '/users/me', { token })).body;
+      for (const body of [{ role: 'USER' }, { isActive: false }]) {
+        const response = await call(fresh.app, 'PATCH', `/users/${me.id}`, { token, body });
+        assert.equal(response.status, 409);
+        assert.equal(response.body.code, 'LAST_ADMIN');
+      }
+      assert.equal((await call(fresh.app, 'DELETE', `/users/${me.id}`, { token })).status, 409);
+      assert.equal((await call(fresh.app, 'GET', '/users/me', { token })).body.role, 'ADMIN');
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  test('deleting a user ends their access and answers the upstream body', async () => {
+    const victim = await registerUser(t.app, 'deleted@example.com');
+    const response = await call(t.app, 'DELETE', `/users/${victim.id}`, { token: adminToken });
+    assert.deepEqual(response.body, { status: 'user_deleted', id: victim.id });
+    assert.equal((await call(t.app, 'GET', '/users/me', { token: victim.access_token })).status, 401);
+    assert.equal((await call(t.app, 'GET', `/users/${victim.id}`, { token: adminToken })).status, 404);
+    assert.equal((await call(t.app, 'DELETE', `/users/${victim.id}`, { token: adminToken })).status, 404);
+  });
+
+  test('list: pagination, search, sorting; count agrees', async () => {
+    for (const name of ['zed', 'amy', 'bob']) await registerUser(t.app, `sort-${name}@example.com`);
+    const sorted = await call(t.app, 'GET', '/users/?search=sort-&sort_by=email&sort_order=asc', {
+      token: adminToken,
+    });
+    assert.equal(sorted.status, 200);
+    assert.deepEqual(
+      (sorted.body as unknown as { email: string }[]).map((u) => u.email),
+      ['sort-amy@example.com', 'sort-bob@example.com', 'sort-zed@example.com'],
+    );
+    const page = await call(
+      t.app,
+      'GET',
+      '/users/?search=sort-&sort_by=email&sort_order=asc&skip=1&limit=1',
+      { token: adminToken },
+    );
+    assert.deepEqual(
+      (page.body as unknown as { email: string }[]).map((u) => u.email),
+      ['sort-bob@example.com'],
+    );
+    const count = await call(t.app, 'GET', '/users/count?search=SORT-', { token: adminToken });
+    assert.equal(count.body, 3);
+    const all = await call(t.app, 'GET', '/users/count', { token: adminToken });
+    const listed = await call(t.app, 'GET', '/users', { token: adminToken });
+    assert.equal(listed.status, 200, 'no trailing slash works too');
+    assert.equal(listed.body.length, all.body);
+    assert.ok((listed.body as unknown as object[]).every((u) => !('password' in u)));
+  });
+});
