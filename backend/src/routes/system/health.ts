@@ -8,6 +8,8 @@ const health: RouteModule = (app, ctx) => {
   app.get(
     '/health',
     {
+      // Health checks poll every few seconds: log them only when something is wrong.
+      logLevel: 'warn',
       schema: {
         operationId: 'getHealth',
         summary: 'Liveness and database check',

@@ -1,0 +1,530 @@
+// Static checks of the Docker set-up, which need no Docker engine: docker-compose.yml against .env.example, the
+// Dockerfiles, the PgBouncer entrypoint and the backend's config defaults. Every check is a function returning
+// the problems it finds; the last suite feeds each one a broken sample, so each is known to fail when it should.
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: compose and Dockerfile text is full of literal ${VAR}s
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, posix, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
+const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const readRepoFile = (path: string) => readFileSync(join(root, path), 'utf8');
+
+type Env = Map<string, string>;
+interface Service {
+  image?: string;
+  build?: string | { context?: string; dockerfile?: string };
+  environment?: Record<string, string | number | boolean | null> | string[];
+  ports?: (string | number)[];
+  volumes?: string[];
+  depends_on?: string[] | Record<string, { condition?: string }>;
+  healthcheck?: { test?: string | string[]; disable?: boolean };
+  networks?: string[] | Record<string, unknown>;
+}
+interface Compose {
+  services: Record<string, Service>;
+  networks?: Record<string, unknown>;
+  volumes?: Record<string, unknown>;
+}
+interface Instruction {
+  keyword: string;
+  args: string;
+}
+
+/** Parses KEY=VALUE lines as docker compose reads a .env file (comments and blank lines skipped). */
+function parseEnvFile(text: string): Env {
+  const env: Env = new Map();
+  for (const line of text.split('\n')) {
+    const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$/.exec(line);
+    if (match) env.set(match[1]!, match[2]!.trim().replace(/^(['"])(.*)\1$/, '$2'));
+  }
+  return env;
+}
+
+/** Names of the variables a compose string interpolates: ${A}, ${A:-default}, ${A?err}, $A; `$$` is a literal $. */
+function findVariables(text: string): string[] {
+  const names: string[] = [];
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] !== '$') continue;
+    if (text[i + 1] === '$') {
+      i++;
+      continue;
+    }
+    const bare = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i + 1));
+    if (bare) {
+      names.push(bare[0]);
+      continue;
+    }
+    if (text[i + 1] !== '{') continue;
+    let depth = 1;
+    let end = i + 2;
+    while (end < text.length && depth > 0) {
+      if (text[end] === '{') depth++;
+      if (text[end] === '}') depth--;
+      end++;
+    }
+    const inner = text.slice(i + 2, end - 1);
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)(?::?[-?+](.*))?$/s.exec(inner);
+    if (match) names.push(match[1]!, ...findVariables(match[2] ?? ''));
+    i = end - 1;
+  }
+  return names;
+}
+
+/** Resolves a compose string with the given env, as compose would with that .env file. */
+function interpolate(text: string, env: Env): string {
+  return text.replace(
+    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (whole, braced?: string, colon?: string, fallback?: string, bare?: string) => {
+      if (whole === '$$') return '$';
+      const value = env.get((braced ?? bare)!);
+      if (value === undefined || (colon && value === '')) return fallback ?? '';
+      return value;
+    },
+  );
+}
+
+function stringsIn(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(stringsIn);
+  if (value && typeof value === 'object')
+    return Object.entries(value).flatMap(([key, child]) => [key, ...stringsIn(child)]);
+  return [];
+}
+
+/** Variables the compose document uses (comments excluded) that .env.example does not define. */
+function undefinedVariableProblems(compose: unknown, env: Env): string[] {
+  const used = [...new Set(stringsIn(compose).flatMap(findVariables))].sort();
+  return used.filter((name) => !env.has(name)).map((name) => `\${${name}} is not defined in .env.example`);
+}
+
+function environmentOf(service: Service): Record<string, string> {
+  const entries = Array.isArray(service.environment)
+    ? service.environment.map((item) => {
+        const at = item.indexOf('=');
+        return at < 0 ? [item, ''] : [item.slice(0, at), item.slice(at + 1)];
+      })
+    : Object.entries(service.environment ?? {}).map(([key, value]) => [key, String(value ?? '')]);
+  return Object.fromEntries(entries);
+}
+
+/** depends_on must wait for the dependency's healthcheck, on a service that exists and has one. */
+function dependsOnProblems(services: Record<string, Service>): string[] {
+  const problems: string[] = [];
+  for (const [name, service] of Object.entries(services)) {
+    const dependsOn = service.depends_on;
+    if (!dependsOn) continue;
+    if (Array.isArray(dependsOn)) {
+      problems.push(`${name}: depends_on is a list, so it does not wait for healthy services`);
+      continue;
+    }
+    for (const [target, options] of Object.entries(dependsOn)) {
+      if (options?.condition !== 'service_healthy')
+        problems.push(`${name} -> ${target}: condition is not service_healthy`);
+      if (!services[target]) problems.push(`${name} -> ${target}: no such service`);
+      else if (!services[target].healthcheck)
+        problems.push(`${name} -> ${target}: target has no healthcheck`);
+    }
+  }
+  return problems;
+}
+
+function healthcheckProblems(services: Record<string, Service>): string[] {
+  return Object.entries(services)
+    .filter(([, service]) => {
+      const check = service.healthcheck;
+      const test = Array.isArray(check?.test) ? check.test : check?.test ? [check.test] : [];
+      return !check || check.disable === true || test.length === 0 || test[0] === 'NONE';
+    })
+    .map(([name]) => `${name} has no healthcheck`);
+}
+
+/**
+ * The backend builds its two database URLs itself (so any password works): the pooled one must reach the pgbouncer
+ * service and the direct one the db service, on the ports they listen on.
+ */
+function databaseUrlProblems(services: Record<string, Service>, env: Env): string[] {
+  const backend = environmentOf(services.backend ?? {});
+  const pgbouncerPort = interpolate(environmentOf(services.pgbouncer ?? {}).LISTEN_PORT ?? '', env);
+  const dbPort = interpolate(environmentOf(services.db ?? {}).PGPORT ?? '', env);
+  const problems: string[] = [];
+  const expectations = [
+    ['PGBOUNCER_HOST', 'PGBOUNCER_PORT', 'pgbouncer', pgbouncerPort],
+    ['POSTGRES_HOST', 'DB_PORT', 'db', dbPort],
+  ] as const;
+  for (const [hostVariable, portVariable, host, port] of expectations) {
+    const actualHost = backend[hostVariable];
+    const actualPort = interpolate(backend[portVariable] ?? '', env);
+    if (actualHost !== host)
+      problems.push(`backend ${hostVariable} is ${actualHost ?? 'unset'}, not ${host}`);
+    if (actualPort !== port)
+      problems.push(`backend ${portVariable} is ${actualPort || 'unset'}, but ${host} listens on ${port}`);
+    if (!services[host]) problems.push(`${hostVariable} points at ${host}, which is not a service`);
+  }
+  for (const variable of ['DATABASE_URL', 'DIRECT_DATABASE_URL']) {
+    if (backend[variable])
+      problems.push(`backend sets ${variable}, which overrides the host and port variables`);
+  }
+  return problems;
+}
+
+/** Dockerfile instructions with line continuations joined and comments dropped. */
+function parseDockerfile(text: string): Instruction[] {
+  const instructions: Instruction[] = [];
+  let current = '';
+  for (const raw of text.split('\n')) {
+    if (/^\s*#/.test(raw)) continue;
+    const line = raw.trimEnd();
+    if (line.endsWith('\\')) {
+      current += `${line.slice(0, -1)} `;
+      continue;
+    }
+    current += line;
+    const match = /^\s*(\S+)\s*([\s\S]*)$/.exec(current);
+    if (match) instructions.push({ keyword: match[1]!.toUpperCase(), args: match[2]!.trim() });
+    current = '';
+  }
+  return instructions;
+}
+
+function finalStage(instructions: Instruction[]): Instruction[] {
+  const lastFrom = instructions.map((i) => i.keyword).lastIndexOf('FROM');
+  return lastFrom < 0 ? [] : instructions.slice(lastFrom);
+}
+
+/** The image must end with a USER that is not root. */
+function rootUserProblems(dockerfile: string): string[] {
+  const users = finalStage(parseDockerfile(dockerfile)).filter((i) => i.keyword === 'USER');
+  const user = users.at(-1)?.args.split(':')[0];
+  if (!user) return ['the runtime stage sets no USER, so it runs as root'];
+  return user === 'root' || user === '0' ? [`the runtime stage runs as ${user}`] : [];
+}
+
+/** The first default of each ARG, across all stages. */
+function argDefaults(instructions: Instruction[]): Map<string, string> {
+  const args = new Map<string, string>();
+  for (const { keyword, args: text } of instructions) {
+    const match = keyword === 'ARG' ? /^([A-Za-z_][A-Za-z0-9_]*)=(\S+)$/.exec(text) : null;
+    if (match && !args.has(match[1]!)) args.set(match[1]!, match[2]!);
+  }
+  return args;
+}
+
+/** ENV values set by the given instructions. */
+function envValues(instructions: Instruction[]): Map<string, string> {
+  const env = new Map<string, string>();
+  for (const { args } of instructions.filter((i) => i.keyword === 'ENV')) {
+    for (const match of args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|\S*)/g)) {
+      env.set(match[1]!, match[2]!.replace(/^"(.*)"$/, '$1'));
+    }
+  }
+  return env;
+}
+
+/** PgBouncer is built from the 1.25.1 tarball, checked against a pinned SHA-256 before it is unpacked. */
+function pgbouncerPinProblems(dockerfile: string): string[] {
+  const instructions = parseDockerfile(dockerfile);
+  const args = argDefaults(instructions);
+  const problems: string[] = [];
+  if (args.get('PGBOUNCER_VERSION') !== '1.25.1') problems.push('PGBOUNCER_VERSION is not pinned to 1.25.1');
+  if (!/^[0-9a-f]{64}$/.test(args.get('PGBOUNCER_SHA256') ?? ''))
+    problems.push('PGBOUNCER_SHA256 is not a 64-hex SHA-256');
+  const runs = instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
+  const download = runs.find((run) =>
+    run.includes('pgbouncer.org/downloads/files/${PGBOUNCER_VERSION}/pgbouncer-${PGBOUNCER_VERSION}.tar.gz'),
+  );
+  if (!download) problems.push('no RUN downloads the official tarball for ${PGBOUNCER_VERSION}');
+  else {
+    const check = download.search(/\$\{PGBOUNCER_SHA256\}[^&;|]*\|\s*sha256sum -c/);
+    const unpack = download.search(/\btar\b[^&;|]*-[a-z]*x/);
+    if (check < 0) problems.push('the download is not checked with sha256sum -c against ${PGBOUNCER_SHA256}');
+    else if (unpack >= 0 && unpack < check)
+      problems.push('the tarball is unpacked before its checksum is checked');
+  }
+  return problems;
+}
+
+/** MIGRATIONS_DIR must be where the final stage copies database/migrations. */
+function migrationsDirProblems(dockerfile: string): string[] {
+  const stage = finalStage(parseDockerfile(dockerfile));
+  const dir = envValues(stage).get('MIGRATIONS_DIR');
+  if (!dir) return ['the runtime stage does not set MIGRATIONS_DIR'];
+  let workdir = '/';
+  for (const { keyword, args } of stage) {
+    if (keyword === 'WORKDIR') workdir = posix.resolve(workdir, args);
+    if (keyword !== 'COPY' || args.startsWith('--from')) continue;
+    const parts = args.split(/\s+/).filter((part) => !part.startsWith('--'));
+    const destination = parts.at(-1)!;
+    if (parts.slice(0, -1).some((source) => source.replace(/\/$/, '') === 'database/migrations')) {
+      const copiedTo = posix.resolve(workdir, destination);
+      return copiedTo === posix.resolve(dir) ? [] : [`migrations are copied to ${copiedTo}, not ${dir}`];
+    }
+  }
+  return ['the runtime stage does not copy database/migrations'];
+}
+
+function defaultIn(source: string, pattern: RegExp, what: string): string {
+  const match = pattern.exec(source);
+  assert.ok(
+    match,
+    `cannot find the default of ${what}; update scripts/compose.test.ts if the source changed`,
+  );
+  return match[1]!;
+}
+
+const envExample = parseEnvFile(readRepoFile('.env.example'));
+const compose = parse(readRepoFile('docker-compose.yml')) as Compose;
+const services = compose.services;
+const configSource = readRepoFile('backend/src/config.ts');
+const entrypoint = readRepoFile('pgbouncer/entrypoint.sh');
+const backendDockerfile = readRepoFile('backend/Dockerfile');
+const pgbouncerDockerfile = readRepoFile('pgbouncer/Dockerfile');
+const configVariables = new Set(
+  [...configSource.matchAll(/read\.(?:string|int|bool|list|raw)\(\s*'([A-Z0-9_]+)'/g)].map((m) => m[1]!),
+);
+const entrypointVariables = new Set(
+  [...entrypoint.matchAll(/(?:load_var|require_var) ([A-Z0-9_]+)/g)].map((m) => m[1]!),
+);
+const codeDefaults = {
+  backend: defaultIn(configSource, /read\.int\('BACKEND_PORT', (\d+)/, 'BACKEND_PORT in config.ts'),
+  pgbouncer: defaultIn(configSource, /read\.int\('PGBOUNCER_PORT', (\d+)/, 'PGBOUNCER_PORT in config.ts'),
+  db: defaultIn(configSource, /read\.int\('DB_PORT', (\d+)/, 'DB_PORT in config.ts'),
+};
+
+describe('docker-compose.yml', () => {
+  it('has db, pgbouncer and backend, every service on selfdb-network', () => {
+    for (const name of ['db', 'pgbouncer', 'backend']) assert.ok(services[name], `no ${name} service`);
+    assert.ok(compose.networks && 'selfdb-network' in compose.networks, 'selfdb-network is not declared');
+    for (const [name, service] of Object.entries(services)) {
+      const networks = Array.isArray(service.networks)
+        ? service.networks
+        : Object.keys(service.networks ?? {});
+      assert.ok(networks.includes('selfdb-network'), `${name} is not on selfdb-network`);
+    }
+  });
+
+  it('builds from contexts and Dockerfiles that exist', () => {
+    const builds = Object.entries(services).filter(([, service]) => service.build);
+    assert.ok(
+      services.backend?.build && services.pgbouncer?.build,
+      'backend and pgbouncer must be built here',
+    );
+    for (const [name, { build }] of builds) {
+      const context = typeof build === 'string' ? build : (build?.context ?? '.');
+      const dockerfile = (typeof build === 'object' && build.dockerfile) || 'Dockerfile';
+      assert.ok(existsSync(join(root, context)) && statSync(join(root, context)).isDirectory(), name);
+      assert.ok(existsSync(join(root, context, dockerfile)), `${name}: ${context}/${dockerfile} is missing`);
+    }
+    assert.equal(services.db?.image, 'postgres:18');
+  });
+
+  it('uses only variables defined in .env.example', () => {
+    assert.ok(findVariables(readRepoFile('docker-compose.yml')).length > 10, 'found almost no variables');
+    assert.deepEqual(undefinedVariableProblems(compose, envExample), []);
+  });
+
+  it('sets only variables that the backend and the PgBouncer entrypoint read', () => {
+    const unread = (service: string, known: Set<string>) =>
+      Object.keys(environmentOf(services[service] ?? {})).filter((name) => !known.has(name));
+    assert.deepEqual(unread('backend', configVariables), []);
+    assert.deepEqual(unread('pgbouncer', entrypointVariables), []);
+  });
+
+  it('uses the ports of the code defaults, inside and outside the containers', () => {
+    assert.equal(envExample.get('BACKEND_PORT'), codeDefaults.backend);
+    assert.equal(envExample.get('PGBOUNCER_PORT'), codeDefaults.pgbouncer);
+    assert.equal(envExample.get('DB_PORT'), codeDefaults.db);
+    const resolved = (service: string, name: string) =>
+      interpolate(environmentOf(services[service] ?? {})[name] ?? '', envExample);
+    assert.equal(resolved('backend', 'BACKEND_PORT'), codeDefaults.backend);
+    assert.equal(resolved('backend', 'BACKEND_HOST'), '0.0.0.0');
+    assert.equal(resolved('pgbouncer', 'LISTEN_PORT'), codeDefaults.pgbouncer);
+    assert.equal(resolved('pgbouncer', 'DATABASES_HOST'), 'db');
+    assert.equal(resolved('pgbouncer', 'DATABASES_PORT'), codeDefaults.db);
+    assert.equal(resolved('db', 'PGPORT'), codeDefaults.db);
+    const published = (service: string) =>
+      (services[service]?.ports ?? []).map((port) => interpolate(String(port), envExample));
+    assert.deepEqual(published('backend'), [`${codeDefaults.backend}:${codeDefaults.backend}`]);
+    assert.deepEqual(published('pgbouncer'), [`${codeDefaults.pgbouncer}:${codeDefaults.pgbouncer}`]);
+    assert.deepEqual(published('db'), []);
+  });
+
+  it('sends the pooled URL through pgbouncer and the direct URL to db', () => {
+    assert.deepEqual(databaseUrlProblems(services, envExample), []);
+  });
+
+  it('starts each service after its dependencies are healthy', () => {
+    assert.deepEqual(Object.keys(services.backend?.depends_on ?? {}).sort(), ['db', 'pgbouncer']);
+    assert.deepEqual(Object.keys(services.pgbouncer?.depends_on ?? {}), ['db']);
+    assert.deepEqual(dependsOnProblems(services), []);
+  });
+
+  it('gives every service a healthcheck', () => {
+    assert.deepEqual(healthcheckProblems(services), []);
+    assert.ok(JSON.stringify(services.backend?.healthcheck?.test).includes('/health'));
+  });
+
+  it('keeps data in volumes: postgres_data for db, ./backups for backend', () => {
+    assert.ok(services.db?.volumes?.includes('postgres_data:/var/lib/postgresql'));
+    assert.ok(compose.volumes && 'postgres_data' in compose.volumes, 'postgres_data is not declared');
+    assert.ok(services.backend?.volumes?.includes('./backups:/backups'));
+  });
+});
+
+describe('Dockerfiles', () => {
+  it('run their runtime stage as a non-root user', () => {
+    assert.deepEqual(rootUserProblems(backendDockerfile), []);
+    assert.deepEqual(rootUserProblems(pgbouncerDockerfile), []);
+  });
+
+  it('backend: node 20 on bookworm, PostgreSQL 18 client, migrations where MIGRATIONS_DIR says', () => {
+    const instructions = parseDockerfile(backendDockerfile);
+    assert.equal(argDefaults(instructions).get('NODE_IMAGE'), 'node:20-bookworm-slim');
+    assert.equal(argDefaults(instructions).get('PG_CLIENT_MAJOR'), '18');
+    assert.match(backendDockerfile, /postgresql-client-\$\{PG_CLIENT_MAJOR\}/);
+    assert.match(backendDockerfile, /apt\.postgresql\.org\/pub\/repos\/apt \$\{VERSION_CODENAME\}-pgdg/);
+    assert.deepEqual(migrationsDirProblems(backendDockerfile), []);
+    const stage = finalStage(instructions);
+    assert.equal(envValues(stage).get('BACKEND_HOST'), '0.0.0.0');
+    assert.equal(envValues(stage).get('BACKEND_PORT'), codeDefaults.backend);
+    assert.ok(stage.some((i) => i.keyword === 'EXPOSE' && i.args === codeDefaults.backend));
+    const healthcheck = stage.find((i) => i.keyword === 'HEALTHCHECK')?.args ?? '';
+    assert.match(healthcheck, /127\.0\.0\.1.*BACKEND_PORT.*\/health/);
+    const cmd = stage.find((i) => i.keyword === 'CMD')?.args ?? '[]';
+    assert.deepEqual(JSON.parse(cmd), ['node', '--import', 'tsx', 'src/server.ts']);
+  });
+
+  it('pgbouncer: pins 1.25.1 and verifies its SHA-256, listens on the default port', () => {
+    assert.deepEqual(pgbouncerPinProblems(pgbouncerDockerfile), []);
+    const stage = finalStage(parseDockerfile(pgbouncerDockerfile));
+    assert.ok(stage.some((i) => i.keyword === 'EXPOSE' && i.args === codeDefaults.pgbouncer));
+    assert.equal(defaultIn(entrypoint, /load_var LISTEN_PORT (\d+)/, 'LISTEN_PORT'), codeDefaults.pgbouncer);
+    assert.equal(defaultIn(entrypoint, /load_var AUTH_TYPE (\S+)/, 'AUTH_TYPE'), 'scram-sha-256');
+    assert.equal(environmentOf(services.pgbouncer ?? {}).AUTH_TYPE, 'scram-sha-256');
+  });
+});
+
+describe('docs/ENVS.md', () => {
+  it('documents every variable of .env.example, the backend config and the PgBouncer entrypoint', () => {
+    const docs = readRepoFile('docs/ENVS.md');
+    const names = [...envExample.keys(), ...configVariables, ...entrypointVariables];
+    assert.ok(names.length > 40, 'found too few variables to check');
+    assert.deepEqual(
+      [...new Set(names)].filter((name) => !docs.includes(`\`${name}\``)),
+      [],
+    );
+  });
+});
+
+describe('the checks above catch broken input', () => {
+  const env = parseEnvFile('# comment\nA=1\nB="two words"\nEMPTY=\n');
+
+  it('parses .env files and finds every interpolation form', () => {
+    assert.deepEqual(
+      [...env.entries()],
+      [
+        ['A', '1'],
+        ['B', 'two words'],
+        ['EMPTY', ''],
+      ],
+    );
+    assert.deepEqual(findVariables('x ${A} $$notvar $$${B} ${C:-d} ${D-e} ${E:?err} $F ${G:-${H}}'), [
+      'A',
+      'B',
+      'C',
+      'D',
+      'E',
+      'F',
+      'G',
+      'H',
+    ]);
+    assert.equal(interpolate('${A}:$A/${EMPTY:-x}/${EMPTY-y}/${MISSING:-z}/$$A', env), '1:1/x//z/$A');
+  });
+
+  it('reports undefined variables, but not in comments or escaped', () => {
+    const doc = parse('# ${IN_COMMENT}\na: ${A}\nb: $$ESCAPED\nc: "${UNDEFINED:-x}"\n');
+    assert.deepEqual(undefinedVariableProblems(doc, env), ['${UNDEFINED} is not defined in .env.example']);
+  });
+
+  it('reports depends_on without service_healthy, and services without healthcheck', () => {
+    const broken: Record<string, Service> = {
+      a: { depends_on: ['b'], healthcheck: { test: ['CMD', 'true'] } },
+      b: { depends_on: { c: { condition: 'service_started' }, d: { condition: 'service_healthy' } } },
+      c: { healthcheck: { test: ['NONE'] } },
+    };
+    assert.deepEqual(dependsOnProblems(broken), [
+      'a: depends_on is a list, so it does not wait for healthy services',
+      'b -> c: condition is not service_healthy',
+      'b -> d: no such service',
+    ]);
+    assert.deepEqual(healthcheckProblems(broken), ['b has no healthcheck', 'c has no healthcheck']);
+  });
+
+  it('reports database URLs that skip pgbouncer or miss db', () => {
+    const broken: Record<string, Service> = {
+      db: { environment: { PGPORT: '7777' } },
+      pgbouncer: { environment: { LISTEN_PORT: '6432' } },
+      backend: {
+        environment: { PGBOUNCER_HOST: 'db', PGBOUNCER_PORT: '1', DATABASE_URL: 'postgresql://u:p@db:1/x' },
+      },
+    };
+    assert.deepEqual(databaseUrlProblems(broken, env), [
+      'backend PGBOUNCER_HOST is db, not pgbouncer',
+      'backend PGBOUNCER_PORT is 1, but pgbouncer listens on 6432',
+      'backend POSTGRES_HOST is unset, not db',
+      'backend DB_PORT is unset, but db listens on 7777',
+      'backend sets DATABASE_URL, which overrides the host and port variables',
+    ]);
+  });
+
+  it('reports images that run as root, even when a build stage has a USER', () => {
+    assert.deepEqual(rootUserProblems('FROM a AS build\nUSER app\nFROM b\nRUN true\n'), [
+      'the runtime stage sets no USER, so it runs as root',
+    ]);
+    assert.deepEqual(rootUserProblems('FROM b\nUSER app\n# USER x\nUSER 0:0\n'), [
+      'the runtime stage runs as 0',
+    ]);
+    assert.deepEqual(rootUserProblems('FROM b\nUSER root\nUSER app:app\n'), []);
+  });
+
+  it('reports an unpinned or unverified PgBouncer download', () => {
+    const url =
+      'https://www.pgbouncer.org/downloads/files/${PGBOUNCER_VERSION}/pgbouncer-${PGBOUNCER_VERSION}.tar.gz';
+    assert.deepEqual(
+      pgbouncerPinProblems(`FROM x\nARG PGBOUNCER_VERSION=1.24.0\nARG PGBOUNCER_SHA256=abc\n`),
+      [
+        'PGBOUNCER_VERSION is not pinned to 1.25.1',
+        'PGBOUNCER_SHA256 is not a 64-hex SHA-256',
+        'no RUN downloads the official tarball for ${PGBOUNCER_VERSION}',
+      ],
+    );
+    const pinned = `FROM x\nARG PGBOUNCER_VERSION=1.25.1\nARG PGBOUNCER_SHA256=${'a'.repeat(64)}\n`;
+    assert.deepEqual(pgbouncerPinProblems(`${pinned}RUN curl -o p.tgz ${url} && tar -xzf p.tgz\n`), [
+      'the download is not checked with sha256sum -c against ${PGBOUNCER_SHA256}',
+    ]);
+    const early = `RUN curl -o p.tgz \\\n  ${url} && tar -xzf p.tgz && echo "\${PGBOUNCER_SHA256}  p.tgz" | sha256sum -c -\n`;
+    assert.deepEqual(pgbouncerPinProblems(pinned + early), [
+      'the tarball is unpacked before its checksum is checked',
+    ]);
+  });
+
+  it('reports MIGRATIONS_DIR that does not match where the migrations are copied', () => {
+    assert.deepEqual(
+      migrationsDirProblems(
+        'FROM a\nENV MIGRATIONS_DIR=/app/migrations\nWORKDIR /app\nCOPY database/migrations db/\n',
+      ),
+      ['migrations are copied to /app/db, not /app/migrations'],
+    );
+    assert.deepEqual(migrationsDirProblems('FROM a\nWORKDIR /app\nCOPY database/migrations db/\n'), [
+      'the runtime stage does not set MIGRATIONS_DIR',
+    ]);
+    assert.deepEqual(
+      migrationsDirProblems(
+        'FROM a\nENV MIGRATIONS_DIR=/app/db\nWORKDIR /app\nCOPY database/migrations db/\n',
+      ),
+      [],
+    );
+  });
+});
