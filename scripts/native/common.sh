@@ -1,0 +1,163 @@
+# shellcheck shell=bash
+# Helpers shared by selfdb.sh's Docker and native modes: messages, the env file, ports, HTTP probes.
+# Sourced, never run. Written for bash 3.2 too (macOS), because Docker mode runs there.
+
+say() { printf '%s\n' "$*"; }
+warn() { printf 'selfdb: warning: %s\n' "$*" >&2; }
+die() {
+  printf 'selfdb: %s\n' "$*" >&2
+  exit 1
+}
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# Milliseconds since the epoch where the shell can tell (bash 5), whole seconds otherwise.
+now_ms() {
+  if [ -n "${EPOCHREALTIME:-}" ]; then
+    local t="${EPOCHREALTIME/[.,]/}"
+    echo $((t / 1000))
+  else
+    echo $(($(date +%s) * 1000))
+  fi
+}
+
+# "1.4s" for a start time taken with now_ms.
+elapsed_since() {
+  local ms=$(($(now_ms) - $1))
+  printf '%d.%ds' $((ms / 1000)) $((ms % 1000 / 100))
+}
+
+# Keys the env file may not set: they would change how this script itself runs (or are read-only in bash).
+is_reserved_env_key() {
+  case "$1" in
+    PATH | IFS | HOME | PWD | OLDPWD | SHELL | SHELLOPTS | BASHOPTS | BASH_* | PS4 | UID | EUID | PPID | GROUPS) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
+# Loads KEY=VALUE lines into the environment without evaluating them as shell code (values such as
+# `0 2 * * *` must stay literal). Rules follow Docker Compose's env files: `#` comments, optional `export `,
+# single or double quotes stripped, ` #` starts a comment in an unquoted value. A variable already exported
+# by the caller wins, so `BACKEND_PORT=9000 ./selfdb.sh start` overrides the file.
+load_env_file() {
+  local file="$1" line key value line_no=0 exported
+  local assignment='^([A-Za-z_][A-Za-z0-9_]*)[[:space:]]*=(.*)$'
+  exported=" $(compgen -e | tr '\n' ' ') "
+  while IFS= read -r line || [ -n "$line" ]; do
+    line_no=$((line_no + 1))
+    line="${line%$'\r'}"
+    line="${line#"${line%%[![:space:]]*}"}"
+    case "$line" in '' | '#'*) continue ;; esac
+    if [[ "$line" == export[[:space:]]* ]]; then
+      line="${line#export}"
+      line="${line#"${line%%[![:space:]]*}"}"
+    fi
+    if ! [[ "$line" =~ $assignment ]]; then
+      warn "$file:$line_no is not KEY=VALUE; ignored."
+      continue
+    fi
+    key="${BASH_REMATCH[1]}"
+    value="${BASH_REMATCH[2]}"
+    value="${value#"${value%%[![:space:]]*}"}"
+    case "$value" in
+      \"*\"* | \'*\'*)
+        local quote="${value:0:1}"
+        value="${value:1}"
+        value="${value%"$quote"*}"
+        ;;
+      *)
+        value="${value%%[[:space:]]#*}"
+        value="${value%"${value##*[![:space:]]}"}"
+        ;;
+    esac
+    if is_reserved_env_key "$key"; then
+      warn "$file:$line_no sets $key, which SelfDB does not take from the env file; ignored."
+      continue
+    fi
+    case "$exported" in *" $key "*) continue ;; esac
+    export "$key=$value"
+  done <"$file"
+}
+
+# Creates the env file from .env.example with fresh keys when it is missing, then loads it.
+ensure_env_file() {
+  if [ ! -f "$ENV_FILE" ]; then
+    say "No env file at $ENV_FILE: creating it from .env.example with fresh keys (./generate_keys.sh --yes)."
+    SELFDB_ENV_FILE="$ENV_FILE" "$ROOT_DIR/generate_keys.sh" --yes >/dev/null ||
+      die "could not create $ENV_FILE: run ./generate_keys.sh --yes and look at its message."
+  fi
+  load_env_file "$ENV_FILE"
+}
+
+# Loads the env file when there is one (stop/status/logs work without it, on the defaults).
+load_env_if_present() {
+  if [ -f "$ENV_FILE" ]; then load_env_file "$ENV_FILE"; fi
+}
+
+# Percent-encodes a string for a URL's user, password or path part.
+url_encode() {
+  local LC_ALL=C input="$1" output="" char hex i
+  for ((i = 0; i < ${#input}; i++)); do
+    char="${input:i:1}"
+    case "$char" in
+      [a-zA-Z0-9.~_-]) output="$output$char" ;;
+      *)
+        printf -v hex '%%%02X' "'$char"
+        output="$output$hex"
+        ;;
+    esac
+  done
+  printf '%s' "$output"
+}
+
+# Validates a port variable and prints its value (default when unset).
+port_value() {
+  local name="$1" default="$2" value
+  value="$(printenv "$name" || true)"
+  value="${value:-$default}"
+  case "$value" in '' | *[!0-9]*) die "$name=$value is not a port number: fix it in $ENV_FILE." ;; esac
+  if [ "$value" -lt 1 ] || [ "$value" -gt 65535 ]; then die "$name=$value is not a port between 1 and 65535: fix it in $ENV_FILE."; fi
+  echo "$value"
+}
+
+# True when something accepts TCP connections on 127.0.0.1:PORT (bash's /dev/tcp: no extra tool needed).
+port_answers() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# "python3 (pid 1234)" for the program listening on PORT, when ss can tell; empty otherwise.
+port_owner() {
+  have ss || return 0
+  ss -Hltnp "sport = :$1" 2>/dev/null | sed -n 's/.*users:(("\([^"]*\)",pid=\([0-9]*\).*/\1 (pid \2)/p' | head -n 1
+}
+
+# Fails with a message naming the port and the variable that moves it.
+assert_port_free() {
+  local port="$1" variable="$2" owner hint=""
+  port_answers "$port" || return 0
+  owner="$(port_owner "$port")"
+  case "$owner" in postgres* | pgbouncer*) hint=" (a system PostgreSQL or PgBouncer? stop it, e.g. sudo systemctl stop postgresql pgbouncer)" ;; esac
+  die "port $port is already in use${owner:+ by $owner}${hint}. Free it, or pick another port: set $variable in $ENV_FILE (or export $variable=...)."
+}
+
+# HTTP status code of a GET (000 when nothing answers).
+http_status() {
+  local url="$1"
+  shift
+  if have curl; then
+    curl -s -o /dev/null -w '%{http_code}' --max-time 3 "$@" "$url" 2>/dev/null || true
+  else
+    node -e 'fetch(process.argv[1], { signal: AbortSignal.timeout(3000) }).then((r) => console.log(r.status), () => console.log("000"))' "$url"
+  fi
+}
+
+# The last lines a log got since the latest "===== ... =====" start marker, indented, for failure messages.
+show_log_tail() {
+  local log="$1" lines="${2:-25}"
+  if [ -s "$log" ]; then
+    printf '  --- last lines of %s ---\n' "$log" >&2
+    awk '/^===== .* =====$/ { n = 0; delete kept; next } { kept[++n] = $0 } END { for (i = 1; i <= n; i++) print kept[i] }' "$log" |
+      tail -n "$lines" | sed 's/^/  | /' >&2
+  else
+    printf '  (%s is empty)\n' "$log" >&2
+  fi
+}

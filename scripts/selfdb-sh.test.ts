@@ -1,0 +1,277 @@
+// End-to-end check of the one-command start in native mode: ./generate_keys.sh --yes makes the env file, then
+// ./selfdb.sh start/status/stop/start/stop run for real (Postgres, PgBouncer, backend) in a temp SELFDB_HOME on
+// free ports. Every process the script started is killed in `after`, even when an assertion fails.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './lib/processes.ts';
+
+const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const START_TIMEOUT_MS = 60_000;
+
+interface ScriptResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Runs a script of the repository root; on timeout its whole process group gets SIGTERM (selfdb.sh rolls back). */
+function runScript(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 30_000,
+): Promise<ScriptResult> {
+  const started = Date.now();
+  return new Promise((done, fail) => {
+    const child = spawn(join(root, script), args, {
+      cwd: root,
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const timer = setTimeout(() => {
+      if (child.pid) process.kill(-child.pid, 'SIGTERM');
+    }, timeoutMs);
+    child.on('error', fail);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      done({ code, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+function parseEnvFile(path: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+    if (match?.[1]) values[match[1]] = match[2] ?? '';
+  }
+  return values;
+}
+
+/** The command line of a live (non-zombie) process, or null when it is gone. */
+function liveCommandLine(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    if (state === 'Z' || state === 'X') return null;
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+function portAnswers(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      done(true);
+    });
+    socket.once('error', () => done(false));
+  });
+}
+
+describe('selfdb.sh (native mode)', () => {
+  const home = mkdtempSync(join(tmpdir(), 'selfdb-sh-home-'));
+  const envDir = mkdtempSync(join(tmpdir(), 'selfdb-sh-env-'));
+  const envFile = join(envDir, 'env');
+  const runDir = join(home, 'run');
+  /** pid → command line of every process selfdb.sh recorded, so `after` can kill leftovers and nothing else. */
+  const recorded = new Map<number, string>();
+  let env: NodeJS.ProcessEnv = {};
+  let ports = { backend: 0, db: 0, pgbouncer: 0 };
+  let fileValues: Record<string, string> = {};
+  const newUser = {
+    email: 'selfdb-sh@example.com',
+    password: 'UserPass123',
+    firstName: 'Sh',
+    lastName: 'Test',
+  };
+
+  const selfdb = (args: string[], timeoutMs?: number) => runScript('selfdb.sh', args, env, timeoutMs);
+  const api = (path: string, init: RequestInit = {}) =>
+    fetch(`http://127.0.0.1:${ports.backend}${path}`, {
+      ...init,
+      headers: { 'content-type': 'application/json', 'x-api-key': fileValues.API_KEY ?? '', ...init.headers },
+      signal: AbortSignal.timeout(10_000),
+    });
+  const login = (email: string, password: string) =>
+    api('/users/token', { method: 'POST', body: JSON.stringify({ email, password }) });
+
+  function recordPids() {
+    const pids: number[] = [];
+    for (const name of existsSync(runDir) ? readdirSync(runDir) : []) {
+      if (!name.endsWith('.pid')) continue;
+      const pid = Number(readFileSync(join(runDir, name), 'utf8').trim());
+      const commandLine = liveCommandLine(pid);
+      if (commandLine) recorded.set(pid, commandLine);
+      pids.push(pid);
+    }
+    return pids;
+  }
+
+  async function assertStartedAndHealthy(result: ScriptResult) {
+    assert.equal(result.code, 0, `start failed (${result.code}):\n${result.stdout}\n${result.stderr}`);
+    assert.ok(result.ms < START_TIMEOUT_MS, `start took ${result.ms} ms`);
+    assert.match(result.stdout, /All services healthy/);
+    assert.match(result.stdout, new RegExp(`http://127\\.0\\.0\\.1:${ports.backend}/docs`));
+    const pids = recordPids();
+    assert.equal(pids.length, 3, `expected 3 pid files in ${runDir}, got ${pids.length}`);
+    const health = await api('/health');
+    assert.equal(health.status, 200);
+    assert.equal(((await health.json()) as { status: string }).status, 'healthy');
+  }
+
+  async function assertStopped(result: ScriptResult, pids: number[]) {
+    assert.equal(result.code, 0, `stop failed (${result.code}):\n${result.stdout}\n${result.stderr}`);
+    for (const pid of pids) assert.equal(liveCommandLine(pid), null, `pid ${pid} is still alive after stop`);
+    for (const [name, port] of Object.entries(ports)) {
+      assert.equal(await portAnswers(port), false, `${name} port ${port} still answers after stop`);
+    }
+    assert.deepEqual(
+      readdirSync(runDir).filter((name) => name.endsWith('.pid')),
+      [],
+    );
+  }
+
+  before(async () => {
+    const picked = new Set<number>();
+    while (picked.size < 3) picked.add(await freePort());
+    const [backend = 0, db = 0, pgbouncer = 0] = picked;
+    ports = { backend, db, pgbouncer };
+    // Variables the env file sets must come from it, not from whoever runs the tests (exported ones would win).
+    const inherited = Object.fromEntries(
+      Object.entries(process.env).filter(
+        ([key]) =>
+          !key.startsWith('SELFDB_') &&
+          !/^(DATABASE_URL|DIRECT_DATABASE_URL|PG_BIN|PGBOUNCER_BIN)$/.test(key),
+      ),
+    );
+    const example = parseEnvFile(join(root, '.env.example'));
+    for (const key of Object.keys(example)) delete inherited[key];
+    env = {
+      ...inherited,
+      SELFDB_MODE: 'native',
+      SELFDB_HOME: home,
+      SELFDB_ENV_FILE: envFile,
+      BACKEND_PORT: String(ports.backend),
+      DB_PORT: String(ports.db),
+      PGBOUNCER_PORT: String(ports.pgbouncer),
+      LOG_LEVEL: 'warn',
+    };
+  });
+
+  after(async () => {
+    if (existsSync(runDir)) await selfdb(['stop'], 90_000).catch(() => undefined);
+    for (const [pid, commandLine] of recorded) {
+      if (liveCommandLine(pid) === commandLine) process.kill(pid, 'SIGKILL');
+    }
+    rmSync(home, { recursive: true, force: true });
+    rmSync(envDir, { recursive: true, force: true });
+  });
+
+  test('--help of both scripts prints a usage line and exits 0; an unknown command exits 2', async () => {
+    const help = await selfdb(['--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /^Usage: \.\/selfdb\.sh/m);
+    const keysHelp = await runScript('generate_keys.sh', ['--help'], env);
+    assert.equal(keysHelp.code, 0);
+    assert.match(keysHelp.stdout, /^Usage: \.\/generate_keys\.sh/m);
+    const unknown = await selfdb(['frobnicate']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown command 'frobnicate'/);
+    assert.match(unknown.stderr, /Usage:/);
+  });
+
+  test('generate_keys.sh --yes creates the env file from .env.example with fresh keys', async () => {
+    const result = await runScript('generate_keys.sh', ['--yes'], env);
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(existsSync(envFile), 'env file was not created');
+    fileValues = parseEnvFile(envFile);
+    const example = parseEnvFile(join(root, '.env.example'));
+    assert.match(fileValues.SECRET_KEY ?? '', /^[0-9a-f]{64}$/);
+    assert.match(
+      fileValues.API_KEY ?? '',
+      /^selfdb-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    );
+    assert.notEqual(fileValues.API_KEY, example.API_KEY);
+    assert.equal(fileValues.ADMIN_EMAIL, example.ADMIN_EMAIL);
+    assert.ok(!result.stdout.includes(fileValues.SECRET_KEY ?? '-'), 'the full SECRET_KEY was printed');
+    assert.ok((fileValues.ADMIN_EMAIL ?? '') !== '' && (fileValues.ADMIN_PASSWORD ?? '') !== '');
+  });
+
+  test('start refuses a port in use, naming it and its variable, and starts nothing', async () => {
+    const blocker = createServer();
+    await new Promise<void>((done) => blocker.listen(ports.db, '127.0.0.1', done));
+    try {
+      const result = await selfdb(['start']);
+      assert.notEqual(result.code, 0);
+      assert.match(result.stderr, new RegExp(`port ${ports.db} is already in use`));
+      assert.match(result.stderr, /DB_PORT/);
+      assert.equal(recordPids().length, 0);
+    } finally {
+      await new Promise((done) => blocker.close(done));
+    }
+  });
+
+  test('cold start (initdb included) brings every service up healthy', async () => {
+    const result = await selfdb(['start'], START_TIMEOUT_MS);
+    await assertStartedAndHealthy(result);
+    assert.match(result.stdout, /initdb/);
+  });
+
+  test('the admin from the env file logs in, and a new user can register', async () => {
+    const adminLogin = await login(fileValues.ADMIN_EMAIL ?? '', fileValues.ADMIN_PASSWORD ?? '');
+    assert.equal(adminLogin.status, 200);
+    const tokens = (await adminLogin.json()) as { access_token: string; refresh_token: string };
+    assert.ok(tokens.access_token.length > 20 && tokens.refresh_token.length > 20);
+    const created = await api('/users/', { method: 'POST', body: JSON.stringify(newUser) });
+    assert.equal(created.status, 201, await created.clone().text());
+    assert.equal(((await created.json()) as { email: string }).email, newUser.email);
+  });
+
+  test('status shows every service running; start again says so and exits 0', async () => {
+    const status = await selfdb(['status']);
+    assert.equal(status.code, 0, status.stdout + status.stderr);
+    for (const name of ['postgres', 'pgbouncer', 'backend']) {
+      assert.match(status.stdout, new RegExp(`^${name}\\s+running\\s+\\d+`, 'm'));
+    }
+    const again = await selfdb(['start']);
+    assert.equal(again.code, 0);
+    assert.match(again.stdout, /already running/);
+  });
+
+  test('stop ends exactly the recorded processes and frees the ports', async () => {
+    const pids = recordPids();
+    assert.equal(pids.length, 3);
+    await assertStopped(await selfdb(['stop'], 90_000), pids);
+    const status = await selfdb(['status']);
+    assert.equal(status.code, 3);
+    assert.match(status.stdout, /^backend\s+stopped/m);
+  });
+
+  test('a second start keeps the data: the user registered before still logs in', async () => {
+    const result = await selfdb(['start'], START_TIMEOUT_MS);
+    await assertStartedAndHealthy(result);
+    assert.doesNotMatch(result.stdout, /initdb/);
+    const userLogin = await login(newUser.email, newUser.password);
+    assert.equal(userLogin.status, 200);
+    await assertStopped(await selfdb(['stop'], 90_000), recordPids());
+  });
+});
