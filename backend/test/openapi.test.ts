@@ -12,7 +12,11 @@ type Operation = {
   requestBody?: { required?: boolean; content: Record<string, { schema: Schema }> };
   responses: Record<string, { content?: Record<string, { schema: Schema }> }>;
 };
-type Document = { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, Schema> } };
+type Document = {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, Schema> };
+};
 
 const reference = JSON.parse(
   readFileSync(new URL('../../../shared/reference/selfdb-0.0.5-openapi.json', import.meta.url), 'utf8'),
@@ -38,24 +42,33 @@ const referenceOperations = Object.entries(reference.paths)
 test('the document is OpenAPI 3.1 and every operation has a unique camelCase operationId', () => {
   assert.equal(ours.openapi, '3.1.0');
   const ids = Object.values(ours.paths).flatMap((item) => Object.values(item).map((op) => op.operationId));
-  assert.ok(ids.every((id) => typeof id === 'string' && /^[a-z][a-zA-Z]+$/.test(id)), JSON.stringify(ids));
+  assert.ok(
+    ids.every((id) => typeof id === 'string' && /^[a-z][a-zA-Z]+$/.test(id)),
+    JSON.stringify(ids),
+  );
   assert.equal(new Set(ids).size, ids.length);
 });
 
 test('all 11 /users operations of SelfDB 0.0.5 are there', () => {
   assert.equal(referenceOperations.length, 11);
-  for (const { path, method } of referenceOperations) assert.ok(ours.paths[path]?.[method], `${method} ${path}`);
+  for (const { path, method } of referenceOperations)
+    assert.ok(ours.paths[path]?.[method], `${method} ${path}`);
 });
 
 for (const { path, method, op: theirs } of referenceOperations) {
   test(`${method.toUpperCase()} ${path} matches the reference`, () => {
     const mine = ours.paths[path]?.[method];
     assert.ok(mine, 'operation exists');
-    const params = (op: Operation) => (op.parameters ?? []).map((p) => `${p.in}:${p.name}:${Boolean(p.required)}`).sort();
+    const params = (op: Operation) =>
+      (op.parameters ?? []).map((p) => `${p.in}:${p.name}:${Boolean(p.required)}`).sort();
     assert.deepEqual(params(mine), params(theirs), 'parameters');
     assert.equal(Boolean(mine.requestBody), Boolean(theirs.requestBody), 'has a body');
     if (theirs.requestBody) {
-      assert.equal(Boolean(mine.requestBody?.required), Boolean(theirs.requestBody.required), 'body required');
+      assert.equal(
+        Boolean(mine.requestBody?.required),
+        Boolean(theirs.requestBody.required),
+        'body required',
+      );
       const wanted = fieldNames(reference, theirs.requestBody.content['application/json']?.schema);
       const got = fieldNames(ours, mine.requestBody?.content['application/json']?.schema);
       for (const field of wanted) assert.ok(got.includes(field), `body field ${field}`);
