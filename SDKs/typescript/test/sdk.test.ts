@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { after, before, test } from 'node:test';
+import { ADMIN, API_KEY, startTestApp, type TestApp } from '../../../backend/test/helpers.ts';
+import { createSelfDB, readUsersMe, type SelfDB, SelfDBError } from '../src/index.ts';
+
+// The facade against a real backend over real HTTP (not app.inject), so headers, JSON parsing and the fetch
+// client are exercised as an application would use them.
+let testApp: TestApp;
+let baseUrl: string;
+
+before(async () => {
+  testApp = await startTestApp();
+  await testApp.app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = testApp.app.server.address() as AddressInfo;
+  baseUrl = `http://127.0.0.1:${port}`;
+});
+
+after(async () => {
+  await testApp?.close();
+});
+
+const connect = (apiKey = API_KEY): SelfDB => createSelfDB({ baseUrl, apiKey });
+
+test('the admin logs in and reads /users/me', async () => {
+  const selfdb = connect();
+  const tokens = await selfdb.auth.login(ADMIN.email, ADMIN.password);
+  assert.equal(tokens.token_type, 'bearer');
+  assert.ok(tokens.expires_in > 0);
+
+  const { data, error, response } = await readUsersMe({ client: selfdb.client });
+  assert.equal(error, undefined);
+  assert.equal(response.status, 200);
+  assert.equal(data?.email, ADMIN.email);
+  assert.equal(data?.role, 'ADMIN');
+  assert.equal(data?.firstName, ADMIN.firstName);
+});
+
+test('refresh rotates the tokens, and logout forgets them', async () => {
+  const selfdb = connect();
+  const first = await selfdb.auth.login(ADMIN.email, ADMIN.password);
+  // Concurrent refreshes share one request: a second use of the same refresh token would revoke the session.
+  const [a, b] = await Promise.all([selfdb.auth.refresh(), selfdb.auth.refresh()]);
+  assert.equal(a, b);
+  assert.notEqual(a.refresh_token, first.refresh_token);
+  assert.equal(selfdb.auth.tokens, a);
+  assert.equal((await readUsersMe({ client: selfdb.client })).response.status, 200);
+
+  await selfdb.auth.logout();
+  assert.equal(selfdb.auth.tokens, null);
+  const anonymous = await readUsersMe({ client: selfdb.client });
+  assert.equal(anonymous.response.status, 401);
+  await assert.rejects(selfdb.auth.refresh(), /not signed in/);
+});
+
+test('a wrong password is rejected with 401 and keeps the client signed out', async () => {
+  const selfdb = connect();
+  await assert.rejects(selfdb.auth.login(ADMIN.email, 'not-the-password'), (err: unknown) => {
+    assert.ok(err instanceof SelfDBError);
+    assert.equal(err.status, 401);
+    assert.equal(typeof err.code, 'string');
+    return true;
+  });
+  assert.equal(selfdb.auth.tokens, null);
+  assert.equal((await readUsersMe({ client: selfdb.client })).response.status, 401);
+});
+
+test('the API key goes on every request: a wrong one gets 401', async () => {
+  const selfdb = connect('wrong-key');
+  const { error, response } = await readUsersMe({ client: selfdb.client });
+  assert.equal(response.status, 401);
+  assert.equal((error as { code?: string }).code, 'API_KEY_INVALID');
+});
