@@ -13,6 +13,8 @@ import { buildApp } from '../backend/src/app.ts';
 import { loadConfig } from '../backend/src/config.ts';
 import { prepareDatabase } from '../backend/src/prepare-database.ts';
 import { startTestStack, type TestStack } from '../scripts/lib/test-stack.ts';
+import { toUserDto } from '../backend/src/modules/users/users.dto.ts';
+import type { UserRow } from '../backend/src/modules/users/users.repository.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -56,17 +58,6 @@ interface Run {
   failures: number;
 }
 
-interface UserRow {
-  id: string;
-  email: string;
-  password: string;
-  first_name: string;
-  last_name: string;
-  role: 'USER' | 'ADMIN';
-  is_active: boolean;
-  created_at: Date | null;
-}
-
 /**
  * The baseline: what a hand-written route needs to do for /users/me and nothing more — no API key check, CORS,
  * request validation, response schema or error model. The ratio therefore prices everything the gateway adds.
@@ -86,15 +77,7 @@ async function startBaseline(pooledUrl: string, poolMax: number): Promise<Fastif
     );
     const row = rows[0];
     if (!row?.is_active) return reply.code(401).send({ detail: 'Could not validate credentials' });
-    return {
-      id: row.id,
-      email: row.email,
-      firstName: row.first_name,
-      lastName: row.last_name,
-      role: row.role,
-      isActive: row.is_active,
-      created_at: row.created_at ? row.created_at.toISOString() : null,
-    };
+    return toUserDto(row);
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   return app;
