@@ -69,6 +69,7 @@ export async function buildApp(
   const windowMs = config.rateLimit.windowSeconds * 1000;
   const ctx: RouteContext = {
     config,
+    pool,
     auth: installAuth(app, authService),
     authService,
     users: createUsersService(pool),
@@ -82,5 +83,6 @@ export async function buildApp(
 
   await app.register(systemRoutes, ctx);
   await app.register(usersRoutes, { ...ctx, prefix: '/users' });
+  // Each area registers here, one line each (areas build their services from ctx.pool in their index.ts).
   return app;
 }

@@ -10,3 +10,4 @@ export {
 export { AppError, ErrorCode } from './errors.ts';
 export { type AccessClaims, createJwtKey, type Role, signAccessToken, verifyAccessToken } from './jwt.ts';
 export { createLoggerOptions, REDACT_PATHS } from './logger.ts';
+export { type Actor, canManage, canRead, canWriteContent, isAdmin, type OwnedResource } from './access.ts';

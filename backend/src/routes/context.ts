@@ -1,3 +1,4 @@
+import type { Pool } from '@selfdb/common';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
 import type { AuthService } from '../modules/auth/auth.service.ts';
@@ -6,9 +7,11 @@ import type { SystemService } from '../modules/system/system.service.ts';
 import type { UsersService } from '../modules/users/users.service.ts';
 import type { AuthHooks } from '../plugins/auth.ts';
 
-/** What route files get: the services, the auth hooks and the config. Routes never touch SQL. */
+/** What route files get: the services, the auth hooks and the config. Routes never touch SQL themselves. */
 export interface RouteContext {
   config: Readonly<Config>;
+  /** The pooled (PgBouncer) pool: area plugins build their services from it in their index.ts. */
+  pool: Pool;
   system: SystemService;
   auth: AuthHooks;
   users: UsersService;
