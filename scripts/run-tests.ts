@@ -11,7 +11,17 @@ import { runMigrations } from '../backend/src/db/migrate.ts';
 import { startTestStack, type TestStack } from './lib/test-stack.ts';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const TEST_ROOTS = ['common/src', 'backend/src', 'backend/test', 'scripts', 'SDKs/typescript/test'];
+const TEST_ROOTS = [
+  'common/src',
+  'backend/src',
+  'backend/test',
+  'storage/src',
+  'storage/test',
+  'realtime/src',
+  'realtime/test',
+  'scripts',
+  'SDKs/typescript/test',
+];
 const TEMPLATE_DB = 'selfdb_template';
 
 function findTests(path: string): string[] {
