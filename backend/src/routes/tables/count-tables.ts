@@ -1,0 +1,27 @@
+import { Type } from 'typebox';
+import { OPTIONAL_BEARER, type TablesRouteModule } from './context.ts';
+import { SearchQuery } from './schemas.ts';
+
+/** GET /tables/count: how many tables the caller can see (the same rule as the list). */
+const countTables: TablesRouteModule = (app, ctx) => {
+  app.get<{ Querystring: SearchQuery }>(
+    '/count',
+    {
+      schema: {
+        operationId: 'getTableCount',
+        summary: 'Get Table Count',
+        description:
+          'Number of tables the caller can see, optionally filtered by name or description: public tables, ' +
+          'plus their own when signed in; every table for admins.',
+        tags: ['tables'],
+        security: OPTIONAL_BEARER,
+        querystring: SearchQuery,
+        response: { 200: Type.Integer() },
+      },
+      preHandler: ctx.auth.optionalUser,
+    },
+    async (request) => ctx.tables.count(request.user, request.query.search),
+  );
+};
+
+export default countTables;
