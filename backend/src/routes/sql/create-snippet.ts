@@ -1,0 +1,26 @@
+import { currentUser } from '../../plugins/auth.ts';
+import { ref } from '../../schemas/common.ts';
+import type { SqlRouteModule } from './index.ts';
+import { SqlSnippetCreate, SqlSnippetRead } from './schemas.ts';
+
+/** POST /sql/snippets: saves a snippet, private unless `is_shared` (admins only). */
+const createSnippet: SqlRouteModule = (app, ctx, sql) => {
+  app.post<{ Body: SqlSnippetCreate }>(
+    '/snippets',
+    {
+      schema: {
+        operationId: 'createSnippet',
+        summary: 'Create SQL Snippet',
+        tags: ['sql'],
+        security: [{ HTTPBearer: [] }],
+        body: ref(SqlSnippetCreate),
+        response: { 201: ref(SqlSnippetRead) },
+      },
+      preHandler: ctx.auth.requireUser,
+    },
+    async (request, reply) =>
+      reply.code(201).send(await sql.createSnippet(currentUser(request), request.body)),
+  );
+};
+
+export default createSnippet;

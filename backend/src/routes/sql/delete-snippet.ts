@@ -1,0 +1,27 @@
+import { currentUser } from '../../plugins/auth.ts';
+import type { SqlRouteModule } from './index.ts';
+import { NoContent, SnippetIdParams } from './schemas.ts';
+
+/** DELETE /sql/snippets/{snippet_id}: the caller's own snippets and shared ones (admins only). */
+const deleteSnippet: SqlRouteModule = (app, ctx, sql) => {
+  app.delete<{ Params: SnippetIdParams }>(
+    '/snippets/:snippet_id',
+    {
+      schema: {
+        operationId: 'deleteSnippet',
+        summary: 'Delete SQL Snippet',
+        tags: ['sql'],
+        security: [{ HTTPBearer: [] }],
+        params: SnippetIdParams,
+        response: { 204: NoContent('Snippet deleted') },
+      },
+      preHandler: ctx.auth.requireUser,
+    },
+    async (request, reply) => {
+      await sql.deleteSnippet(currentUser(request), request.params.snippet_id);
+      return reply.code(204).send();
+    },
+  );
+};
+
+export default deleteSnippet;
