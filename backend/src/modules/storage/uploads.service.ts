@@ -1,0 +1,180 @@
+import type { IncomingMessage } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import {
+  type Actor,
+  AppError,
+  canWriteContent,
+  ErrorCode,
+  numberedPath,
+  numberingParts,
+  objectName,
+  objectPathProblem,
+  type Pool,
+} from '@selfdb/common';
+import type { FastifyBaseLogger } from 'fastify';
+import { type BucketRow, findBucketById } from './buckets.repository.ts';
+import { assertVisible, bucketNotFound } from './buckets.service.ts';
+import { type FileRow, findTakenPaths, insertFile } from './files.repository.ts';
+import { fileTooLarge, meteredBody } from './request-body.ts';
+import type { StorageClient, StoredObject } from './storage-client.ts';
+import { downloadUrl, isMimeTypeAllowed, mimeEssence } from './storage.dto.ts';
+
+export interface UploadTarget {
+  bucketId: string;
+  filename: string;
+  /** Path inside the bucket; defaults to `filename`. */
+  path?: string | null;
+  contentType: string;
+  /** The size announced before the bytes (Content-Length, tus Upload-Length), when there is one. */
+  declaredSize?: number;
+}
+
+/** SelfDB 0.0.5's FileUploadResponse. */
+export interface FileUploadResponse {
+  success: boolean;
+  bucket: string;
+  path: string;
+  size: number;
+  file_id: string;
+  upload_time: number;
+  url: string;
+  original_path: string | null;
+  message: string;
+}
+
+const invalidPath = (detail: string) => new AppError(400, ErrorCode.INVALID_PATH, detail);
+
+export function createUploadsService(pool: Pool, storage: StorageClient, log: FastifyBaseLogger) {
+  /** Everything that can be refused before a byte is read: bucket, access, path, type, announced size. */
+  async function prepare(
+    actor: Actor | null,
+    target: UploadTarget,
+  ): Promise<{ bucket: BucketRow; path: string }> {
+    const bucket = assertVisible(actor, await findBucketById(pool, target.bucketId));
+    if (!canWriteContent(actor, bucket)) {
+      throw AppError.unauthorized('Authentication required to upload files', ErrorCode.NOT_AUTHENTICATED);
+    }
+    const path = target.path || target.filename;
+    const problem = objectPathProblem(path);
+    if (problem) throw invalidPath(problem);
+    if (!isMimeTypeAllowed(bucket.allowed_mime_types, target.contentType)) {
+      throw new AppError(
+        415,
+        ErrorCode.MIME_TYPE_NOT_ALLOWED,
+        `This bucket does not accept ${mimeEssence(target.contentType)} files`,
+      );
+    }
+    const limit = bucket.file_size_limit;
+    if (limit !== null && target.declaredSize !== undefined && target.declaredSize > limit)
+      throw fileTooLarge(limit);
+    return { bucket, path };
+  }
+
+  /** The requested path when no file has it, else the first free `name (n).ext` (SelfDB 0.0.5's renaming). */
+  async function freePath(bucketId: string, requested: string): Promise<string> {
+    const taken = await findTakenPaths(pool, bucketId, requested, numberingParts(requested));
+    if (!taken.has(requested)) return requested;
+    for (let n = 1; ; n++) {
+      const candidate = numberedPath(requested, n);
+      if (!taken.has(candidate)) {
+        const problem = objectPathProblem(candidate);
+        if (problem) throw invalidPath(`No free name for this path: ${problem}`);
+        return candidate;
+      }
+    }
+  }
+
+  /**
+   * Records bytes the storage service holds as a file row. When the row cannot be written, the bytes are removed:
+   * there is never a file without its row, nor a row without its bytes.
+   */
+  async function record(
+    bucket: BucketRow,
+    stored: StoredObject,
+    file: { ownerId: string | null; mimeType: string },
+  ): Promise<FileRow> {
+    try {
+      return await insertFile(pool, {
+        bucketId: bucket.id,
+        name: objectName(stored.path),
+        path: stored.path,
+        size: stored.size,
+        mimeType: file.mimeType,
+        ownerId: file.ownerId,
+        checksum: stored.sha256,
+      });
+    } catch (err) {
+      await storage
+        .deleteObject(bucket.name, stored.path)
+        .catch((cleanupError: unknown) =>
+          log.error(
+            { err: cleanupError, bucket: bucket.name, path: stored.path },
+            'could not remove unrecorded bytes',
+          ),
+        );
+      const code = (err as { code?: string }).code;
+      if (code === '23505') {
+        throw AppError.conflict(
+          'Another file took this path at the same moment: upload again',
+          ErrorCode.FILE_EXISTS,
+        );
+      }
+      if (code === '23503') throw bucketNotFound();
+      throw err;
+    }
+  }
+
+  function uploadResponse(
+    bucket: BucketRow,
+    row: FileRow,
+    requested: string,
+    startedAt: number,
+  ): FileUploadResponse {
+    const renamed = row.path !== requested;
+    return {
+      success: true,
+      bucket: bucket.name,
+      path: row.path,
+      size: row.size,
+      file_id: row.id,
+      upload_time: Math.round(performance.now() - startedAt) / 1000,
+      url: downloadUrl(bucket.name, row.path),
+      original_path: renamed ? requested : null,
+      message: renamed
+        ? `File uploaded successfully (renamed from '${requested}' to avoid overwrite)`
+        : 'File uploaded successfully',
+    };
+  }
+
+  return {
+    prepare,
+    freePath,
+    record,
+
+    /**
+     * SelfDB 0.0.5's raw-body upload: the request body streams through the backend to the storage service, which
+     * writes it to a temp file and links it into place once complete; the row is inserted only then.
+     */
+    async upload(
+      actor: Actor | null,
+      target: UploadTarget,
+      request: IncomingMessage,
+      sha256?: string,
+    ): Promise<FileUploadResponse> {
+      const startedAt = performance.now();
+      const { bucket, path } = await prepare(actor, target);
+      const free = await freePath(bucket.id, path);
+      const maxBytes = bucket.file_size_limit ?? undefined;
+      const stored = await storage.putObject(bucket.name, free, meteredBody(request, maxBytes), {
+        ifExists: 'rename',
+        maxBytes,
+        contentLength: target.declaredSize,
+        sha256,
+      });
+      const row = await record(bucket, stored, { ownerId: actor?.id ?? null, mimeType: target.contentType });
+      return uploadResponse(bucket, row, path, startedAt);
+    },
+  };
+}
+
+export type UploadsService = ReturnType<typeof createUploadsService>;

@@ -1,0 +1,24 @@
+import { Type } from 'typebox';
+import { OPTIONAL_BEARER, type StorageRoute } from './context.ts';
+import { SearchQuery } from './schemas.ts';
+
+/** GET /storage/buckets/count: buckets the caller can see (public ones, plus their own; admins: all). */
+const countBuckets: StorageRoute = (app, ctx) => {
+  app.get<{ Querystring: SearchQuery }>(
+    '/count',
+    {
+      schema: {
+        operationId: 'getBucketCount',
+        summary: 'Count buckets',
+        tags: ['storage-buckets'],
+        security: OPTIONAL_BEARER,
+        querystring: SearchQuery,
+        response: { 200: Type.Integer() },
+      },
+      preHandler: ctx.auth.optionalUser,
+    },
+    async (request) => ctx.buckets.count(request.user, request.query.search),
+  );
+};
+
+export default countBuckets;

@@ -1,0 +1,27 @@
+import { currentUser } from '../../plugins/auth.ts';
+import { ref } from '../../schemas/common.ts';
+import type { StorageRoute } from './context.ts';
+import { BucketCreate, BucketResponse, STORAGE_ERRORS } from './schemas.ts';
+
+/** POST /storage/buckets/: a signed-in user creates a bucket they own. Taken name → 409; storage down → 503. */
+const createBucket: StorageRoute = (app, ctx) => {
+  app.post<{ Body: BucketCreate }>(
+    '/',
+    {
+      prefixTrailingSlash: 'slash',
+      schema: {
+        operationId: 'createBucket',
+        summary: 'Create a bucket',
+        tags: ['storage-buckets'],
+        security: [{ HTTPBearer: [] }],
+        body: ref(BucketCreate),
+        response: { 201: ref(BucketResponse), 503: STORAGE_ERRORS[503] },
+      },
+      preHandler: ctx.auth.requireUser,
+    },
+    async (request, reply) =>
+      reply.code(201).send(await ctx.buckets.create(currentUser(request), request.body)),
+  );
+};
+
+export default createBucket;

@@ -1,0 +1,27 @@
+import { currentUser } from '../../plugins/auth.ts';
+import type { StorageRoute } from './context.ts';
+import { BucketIdParams, STORAGE_ERRORS } from './schemas.ts';
+
+/** DELETE /storage/buckets/{bucket_id}: its owner or an admin deletes it with every file (rows and bytes). */
+const deleteBucket: StorageRoute = (app, ctx) => {
+  app.delete<{ Params: BucketIdParams }>(
+    '/:bucket_id',
+    {
+      schema: {
+        operationId: 'deleteBucket',
+        summary: 'Delete a bucket and its files',
+        tags: ['storage-buckets'],
+        security: [{ HTTPBearer: [] }],
+        params: BucketIdParams,
+        response: { 204: { type: 'null', description: 'Deleted' }, 503: STORAGE_ERRORS[503] },
+      },
+      preHandler: ctx.auth.requireUser,
+    },
+    async (request, reply) => {
+      await ctx.buckets.remove(currentUser(request), request.params.bucket_id);
+      return reply.code(204).send();
+    },
+  );
+};
+
+export default deleteBucket;

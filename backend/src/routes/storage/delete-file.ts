@@ -1,0 +1,27 @@
+import { currentUser } from '../../plugins/auth.ts';
+import type { StorageRoute } from './context.ts';
+import { FileIdParams, STORAGE_ERRORS } from './schemas.ts';
+
+/** DELETE /storage/files/{file_id}: the uploader, the bucket's owner or an admin deletes the row and the bytes. */
+const deleteFile: StorageRoute = (app, ctx) => {
+  app.delete<{ Params: FileIdParams }>(
+    '/:file_id',
+    {
+      schema: {
+        operationId: 'deleteFile',
+        summary: 'Delete a file',
+        tags: ['storage-files'],
+        security: [{ HTTPBearer: [] }],
+        params: FileIdParams,
+        response: { 204: { type: 'null', description: 'Deleted' }, 503: STORAGE_ERRORS[503] },
+      },
+      preHandler: ctx.auth.requireUser,
+    },
+    async (request, reply) => {
+      await ctx.files.remove(currentUser(request), request.params.file_id);
+      return reply.code(204).send();
+    },
+  );
+};
+
+export default deleteFile;

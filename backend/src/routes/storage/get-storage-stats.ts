@@ -1,0 +1,24 @@
+import { ref } from '../../schemas/common.ts';
+import { OPTIONAL_BEARER, type StorageRoute } from './context.ts';
+import { SearchQuery, StorageStatsResponse } from './schemas.ts';
+
+/** GET /storage/files/stats: files, bytes and buckets over the buckets the caller can see (`search`: buckets). */
+const getStorageStats: StorageRoute = (app, ctx) => {
+  app.get<{ Querystring: SearchQuery }>(
+    '/stats',
+    {
+      schema: {
+        operationId: 'getStorageStats',
+        summary: 'Storage statistics',
+        tags: ['storage-files'],
+        security: OPTIONAL_BEARER,
+        querystring: SearchQuery,
+        response: { 200: ref(StorageStatsResponse) },
+      },
+      preHandler: ctx.auth.optionalUser,
+    },
+    async (request) => ctx.buckets.stats(request.user, request.query.search),
+  );
+};
+
+export default getStorageStats;

@@ -1,0 +1,24 @@
+import { Type } from 'typebox';
+import { OPTIONAL_BEARER, type StorageRoute } from './context.ts';
+import { SearchQuery } from './schemas.ts';
+
+/** GET /storage/files/total-count: files in every bucket the caller can see (`search`: name or path). */
+const getTotalFileCount: StorageRoute = (app, ctx) => {
+  app.get<{ Querystring: SearchQuery }>(
+    '/total-count',
+    {
+      schema: {
+        operationId: 'getTotalFileCount',
+        summary: 'Count files in all visible buckets',
+        tags: ['storage-files'],
+        security: OPTIONAL_BEARER,
+        querystring: SearchQuery,
+        response: { 200: Type.Integer() },
+      },
+      preHandler: ctx.auth.optionalUser,
+    },
+    async (request) => ctx.files.totalCount(request.user, request.query.search),
+  );
+};
+
+export default getTotalFileCount;

@@ -1,0 +1,91 @@
+import type { FastifyInstance } from 'fastify';
+import { createBucketsService } from '../../modules/storage/buckets.service.ts';
+import { createDownloadsService } from '../../modules/storage/downloads.service.ts';
+import { createFilesService } from '../../modules/storage/files.service.ts';
+import { createResumableUploads } from '../../modules/storage/resumable.ts';
+import { createUrlSigner } from '../../modules/storage/signed-urls.ts';
+import { createStorageClient } from '../../modules/storage/storage-client.ts';
+import { createUploadsService } from '../../modules/storage/uploads.service.ts';
+import type { RouteContext } from '../context.ts';
+import countBuckets from './count-buckets.ts';
+import countFiles from './count-files.ts';
+import createBucket from './create-bucket.ts';
+import createSignedUrl from './create-signed-url.ts';
+import type { StorageContext, StorageRoute } from './context.ts';
+import deleteBucket from './delete-bucket.ts';
+import deleteFile from './delete-file.ts';
+import downloadFile from './download-file.ts';
+import downloadSignedFile from './download-signed-file.ts';
+import getBucket from './get-bucket.ts';
+import getFile from './get-file.ts';
+import getStorageStats from './get-storage-stats.ts';
+import getTotalFileCount from './get-total-file-count.ts';
+import listBuckets from './list-buckets.ts';
+import listFiles from './list-files.ts';
+import resumableUpload from './resumable-upload.ts';
+import { STORAGE_ROUTE_ERRORS } from './schemas.ts';
+import updateBucket from './update-bucket.ts';
+import updateFile from './update-file.ts';
+import uploadFile from './upload-file.ts';
+
+/**
+ * `/storage`: the 15 bucket and file operations of SelfDB 0.0.5 (in its document's order), plus signed URLs and
+ * tus resumable uploads. Bytes flow between the client and the storage service without being buffered here.
+ */
+export async function storageRoutes(app: FastifyInstance, ctx: RouteContext) {
+  const storage = createStorageClient(ctx.config.storage);
+  app.addHook('onClose', async () => storage.close());
+  const uploads = createUploadsService(ctx.pool, storage, app.log);
+  const storageCtx: StorageContext = {
+    ...ctx,
+    buckets: createBucketsService(ctx.pool, storage),
+    files: createFilesService(ctx.pool, storage),
+    uploads,
+    downloads: createDownloadsService(ctx.pool, storage, createUrlSigner(ctx.config.secretKey)),
+    resumable: createResumableUploads({
+      storage,
+      uploads,
+      pool: ctx.pool,
+      log: app.log,
+      corsOrigins: ctx.config.corsOrigins,
+      trustProxy: ctx.config.trustProxy,
+    }),
+  };
+  app.addHook('onRoute', (route) => {
+    if (!route.schema || route.schema.hide) return;
+    route.schema.response = { ...STORAGE_ROUTE_ERRORS, ...(route.schema.response as object) };
+  });
+  const register = (scope: FastifyInstance, routes: StorageRoute[]) => {
+    for (const route of routes) route(scope, storageCtx);
+  };
+
+  await app.register(
+    async (buckets) =>
+      register(buckets, [countBuckets, createBucket, listBuckets, getBucket, updateBucket, deleteBucket]),
+    { prefix: '/buckets' },
+  );
+  await app.register(
+    async (files) =>
+      register(files, [
+        getStorageStats,
+        getTotalFileCount,
+        countFiles,
+        listFiles,
+        getFile,
+        deleteFile,
+        updateFile,
+      ]),
+    { prefix: '/files' },
+  );
+  // Routes whose body is a file: whatever its Content-Type, it reaches the handler unread, as a stream.
+  await app.register(async (bytes) => {
+    bytes.removeAllContentTypeParsers();
+    bytes.addContentTypeParser('*', (_request, _payload, done) => done(null));
+    // An error answered before the body was read: close the connection rather than read the rest of it.
+    bytes.addHook('onError', async (request, reply) => {
+      if (!request.raw.readableEnded) reply.header('connection', 'close');
+    });
+    register(bytes, [uploadFile, resumableUpload]);
+  });
+  register(app, [downloadFile, createSignedUrl, downloadSignedFile]);
+}

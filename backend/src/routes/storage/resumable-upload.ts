@@ -1,0 +1,26 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { currentUser } from '../../plugins/auth.ts';
+import type { StorageRoute } from './context.ts';
+
+/**
+ * tus 1.0 resumable uploads: POST /storage/uploads creates one (Upload-Length, Upload-Metadata with bucket_id,
+ * filename, path, content_type), HEAD /storage/uploads/{id} reports its offset, PATCH appends at that offset,
+ * DELETE abandons it. Signed-in users only; answered by @tus/server (documented in docs/compatibility.md, not in
+ * the OpenAPI document, whose request/response model cannot describe the protocol's headers).
+ */
+const resumableUpload: StorageRoute = (app, ctx) => {
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    reply.hijack();
+    try {
+      await ctx.resumable.handle(request.raw, reply.raw, currentUser(request));
+    } catch (err) {
+      request.log.error({ err }, 'resumable upload handler failed');
+      reply.raw.destroy();
+    }
+  };
+  const common = { schema: { hide: true }, preHandler: ctx.auth.requireUser, handler };
+  app.route({ method: 'POST', url: '/uploads', ...common });
+  app.route({ method: ['HEAD', 'PATCH', 'DELETE'], url: '/uploads/:id', ...common });
+};
+
+export default resumableUpload;

@@ -1,0 +1,163 @@
+// Shared set-up of the storage tests: a real storage service (its Fastify app on a real port, bytes in a temp
+// directory) and a backend wired to it, plus small HTTP helpers for raw-body uploads and downloads.
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { storageServiceKey } from '@selfdb/common';
+import type { FastifyInstance } from 'fastify';
+import { buildStorageApp } from '../../storage/src/app.ts';
+import { LocalObjectStore } from '../../storage/src/backends/local.ts';
+import { API_KEY, call, SECRET_KEY, startTestApp, type TestApp } from './helpers.ts';
+
+export interface StorageService {
+  app: FastifyInstance;
+  store: LocalObjectStore;
+  port: number;
+  root: string;
+  /** Stops the service (the backend then sees a storage service that is down). */
+  stop(): Promise<void>;
+}
+
+/** Starts the storage service on a free port of 127.0.0.1, storing under a fresh temp directory. */
+export async function startStorageService(root = mkdtempSync(join(tmpdir(), 'selfdb-storage-'))) {
+  const store = await LocalObjectStore.open(root);
+  const app = await buildStorageApp({ serviceKey: storageServiceKey(SECRET_KEY), logLevel: 'warn' }, store, {
+    logger: false,
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const port = (app.server.address() as AddressInfo).port;
+  let stopped = false;
+  const service: StorageService = {
+    app,
+    store,
+    port,
+    root,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await app.close();
+      await store.close();
+    },
+  };
+  return service;
+}
+
+export interface StorageStack {
+  t: TestApp;
+  storage: StorageService;
+  /** Base URL of the backend, listening on a real port (for streaming tests). */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A backend on a fresh database, listening on a real port, wired to a fresh storage service. */
+export async function startStorageStack(overrides: Record<string, string> = {}): Promise<StorageStack> {
+  const storage = await startStorageService();
+  const t = await startTestApp({
+    STORAGE_HOST: '127.0.0.1',
+    STORAGE_INTERNAL_PORT: String(storage.port),
+    ...overrides,
+  });
+  await t.app.listen({ host: '127.0.0.1', port: 0 });
+  const url = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+  return {
+    t,
+    storage,
+    url,
+    async close() {
+      await t.close();
+      await storage.stop();
+      rmSync(storage.root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Every file under `root` (relative paths), hidden ones included: what is really on disk. */
+export function filesOnDisk(root: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else found.push(relative(root, path));
+    }
+  };
+  walk(root);
+  return found.sort();
+}
+
+export interface UploadOptions {
+  token?: string;
+  path?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+/** Raw-body upload through `app.inject` (small bodies). */
+export async function upload(
+  app: FastifyInstance,
+  bucketId: string,
+  filename: string,
+  body: Buffer | string,
+  options: UploadOptions = {},
+) {
+  const query = new URLSearchParams({ bucket_id: bucketId, filename });
+  if (options.path !== undefined) query.set('path', options.path);
+  if (options.contentType !== undefined) query.set('content_type', options.contentType);
+  const response = await app.inject({
+    method: 'POST',
+    url: `/storage/files/upload?${query}`,
+    headers: {
+      'x-api-key': API_KEY,
+      'content-type': 'application/octet-stream',
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...options.headers,
+    },
+    payload: body,
+  });
+  let json: Record<string, unknown> = {};
+  try {
+    json = response.json();
+  } catch {
+    // not JSON
+  }
+  return { status: response.statusCode, headers: response.headers, body: json };
+}
+
+/** Raw download through `app.inject`: the bytes as a Buffer. */
+export async function download(
+  app: FastifyInstance,
+  url: string,
+  options: {
+    token?: string;
+    headers?: Record<string, string>;
+    apiKey?: string | null;
+    method?: 'GET' | 'HEAD';
+  } = {},
+) {
+  const response = await app.inject({
+    method: options.method ?? 'GET',
+    url,
+    headers: {
+      ...(options.apiKey === null ? {} : { 'x-api-key': options.apiKey ?? API_KEY }),
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...options.headers,
+    },
+  });
+  return { status: response.statusCode, headers: response.headers, bytes: response.rawPayload };
+}
+
+/** Creates a bucket through the API and returns its id (fails the test when it cannot). */
+export async function createBucket(
+  app: FastifyInstance,
+  token: string,
+  name: string,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
+  const response = await call(app, 'POST', '/storage/buckets/', { token, body: { name, ...extra } });
+  if (response.status !== 201) {
+    throw new Error(`create bucket ${name}: ${response.status} ${JSON.stringify(response.body)}`);
+  }
+  return String(response.body.id);
+}

@@ -1,0 +1,176 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { AppError, ErrorCode } from '@selfdb/common';
+import {
+  bucketNotFound,
+  ensureDirectories,
+  findBucketDirectory,
+  splitObjectPath,
+  syncDirectory,
+  syncFile,
+} from './local-paths.ts';
+import { feed } from '../streams.ts';
+import { ByteMeter, etagOf, placeFile, STREAM_CHUNK_BYTES } from './local-write.ts';
+import type { IfExists, NewUpload, StoredObject, UploadState } from './types.ts';
+
+const ID_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
+
+type StoredState = Omit<UploadState, 'offset'>;
+
+const errorCode = (err: unknown) => (err as NodeJS.ErrnoException).code;
+const uploadNotFound = () => AppError.notFound('Upload not found');
+
+/**
+ * Resumable uploads on the local file system: `<dir>/<id>.part` accumulates the bytes (its size is the offset),
+ * `<dir>/<id>.json` describes the upload. `dir` sits on the same file system as the buckets, so completing an
+ * upload links the part file into its bucket without copying a byte.
+ */
+export class LocalUploads {
+  /** Uploads a request is writing to or completing: one at a time per upload, in this process. */
+  private readonly busy = new Set<string>();
+
+  constructor(
+    private readonly dir: string,
+    private readonly root: string,
+  ) {}
+
+  private files(id: string) {
+    if (!ID_PATTERN.test(id)) throw AppError.badRequest('Invalid upload id');
+    return { data: join(this.dir, `${id}.part`), info: join(this.dir, `${id}.json`) };
+  }
+
+  private async withLock<T>(id: string, work: () => Promise<T>): Promise<T> {
+    if (this.busy.has(id)) {
+      throw AppError.conflict('Another request is writing to this upload', ErrorCode.UPLOAD_OFFSET_MISMATCH);
+    }
+    this.busy.add(id);
+    try {
+      return await work();
+    } finally {
+      this.busy.delete(id);
+    }
+  }
+
+  async create(upload: NewUpload): Promise<UploadState> {
+    const { data, info } = this.files(upload.id);
+    splitObjectPath(upload.path);
+    if (!Number.isSafeInteger(upload.length) || upload.length < 0) {
+      throw AppError.badRequest('Invalid upload length');
+    }
+    if (!(await findBucketDirectory(this.root, upload.bucket))) throw bucketNotFound();
+    const state: StoredState = { ...upload, createdAt: new Date().toISOString() };
+    try {
+      // Creating the part file exclusively claims the id.
+      await (await open(data, 'wx', 0o640)).close();
+    } catch (err) {
+      if (errorCode(err) === 'EEXIST') throw AppError.conflict('An upload with this id exists');
+      throw err;
+    }
+    await writeFile(`${info}.tmp`, JSON.stringify(state), { mode: 0o640 });
+    await rename(`${info}.tmp`, info);
+    await syncDirectory(this.dir);
+    return { ...state, offset: 0 };
+  }
+
+  async get(id: string): Promise<UploadState | null> {
+    const { data, info } = this.files(id);
+    let state: StoredState;
+    try {
+      state = JSON.parse(await readFile(info, 'utf8')) as StoredState;
+      return { ...state, offset: (await stat(data)).size };
+    } catch (err) {
+      if (errorCode(err) === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
+  /** Appends the body at `offset`. Bytes that arrived before the body was cut short stay (that is the resume). */
+  append(id: string, offset: number, body: Readable): Promise<UploadState> {
+    return this.withLock(id, async () => {
+      const { data } = this.files(id);
+      const state = await this.get(id);
+      if (!state) throw uploadNotFound();
+      if (state.offset !== offset) {
+        throw AppError.conflict(
+          `The upload is at offset ${state.offset}, not ${offset}`,
+          ErrorCode.UPLOAD_OFFSET_MISMATCH,
+        );
+      }
+      try {
+        const meter = new ByteMeter(state.length - offset);
+        feed(body, meter);
+        await pipeline(
+          meter,
+          createWriteStream(data, { flags: 'r+', start: offset, highWaterMark: STREAM_CHUNK_BYTES }),
+        );
+      } finally {
+        // Whatever was written, complete or not, is made durable: the offset a client resumes from must hold.
+        await syncFile(data).catch(() => {});
+      }
+      return { ...state, offset: (await stat(data)).size };
+    });
+  }
+
+  /** Checks the upload is whole, hashes it, and links it into its bucket; the upload is gone afterwards. */
+  complete(id: string, ifExists: IfExists, targetPath?: string): Promise<StoredObject> {
+    return this.withLock(id, async () => {
+      const { data, info } = this.files(id);
+      const state = await this.get(id);
+      if (!state) throw uploadNotFound();
+      if (state.offset !== state.length) {
+        throw AppError.conflict(
+          `The upload has ${state.offset} of ${state.length} bytes`,
+          ErrorCode.UPLOAD_INCOMPLETE,
+        );
+      }
+      const meter = new ByteMeter();
+      await pipeline(createReadStream(data, { highWaterMark: STREAM_CHUNK_BYTES }), meter, async (chunks) => {
+        for await (const _ of chunks);
+      });
+      const requested = targetPath ?? state.path;
+      const { dirs } = splitObjectPath(requested);
+      const bucketDir = await findBucketDirectory(this.root, state.bucket);
+      if (!bucketDir) throw bucketNotFound();
+      const dir = await ensureDirectories(bucketDir, dirs);
+      const stats = await stat(data);
+      const path = await placeFile(data, dir, requested, ifExists);
+      await syncDirectory(dir);
+      await rm(info, { force: true });
+      return { bucket: state.bucket, path, size: meter.bytes, sha256: meter.digest(), etag: etagOf(stats) };
+    });
+  }
+
+  async remove(id: string): Promise<boolean> {
+    const { data, info } = this.files(id);
+    const existed = await stat(info).then(
+      () => true,
+      () => false,
+    );
+    await rm(data, { force: true });
+    await rm(info, { force: true });
+    return existed;
+  }
+
+  /** Deletes uploads created before `maxAgeMs` ago, and part files whose description was never written. */
+  async removeExpired(maxAgeMs: number): Promise<number> {
+    const cutoff = Date.now() - maxAgeMs;
+    const names = new Set(await readdir(this.dir));
+    let removed = 0;
+    for (const name of names) {
+      const match = /^(.+)\.(part|json)$/.exec(name);
+      const id = match?.[1];
+      if (!id || !ID_PATTERN.test(id) || this.busy.has(id)) continue;
+      const isOrphanPart = match[2] === 'part' && !names.has(`${id}.json`);
+      if (match[2] !== 'json' && !isOrphanPart) continue;
+      const stats = await stat(join(this.dir, name)).catch(() => null);
+      if (stats && stats.mtimeMs < cutoff) {
+        await this.remove(id);
+        removed++;
+      }
+    }
+    return removed;
+  }
+}

@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import { type FileHandle, link, lstat, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform, type TransformCallback } from 'node:stream';
+import { AppError, ErrorCode, numberedPath, objectName, objectPathProblem } from '@selfdb/common';
+import { invalidPath } from './local-paths.ts';
+import type { IfExists, ObjectInfo } from './types.ts';
+
+/** Buffer size of file streams: big enough for throughput, small enough that many transfers stay cheap. */
+export const STREAM_CHUNK_BYTES = 512 * 1024;
+/** How many numbered names (`name (n).ext`) are tried before giving up. */
+const MAX_NUMBERED_NAMES = 10_000;
+
+export const tooLarge = (limit: number) =>
+  new AppError(413, ErrorCode.FILE_TOO_LARGE, `File too large: the limit is ${limit} bytes`);
+export const fileExists = () =>
+  new AppError(409, ErrorCode.FILE_EXISTS, 'A file already exists at this path');
+
+/**
+ * Counts and hashes the bytes that flow through, and fails the stream as soon as they exceed `maxBytes`, so a
+ * body over the limit is never written past it.
+ */
+export class ByteMeter extends Transform {
+  bytes = 0;
+  private readonly hash = createHash('sha256');
+
+  constructor(private readonly maxBytes = Number.POSITIVE_INFINITY) {
+    super({ highWaterMark: STREAM_CHUNK_BYTES });
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.maxBytes) {
+      callback(tooLarge(this.maxBytes));
+      return;
+    }
+    this.hash.update(chunk);
+    callback(null, chunk);
+  }
+
+  /** Lower-case hex SHA-256 of everything that passed; call once, after the stream finished. */
+  digest(): string {
+    return this.hash.digest('hex');
+  }
+}
+
+/**
+ * A strong validator for a file on disk. Stored files are never modified in place (a new upload is a new inode),
+ * so inode, size and modification time identify the bytes.
+ */
+export function etagOf(stats: { ino: number | bigint; size: number; mtimeMs: number }): string {
+  return `"${stats.ino.toString(16)}-${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}"`;
+}
+
+export async function infoOf(handle: FileHandle): Promise<ObjectInfo> {
+  const stats = await handle.stat();
+  return { size: stats.size, etag: etagOf(stats), modified: stats.mtime };
+}
+
+const errorCode = (err: unknown) => (err as NodeJS.ErrnoException).code;
+
+/**
+ * Moves the complete file `source` to `dir/<name of path>` without ever replacing an existing file: a hard link
+ * fails with EEXIST when the name is taken (atomic, so two concurrent uploads cannot both win), then the source
+ * name is removed. When the name is taken, `rename` tries `name (1).ext`, `name (2).ext`, … Returns the path used.
+ */
+export async function placeFile(
+  source: string,
+  dir: string,
+  path: string,
+  ifExists: IfExists,
+): Promise<string> {
+  for (let n = 0; n <= MAX_NUMBERED_NAMES; n++) {
+    const candidate = n === 0 ? path : numberedPath(path, n);
+    if (n > 0) {
+      const problem = objectPathProblem(candidate);
+      if (problem) throw invalidPath(`No free name for this path: ${problem}`);
+    }
+    const target = join(dir, objectName(candidate));
+    try {
+      await link(source, target);
+      await unlink(source);
+      return candidate;
+    } catch (err) {
+      const code = errorCode(err);
+      if (code === 'EEXIST') {
+        if (ifExists === 'fail') throw fileExists();
+        continue;
+      }
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw err;
+    }
+    // A file system without hard links (some network or FAT volumes): check, then rename. Not atomic against a
+    // concurrent upload of the same name, which is the price of such a volume.
+    const taken = await lstat(target).then(
+      () => true,
+      (err: unknown) => {
+        if (errorCode(err) === 'ENOENT') return false;
+        throw err;
+      },
+    );
+    if (taken) {
+      if (ifExists === 'fail') throw fileExists();
+      continue;
+    }
+    await rename(source, target);
+    return candidate;
+  }
+  throw new AppError(409, ErrorCode.FILE_EXISTS, 'Too many files with this name already exist');
+}

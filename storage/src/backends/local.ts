@@ -1,0 +1,253 @@
+import { randomUUID } from 'node:crypto';
+import { constants, createWriteStream } from 'node:fs';
+import { access, lstat, mkdir, readdir, realpath, rename, rm, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { AppError, type ByteRange, ErrorCode, RESERVED_NAME_PREFIX } from '@selfdb/common';
+import { LocalUploads } from './local-uploads.ts';
+import {
+  assertBucketName,
+  bucketNotFound,
+  ensureDirectories,
+  findBucketDirectory,
+  findDirectory,
+  inside,
+  openRegularFile,
+  splitObjectPath,
+  syncDirectory,
+  syncFile,
+} from './local-paths.ts';
+import { feed } from '../streams.ts';
+import { ByteMeter, etagOf, infoOf, placeFile, STREAM_CHUNK_BYTES } from './local-write.ts';
+import type {
+  IfExists,
+  NewUpload,
+  ObjectStore,
+  OpenedObject,
+  PutOptions,
+  StoredObject,
+  UploadState,
+} from './types.ts';
+
+/** Temp files of writes in progress, next to their destination (same directory, so linking them is atomic). */
+const TEMP_PREFIX = `${RESERVED_NAME_PREFIX}upload-`;
+/** Deleted buckets are renamed to this first (instant), and their bytes removed afterwards. */
+const TRASH_PREFIX = `${RESERVED_NAME_PREFIX}trash-`;
+/** Partial resumable uploads, at the top of the root: never a bucket, since bucket names cannot start with `.`. */
+const UPLOADS_DIR = `${RESERVED_NAME_PREFIX}uploads`;
+/** A temp file older than this belongs to a write that can no longer finish (the process that made it is gone). */
+const STALE_TEMP_MS = 60 * 60 * 1000;
+
+const errorCode = (err: unknown) => (err as NodeJS.ErrnoException).code;
+
+/**
+ * The local file-system store: `<root>/<bucket>/<path>`, the layout of SelfDB 0.0.5's storage volume and of the
+ * `storage/` folder of backup archives. Writes go to a temp file in the destination directory, are counted,
+ * hashed and verified while streaming, fsynced, and only then linked into place.
+ */
+export class LocalObjectStore implements ObjectStore {
+  private readonly uploads: LocalUploads;
+  /** Removals of deleted buckets still running (awaited by close, so tests and shutdown leave nothing behind). */
+  private readonly pendingRemovals = new Set<Promise<void>>();
+
+  private constructor(private readonly root: string) {
+    this.uploads = new LocalUploads(join(root, UPLOADS_DIR), root);
+  }
+
+  /** Opens (creating when needed) the store at `rootPath`; symbolic links in `rootPath` itself are resolved once. */
+  static async open(rootPath: string): Promise<LocalObjectStore> {
+    await mkdir(rootPath, { recursive: true, mode: 0o750 });
+    const root = await realpath(rootPath);
+    await mkdir(join(root, UPLOADS_DIR), { recursive: true, mode: 0o750 });
+    return new LocalObjectStore(root);
+  }
+
+  async checkHealth(): Promise<void> {
+    await access(this.root, constants.R_OK | constants.W_OK | constants.X_OK);
+  }
+
+  async createBucket(name: string): Promise<void> {
+    assertBucketName(name);
+    try {
+      await mkdir(join(this.root, name), { mode: 0o750 });
+      await syncDirectory(this.root);
+    } catch (err) {
+      if (errorCode(err) !== 'EEXIST') throw err;
+      if (!(await findBucketDirectory(this.root, name))) throw err;
+    }
+  }
+
+  async bucketExists(name: string): Promise<boolean> {
+    return (await findBucketDirectory(this.root, name)) !== null;
+  }
+
+  async deleteBucket(name: string): Promise<void> {
+    const dir = await findBucketDirectory(this.root, name);
+    if (!dir) return;
+    const trash = join(this.root, `${TRASH_PREFIX}${randomUUID()}`);
+    try {
+      await rename(dir, trash);
+    } catch (err) {
+      if (errorCode(err) === 'ENOENT') return;
+      throw err;
+    }
+    this.removeInBackground(trash);
+  }
+
+  async putObject(bucket: string, path: string, body: Readable, options: PutOptions): Promise<StoredObject> {
+    const { dirs } = splitObjectPath(path);
+    const bucketDir = await findBucketDirectory(this.root, bucket);
+    if (!bucketDir) throw bucketNotFound();
+    const dir = await ensureDirectories(bucketDir, dirs);
+    const temp = join(dir, `${TEMP_PREFIX}${randomUUID()}.tmp`);
+    let placed = false;
+    try {
+      const meter = new ByteMeter(options.maxBytes);
+      feed(body, meter);
+      // 'wx': the temp name is new; an existing file is never written through.
+      await pipeline(
+        meter,
+        createWriteStream(temp, { flags: 'wx', mode: 0o640, highWaterMark: STREAM_CHUNK_BYTES }),
+      );
+      if (options.expectedSize !== undefined && meter.bytes !== options.expectedSize) {
+        throw AppError.badRequest(
+          `The body has ${meter.bytes} bytes, Content-Length said ${options.expectedSize}`,
+        );
+      }
+      const sha256 = meter.digest();
+      if (options.expectedSha256 !== undefined && options.expectedSha256 !== sha256) {
+        throw new AppError(
+          400,
+          ErrorCode.CHECKSUM_MISMATCH,
+          `The body's SHA-256 is ${sha256}, not the one announced`,
+        );
+      }
+      const stats = await syncFile(temp);
+      const finalPath = await placeFile(temp, dir, path, options.ifExists);
+      placed = true;
+      await syncDirectory(dir);
+      return { bucket, path: finalPath, size: meter.bytes, sha256, etag: etagOf(stats) };
+    } finally {
+      if (!placed) await rm(temp, { force: true });
+    }
+  }
+
+  async openObject(bucket: string, path: string): Promise<OpenedObject | null> {
+    const { dirs, name } = splitObjectPath(path);
+    const bucketDir = await findBucketDirectory(this.root, bucket);
+    if (!bucketDir) return null;
+    const dir = await findDirectory(bucketDir, dirs);
+    if (!dir) return null;
+    const handle = await openRegularFile(inside(dir, join(dir, name)));
+    if (!handle) return null;
+    const info = await infoOf(handle).catch(async (err: unknown) => {
+      await handle.close();
+      throw err;
+    });
+    return {
+      info,
+      stream: (range?: ByteRange) => {
+        if (!range && info.size === 0) {
+          // A read stream cannot describe an empty range (end < start).
+          void handle.close();
+          return Readable.from([]);
+        }
+        return handle.createReadStream({
+          highWaterMark: STREAM_CHUNK_BYTES,
+          ...(range ? { start: range.start, end: range.end } : { start: 0, end: info.size - 1 }),
+        });
+      },
+      close: () => handle.close(),
+    };
+  }
+
+  async deleteObject(bucket: string, path: string): Promise<boolean> {
+    const { dirs, name } = splitObjectPath(path);
+    const bucketDir = await findBucketDirectory(this.root, bucket);
+    if (!bucketDir) return false;
+    const dir = await findDirectory(bucketDir, dirs);
+    if (!dir) return false;
+    const target = inside(dir, join(dir, name));
+    try {
+      if ((await lstat(target)).isDirectory()) return false;
+      await unlink(target);
+    } catch (err) {
+      if (errorCode(err) === 'ENOENT') return false;
+      throw err;
+    }
+    await syncDirectory(dir);
+    return true;
+  }
+
+  createUpload(upload: NewUpload): Promise<UploadState> {
+    return this.uploads.create(upload);
+  }
+
+  getUpload(id: string): Promise<UploadState | null> {
+    return this.uploads.get(id);
+  }
+
+  appendUpload(id: string, offset: number, body: Readable): Promise<UploadState> {
+    return this.uploads.append(id, offset, body);
+  }
+
+  completeUpload(id: string, ifExists: IfExists, path?: string): Promise<StoredObject> {
+    return this.uploads.complete(id, ifExists, path);
+  }
+
+  deleteUpload(id: string): Promise<boolean> {
+    return this.uploads.remove(id);
+  }
+
+  deleteExpiredUploads(maxAgeMs: number): Promise<number> {
+    return this.uploads.removeExpired(maxAgeMs);
+  }
+
+  /**
+   * Removes what interrupted work left behind: trash of deleted buckets, and temp files of writes whose process
+   * died (a crash or kill -9 between open and link). Runs in the background after start; returns how many.
+   */
+  async sweep(): Promise<number> {
+    let removed = 0;
+    for (const entry of await readdir(this.root, { withFileTypes: true })) {
+      if (entry.name.startsWith(TRASH_PREFIX)) {
+        await rm(join(this.root, entry.name), { recursive: true, force: true });
+        removed++;
+      } else if (entry.isDirectory() && !entry.name.startsWith('.')) {
+        removed += await this.sweepTempFiles(join(this.root, entry.name));
+      }
+    }
+    return removed;
+  }
+
+  private async sweepTempFiles(dir: string): Promise<number> {
+    let removed = 0;
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        removed += await this.sweepTempFiles(path);
+      } else if (entry.isFile() && entry.name.startsWith(TEMP_PREFIX)) {
+        const stats = await stat(path).catch(() => null);
+        if (stats && Date.now() - stats.mtimeMs > STALE_TEMP_MS) {
+          await rm(path, { force: true });
+          removed++;
+        }
+      }
+    }
+    return removed;
+  }
+
+  private removeInBackground(path: string): void {
+    const removal = rm(path, { recursive: true, force: true })
+      .catch(() => {})
+      .finally(() => this.pendingRemovals.delete(removal));
+    this.pendingRemovals.add(removal);
+  }
+
+  /** Waits for background removals to finish. */
+  async close(): Promise<void> {
+    await Promise.all([...this.pendingRemovals]);
+  }
+}

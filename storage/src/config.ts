@@ -1,0 +1,37 @@
+import { ConfigError, createEnvReader, freeze, storageServiceKey } from '@selfdb/common';
+
+export interface StorageConfig {
+  /** Listen address: 127.0.0.1 natively (internal only), 0.0.0.0 inside its container. */
+  host: string;
+  port: number;
+  /** Root of the byte store: `<root>/<bucket name>/<file path>`, the layout backups archive and restore. */
+  root: string;
+  /** Every request except /health must carry it in `X-Storage-Key` (shared with the backend). */
+  serviceKey: string;
+  logLevel: string;
+  /** Unfinished resumable uploads older than this are deleted. */
+  uploadExpiryHours: number;
+}
+
+/** Reads and validates the storage service's configuration once; throws ConfigError naming the bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<StorageConfig> {
+  const read = createEnvReader(env);
+  const explicitKey = read.raw('STORAGE_SERVICE_KEY');
+  const secretKey = read.raw('SECRET_KEY');
+  if (!explicitKey && !secretKey) {
+    throw new ConfigError(
+      'Missing environment variable SECRET_KEY (or STORAGE_SERVICE_KEY): the storage service needs the secret it shares with the backend',
+    );
+  }
+  if (explicitKey && explicitKey.length < 32) {
+    throw new ConfigError('STORAGE_SERVICE_KEY must be at least 32 characters');
+  }
+  return freeze({
+    host: read.string('STORAGE_HOST', '127.0.0.1'),
+    port: read.int('STORAGE_INTERNAL_PORT', 9000, { min: 0, max: 65535 }),
+    root: read.string('STORAGE_PATH', '/data'),
+    serviceKey: storageServiceKey(secretKey ?? '', explicitKey),
+    logLevel: read.string('LOG_LEVEL', 'info'),
+    uploadExpiryHours: read.int('STORAGE_UPLOAD_EXPIRY_HOURS', 24, { min: 1 }),
+  });
+}

@@ -1,0 +1,104 @@
+import { AppError } from '@selfdb/common';
+import type { FastifyInstance } from 'fastify';
+import type { IfExists, NewUpload, ObjectStore } from '../backends/types.ts';
+import { StoredObjectSchema } from './schemas.ts';
+
+const IdParams = {
+  type: 'object',
+  properties: { id: { type: 'string', pattern: '^[A-Za-z0-9_-]{16,128}$' } },
+  required: ['id'],
+} as const;
+const UploadState = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    bucket: { type: 'string' },
+    path: { type: 'string' },
+    length: { type: 'integer' },
+    offset: { type: 'integer' },
+    meta: { type: 'object', additionalProperties: { type: ['string', 'null'] } },
+    createdAt: { type: 'string' },
+  },
+  required: ['id', 'bucket', 'path', 'length', 'offset', 'meta', 'createdAt'],
+} as const;
+const NewUploadBody = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', pattern: '^[A-Za-z0-9_-]{16,128}$' },
+    bucket: { type: 'string', maxLength: 63 },
+    path: { type: 'string', maxLength: 1000 },
+    length: { type: 'integer', minimum: 0 },
+    meta: { type: 'object', additionalProperties: { type: ['string', 'null'] }, default: {} },
+  },
+  required: ['id', 'bucket', 'path', 'length'],
+  additionalProperties: false,
+} as const;
+const CompleteBody = {
+  type: 'object',
+  properties: {
+    if_exists: { type: 'string', enum: ['fail', 'rename'], default: 'fail' },
+    // Where the file goes, when the caller chose another path since the upload was created.
+    path: { type: 'string', maxLength: 1000 },
+  },
+  additionalProperties: false,
+} as const;
+
+/**
+ * Resumable uploads (the byte side of the backend's tus endpoint): create, append at an offset, read the state,
+ * complete (verify, hash, link into the bucket), abandon.
+ */
+export async function uploadRoutes(app: FastifyInstance, { store }: { store: ObjectStore }) {
+  app.post<{ Body: NewUpload }>(
+    '/api/v1/uploads',
+    { schema: { body: NewUploadBody, response: { 201: UploadState } } },
+    async (request, reply) => reply.code(201).send(await store.createUpload(request.body)),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/v1/uploads/:id',
+    { schema: { params: IdParams, response: { 200: UploadState } } },
+    async (request) => {
+      const upload = await store.getUpload(request.params.id);
+      if (!upload) throw AppError.notFound('Upload not found');
+      return upload;
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { if_exists?: IfExists; path?: string } | undefined }>(
+    '/api/v1/uploads/:id/complete',
+    { schema: { params: IdParams, body: CompleteBody, response: { 201: StoredObjectSchema } } },
+    async (request, reply) => {
+      const { if_exists: ifExists = 'fail', path } = request.body ?? {};
+      return reply.code(201).send(await store.completeUpload(request.params.id, ifExists, path));
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/api/v1/uploads/:id',
+    { schema: { params: IdParams } },
+    async (request, reply) => {
+      await store.deleteUpload(request.params.id);
+      return reply.code(204).send();
+    },
+  );
+
+  await app.register(async (bytes) => {
+    bytes.removeAllContentTypeParsers();
+    bytes.addContentTypeParser('*', (_request, _payload, done) => done(null));
+    bytes.patch<{ Params: { id: string } }>(
+      '/api/v1/uploads/:id',
+      { schema: { params: IdParams, response: { 200: UploadState } } },
+      async (request, reply) => {
+        const offset = Number(request.headers['upload-offset']);
+        if (!Number.isSafeInteger(offset) || offset < 0)
+          throw AppError.badRequest('Invalid Upload-Offset header');
+        try {
+          return await store.appendUpload(request.params.id, offset, request.raw);
+        } catch (err) {
+          if (!request.raw.readableEnded) reply.header('connection', 'close');
+          throw err;
+        }
+      },
+    );
+  });
+}
