@@ -1,0 +1,180 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { createJwtKey, createLoggerOptions, createPool, ErrorCode, type Pool } from '@selfdb/common';
+import { type Logger, pino } from 'pino';
+import { WebSocketServer } from 'ws';
+import { CloseCode, Connection, type ConnectionDeps } from './channels/connection.ts';
+import { Hub } from './channels/hub.ts';
+import { authenticate, type Identity, isTokenRefusal } from './channels/tokens.ts';
+import type { RealtimeConfig } from './config.ts';
+import {
+  apiKeyDigest,
+  checkHandshake,
+  isRefusal,
+  refuseUpgrade,
+  SOCKET_PATHS,
+} from './protocol/handshake.ts';
+import { ChangeFeed } from './pubsub/change-feed.ts';
+
+export interface BuildOptions {
+  /** A logger to use instead of pino on stdout (tests pass a silent one). */
+  logger?: Logger;
+}
+
+export interface RealtimeService {
+  /** The HTTP server (health check and WebSocket upgrades); `server.ts` makes it listen. */
+  server: Server;
+  hub: Hub;
+  feed: ChangeFeed;
+  pool: Pool;
+  log: Logger;
+  /** Closes every socket (1001), stops the feed and ends the database connections. */
+  close(): Promise<void>;
+}
+
+const SWEEP_INTERVAL_MS = 1000;
+
+function sendJson(response: ServerResponse, status: number, body: object): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
+  response.end(text);
+}
+
+/**
+ * Builds the realtime service: an HTTP server answering `GET /health` and WebSocket upgrades on the socket paths,
+ * a change feed reading the outbox (started here), and the hub fanning changes out. It does not listen.
+ */
+export function buildRealtime(config: Readonly<RealtimeConfig>, options: BuildOptions = {}): RealtimeService {
+  const log = options.logger ?? pino(createLoggerOptions(config.logLevel, 'realtime'));
+  const pool = createPool(config.directDatabaseUrl, {
+    max: config.dbPoolMax,
+    applicationName: 'selfdb-realtime',
+  });
+  // Hub and feed refer to each other: the feed hands changes to the hub (once started), the hub reads the feed's
+  // position.
+  const feed = new ChangeFeed({
+    directUrl: config.directDatabaseUrl,
+    pool,
+    batchSize: config.batchSize,
+    log,
+    onChanges: (changes) => hub.dispatch(changes),
+  });
+  const hub = new Hub({
+    feed,
+    pool,
+    log,
+    batchSize: config.batchSize,
+    flushIntervalMs: config.flushIntervalMs,
+  });
+  const deps: ConnectionDeps = {
+    hub,
+    jwtKey: createJwtKey(config.secretKey),
+    limits: config.limits,
+    log,
+  };
+  const keyDigest = apiKeyDigest(config.apiKey);
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: config.limits.frameBytes,
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
+
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const path = (request.url ?? '/').split('?', 1)[0]!.replace(/\/+$/, '') || '/';
+    if (path === '/health' && (request.method === 'GET' || request.method === 'HEAD')) {
+      const healthy = feed.ready && feed.listening;
+      sendJson(response, healthy ? 200 : 503, {
+        status: healthy ? 'ok' : 'unavailable',
+        service: 'realtime',
+        listening: feed.listening,
+        position: feed.position,
+        connections: hub.connections.size,
+      });
+      return;
+    }
+    if (SOCKET_PATHS.has(path)) {
+      sendJson(response, 404, {
+        detail: 'Not Found - This endpoint only accepts WebSocket connections',
+        code: ErrorCode.NOT_FOUND,
+      });
+      return;
+    }
+    sendJson(response, 404, { detail: 'Not Found', code: ErrorCode.NOT_FOUND });
+  });
+
+  async function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const handshake = checkHandshake(request, url, keyDigest);
+    if (isRefusal(handshake)) return refuseUpgrade(socket, handshake);
+    let identity: Identity | null = null;
+    if (handshake.token) {
+      try {
+        const result = await authenticate(hub, deps.jwtKey, handshake.token);
+        if (isTokenRefusal(result)) return refuseUpgrade(socket, result);
+        identity = result;
+      } catch {
+        return refuseUpgrade(socket, {
+          status: 503,
+          code: ErrorCode.DATABASE_UNAVAILABLE,
+          detail: 'Database unavailable',
+        });
+      }
+    }
+    if (socket.destroyed) return;
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      new Connection(ws, socket, handshake.vsn, identity, deps);
+    });
+  }
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    upgrade(request, socket, head).catch((err: unknown) => {
+      log.error({ err }, 'upgrade failed');
+      socket.destroy();
+    });
+  });
+
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const conn of hub.connections) {
+      if (now - conn.lastSeen > config.limits.idleTimeoutMs) {
+        conn.close(CloseCode.IDLE, `idle timeout: no message for ${config.limits.idleTimeoutMs / 1000} s`);
+      } else if (conn.expiresAt !== null && now >= conn.expiresAt) {
+        conn.expire();
+      }
+    }
+  }, SWEEP_INTERVAL_MS);
+  sweep.unref();
+
+  feed.start();
+
+  return {
+    server,
+    hub,
+    feed,
+    pool,
+    log,
+    async close() {
+      clearInterval(sweep);
+      hub.flush();
+      const open = [...hub.connections];
+      for (const conn of open) conn.close(CloseCode.GOING_AWAY, 'server shutting down');
+      // Give the close frames a moment to leave, then drop whatever did not close.
+      const deadline = Date.now() + 200;
+      while (Date.now() < deadline && open.some((conn) => conn.ws.readyState !== conn.ws.CLOSED)) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      for (const conn of open) conn.ws.terminate();
+      await feed.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      wss.close();
+      await pool.end();
+    },
+  };
+}

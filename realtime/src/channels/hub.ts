@@ -1,0 +1,276 @@
+import { type Actor, ErrorCode, type Pool } from '@selfdb/common';
+import type { Logger } from 'pino';
+import type { ChangeFeed } from '../pubsub/change-feed.ts';
+import { type ChangeRow, readReplayPage } from '../pubsub/outbox.repository.ts';
+import {
+  checkTopicAccess,
+  loadTopicState,
+  type Refusal,
+  tableAccessFromChange,
+  type TopicState,
+} from './access.ts';
+import { findUserAccess, type UserAccessRow } from './access.repository.ts';
+import { CloseCode, type Connection } from './connection.ts';
+import type { Subscription } from './subscription.ts';
+
+export interface HubDeps {
+  feed: ChangeFeed;
+  /** Direct pool: registry lookups and replays. */
+  pool: Pool;
+  log: Logger;
+  batchSize: number;
+  /** Shortest time between two writes of live changes to the sockets (0: write each batch at once). */
+  flushIntervalMs: number;
+}
+
+/**
+ * Every socket and subscription of this process, and the fan-out of the change feed to them. Access is decided
+ * at join time from the database and kept current from the feed itself: a change to the `tables` registry or to
+ * a user arrives in seq order like any other change and is applied before the changes that follow it.
+ */
+export class Hub {
+  readonly connections = new Set<Connection>();
+  private readonly topics = new Map<string, Set<Subscription>>();
+  /** Access state of every table somebody subscribes to, updated from the feed. */
+  private readonly states = new Map<string, TopicState>();
+  private readonly byUser = new Map<string, Set<Connection>>();
+  // Bumped by every registry or user change the feed passes: a lookup that raced with one is read again.
+  private registryEpoch = 0;
+  private usersEpoch = 0;
+  /** Sockets holding frames (corked) until the next flush. */
+  private readonly pending = new Set<Connection>();
+  private lastFlush = 0;
+  private flushTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly deps: HubDeps) {}
+
+  /**
+   * Writes what the corked sockets hold. Each write is a system call per socket (on loopback, the receiver's
+   * TCP work too), which dominates fan-out: under load, batches of changes are written together, at most one
+   * write per socket every `flushIntervalMs`; when changes are sparse, at once.
+   */
+  flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    this.lastFlush = Date.now();
+    for (const conn of this.pending) conn.uncork();
+    this.pending.clear();
+  }
+
+  private scheduleFlush(now: number): void {
+    if (this.pending.size === 0 || this.flushTimer) return;
+    const wait = this.lastFlush + this.deps.flushIntervalMs - now;
+    if (wait <= 0) this.flush();
+    else this.flushTimer = setTimeout(() => this.flush(), wait);
+  }
+
+  get feed(): ChangeFeed {
+    return this.deps.feed;
+  }
+
+  get pool(): Pool {
+    return this.deps.pool;
+  }
+
+  addConnection(conn: Connection): void {
+    this.connections.add(conn);
+    this.indexUser(conn);
+  }
+
+  removeConnection(conn: Connection): void {
+    this.connections.delete(conn);
+    this.unindexUser(conn);
+    for (const sub of conn.channels.values()) this.detach(sub);
+  }
+
+  /** Call before changing `conn.actor`, then `indexUser` after. */
+  unindexUser(conn: Connection): void {
+    if (!conn.actor) return;
+    const set = this.byUser.get(conn.actor.id);
+    set?.delete(conn);
+    if (set?.size === 0) this.byUser.delete(conn.actor.id);
+  }
+
+  indexUser(conn: Connection): void {
+    if (!conn.actor || !this.connections.has(conn)) return;
+    let set = this.byUser.get(conn.actor.id);
+    if (!set) this.byUser.set(conn.actor.id, (set = new Set()));
+    set.add(conn);
+  }
+
+  /** The user row as it is now (role and is_active decide what the socket may do). */
+  async loadUser(id: string): Promise<UserAccessRow | null> {
+    for (;;) {
+      const epoch = this.usersEpoch;
+      const user = await findUserAccess(this.deps.pool, id);
+      if (epoch === this.usersEpoch) return user;
+    }
+  }
+
+  /** Whether `actor` may join the table's topic, with the state the decision was made on. */
+  async authorize(
+    actor: Actor | null,
+    table: string,
+  ): Promise<{ state: TopicState; refusal: Refusal | null }> {
+    for (;;) {
+      const epoch = this.registryEpoch;
+      const state = await loadTopicState(this.deps.pool, table);
+      if (epoch !== this.registryEpoch) continue;
+      return { state, refusal: checkTopicAccess(actor, table, state) };
+    }
+  }
+
+  /** The current access state of a table somebody subscribes to. */
+  stateOf(table: string): TopicState | undefined {
+    return this.states.get(table);
+  }
+
+  /** Registers a joined subscription; it receives live changes once `live` is set. */
+  attach(sub: Subscription, state: TopicState): void {
+    let set = this.topics.get(sub.table);
+    if (!set) {
+      this.topics.set(sub.table, (set = new Set()));
+      this.states.set(sub.table, state);
+    }
+    set.add(sub);
+  }
+
+  detach(sub: Subscription): void {
+    sub.closed = true;
+    sub.live = false;
+    const set = this.topics.get(sub.table);
+    if (!set) return;
+    set.delete(sub);
+    if (set.size === 0) {
+      this.topics.delete(sub.table);
+      this.states.delete(sub.table);
+    }
+  }
+
+  /**
+   * Sends what the subscription missed since its cursor (`last_seq`), then makes it live with no gap and no
+   * duplicate: it switches in the same tick as it finds its cursor at the feed's position, so every later change
+   * reaches it live and every earlier one came from the outbox.
+   */
+  async catchUp(sub: Subscription): Promise<void> {
+    const generation = ++sub.replayGeneration;
+    sub.live = false;
+    let cursor = sub.cursor;
+    const { feed, pool, batchSize } = this.deps;
+    const current = () => !sub.closed && !sub.conn.suspended && sub.replayGeneration === generation;
+    try {
+      for (;;) {
+        if (!current()) return;
+        const bound = feed.position;
+        if (cursor >= bound) {
+          sub.cursor = cursor;
+          sub.live = true;
+          return;
+        }
+        const page = await readReplayPage(pool, sub.table, cursor, bound, batchSize);
+        if (!current()) return;
+        if (page.prunedThrough > cursor) {
+          // Pruned while replaying (the join checked before): the client must refetch, then continue from here.
+          sub.push('resync_required', { last_seq: bound });
+          cursor = bound;
+          continue;
+        }
+        sub.conn.cork();
+        for (const change of page.rows) sub.deliver(change);
+        sub.conn.uncork();
+        cursor = page.rows.length < batchSize ? bound : page.rows[page.rows.length - 1]!.seq;
+        sub.cursor = cursor;
+        await sub.conn.drained();
+      }
+    } catch (err) {
+      if (!current()) return;
+      this.deps.log.warn({ err: (err as Error).message, topic: sub.topic }, 'replay failed');
+      // phx_error makes Phoenix clients rejoin, with their own last_seq, once the database answers again.
+      sub.push('phx_error', { reason: 'replay failed: database unavailable' });
+      sub.conn.dropChannel(sub);
+    }
+  }
+
+  /** The feed's callback: applies registry and user changes, then fans each change out in seq order. */
+  dispatch(changes: ChangeRow[]): void {
+    const now = Date.now();
+    for (const change of changes) {
+      if (change.table_name === 'tables') this.applyRegistryChange(change);
+      else if (change.table_name === 'users') this.applyUserChange(change);
+      const subs = this.topics.get(change.table_name);
+      if (!subs) continue;
+      for (const sub of subs) {
+        if (!sub.live || change.seq <= sub.cursor) continue;
+        const conn = sub.conn;
+        if (conn.expiresAt !== null && now >= conn.expiresAt) {
+          conn.expire();
+          continue;
+        }
+        if (!conn.corked) {
+          conn.cork();
+          this.pending.add(conn);
+        }
+        sub.deliver(change);
+      }
+    }
+    this.scheduleFlush(now);
+  }
+
+  /** Checks every subscription of a connection again (after a role change or a new token). */
+  recheckConnection(conn: Connection): void {
+    for (const sub of [...conn.channels.values()]) {
+      const state = this.states.get(sub.table);
+      const refusal = state ? checkTopicAccess(conn.actor, sub.table, state) : null;
+      if (refusal) this.revoke(sub, refusal);
+    }
+  }
+
+  /** Closes the channel for good (phx_close: Phoenix clients do not rejoin), saying why. */
+  revoke(sub: Subscription, refusal: Refusal): void {
+    sub.push('phx_close', { reason: refusal.reason, code: refusal.code });
+    sub.conn.dropChannel(sub);
+  }
+
+  private applyRegistryChange(change: ChangeRow): void {
+    this.registryEpoch++;
+    const names = new Set<string>();
+    for (const row of [change.old_row, change.new_row])
+      if (typeof row?.name === 'string') names.add(row.name);
+    for (const name of names) {
+      const subs = this.topics.get(name);
+      if (!subs) continue;
+      const row =
+        change.new_row && change.new_row.name === name ? tableAccessFromChange(change.new_row) : null;
+      const state: TopicState = { system: false, row };
+      this.states.set(name, state);
+      for (const sub of [...subs]) {
+        const refusal = checkTopicAccess(sub.conn.actor, name, state);
+        if (!refusal) continue;
+        this.revoke(
+          sub,
+          row
+            ? { reason: 'access revoked', code: ErrorCode.FORBIDDEN }
+            : { reason: `table ${name} was deleted`, code: ErrorCode.NOT_FOUND },
+        );
+      }
+    }
+  }
+
+  private applyUserChange(change: ChangeRow): void {
+    this.usersEpoch++;
+    const id = (change.new_row ?? change.old_row)?.id;
+    const conns = typeof id === 'string' ? this.byUser.get(id) : undefined;
+    if (!conns) return;
+    const row = change.new_row;
+    for (const conn of [...conns]) {
+      if (!row || row.is_active !== true) {
+        conn.close(CloseCode.USER_CLOSED, row ? 'user deactivated' : 'user deleted');
+        continue;
+      }
+      if (conn.actor && row.role !== conn.actor.role && (row.role === 'USER' || row.role === 'ADMIN')) {
+        conn.actor = { id: conn.actor.id, role: row.role };
+        this.recheckConnection(conn);
+      }
+    }
+  }
+}

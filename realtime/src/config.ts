@@ -1,0 +1,72 @@
+import { ConfigError, createEnvReader, freeze } from '@selfdb/common';
+
+export interface RealtimeConfig {
+  host: string;
+  port: number;
+  logLevel: string;
+  apiKey: string;
+  secretKey: string;
+  /** Straight to Postgres, never through PgBouncer: LISTEN needs a session. */
+  directDatabaseUrl: string;
+  dbPoolMax: number;
+  limits: {
+    /** Channels one socket may have joined (or be joining) at once. */
+    channelsPerSocket: number;
+    /** Bytes a socket may have queued for sending before it is closed as a slow consumer. */
+    sendBufferBytes: number;
+    /** Largest client frame accepted, in bytes. */
+    frameBytes: number;
+    /** A socket that sends nothing (not even a heartbeat) for this long is closed. */
+    idleTimeoutMs: number;
+  };
+  /** Outbox rows read per query, live and on replay. */
+  batchSize: number;
+  /** Under load, live changes are written to each socket at most this often (batched); 0 writes each at once. */
+  flushIntervalMs: number;
+}
+
+function postgresUrl(user: string, password: string, host: string, port: number, db: string): string {
+  return `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/${encodeURIComponent(db)}`;
+}
+
+/** Reads and validates the realtime service's configuration once; throws ConfigError naming the bad variable. */
+export function loadRealtimeConfig(
+  env: Record<string, string | undefined> = process.env,
+): Readonly<RealtimeConfig> {
+  const read = createEnvReader(env);
+  const algorithm = read.string('ALGORITHM', 'HS256');
+  if (algorithm !== 'HS256') throw new ConfigError(`ALGORITHM must be HS256 (got ${algorithm})`);
+  const secretKey = read.string('SECRET_KEY');
+  if (secretKey.length < 32) {
+    throw new ConfigError(
+      'SECRET_KEY must be at least 32 characters: run ./generate_keys.sh --yes to make one',
+    );
+  }
+  const directDatabaseUrl =
+    read.raw('DIRECT_DATABASE_URL') ??
+    postgresUrl(
+      read.string('POSTGRES_USER', 'postgres'),
+      read.string('POSTGRES_PASSWORD', 'postgres'),
+      read.string('POSTGRES_HOST', '127.0.0.1'),
+      read.int('DB_PORT', 5432, { min: 1, max: 65535 }),
+      read.string('POSTGRES_DB', 'selfdb'),
+    );
+
+  return freeze({
+    host: read.string('REALTIME_HOST', '127.0.0.1'),
+    port: read.int('REALTIME_INTERNAL_PORT', 4000, { min: 0, max: 65535 }),
+    logLevel: read.string('LOG_LEVEL', 'info'),
+    apiKey: read.string('API_KEY'),
+    secretKey,
+    directDatabaseUrl,
+    dbPoolMax: read.int('REALTIME_DB_POOL_MAX', 4, { min: 2, max: 100 }),
+    limits: {
+      channelsPerSocket: read.int('REALTIME_MAX_CHANNELS_PER_SOCKET', 100, { min: 1, max: 10_000 }),
+      sendBufferBytes: read.int('REALTIME_SEND_BUFFER_BYTES', 1_048_576, { min: 1024 }),
+      frameBytes: read.int('REALTIME_MAX_FRAME_BYTES', 65_536, { min: 1024, max: 16_777_216 }),
+      idleTimeoutMs: read.int('REALTIME_IDLE_TIMEOUT_SECONDS', 45, { min: 1, max: 86_400 }) * 1000,
+    },
+    batchSize: read.int('REALTIME_BATCH_SIZE', 500, { min: 1, max: 10_000 }),
+    flushIntervalMs: read.int('REALTIME_FLUSH_INTERVAL_MS', 5, { min: 0, max: 1000 }),
+  });
+}

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { test } from 'node:test';
+import WebSocket, { WebSocketServer } from 'ws';
+import { decodeFrame, FrameError, textFrame } from './frames.ts';
+
+test('textFrame builds frames a WebSocket client reads, for each length encoding', async () => {
+  const payloads = [0, 5, 125, 126, 65_535, 65_536, 200_000].map(
+    (length) => 'é'.repeat(Math.floor(length / 2)) + 'x'.repeat(length % 2),
+  );
+  const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  server.on('connection', (_ws, request) => {
+    for (const payload of payloads) request.socket.write(textFrame(Buffer.from(payload)));
+  });
+  await new Promise((resolve) => server.once('listening', resolve));
+  const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  const received: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    client.on('message', (data: Buffer, isBinary) => {
+      assert.equal(isBinary, false);
+      received.push(data.toString());
+      if (received.length === payloads.length) resolve();
+    });
+    client.once('error', reject);
+  });
+  client.terminate();
+  await new Promise((resolve) => server.close(resolve));
+  assert.deepEqual(received, payloads);
+});
+
+test('decodeFrame reads V1 objects and V2 arrays, and names what is wrong otherwise', () => {
+  assert.deepEqual(decodeFrame('["1","2","table:x","phx_join",{"a":1}]', '2.0.0'), {
+    joinRef: '1',
+    ref: '2',
+    topic: 'table:x',
+    event: 'phx_join',
+    payload: { a: 1 },
+  });
+  assert.deepEqual(decodeFrame('{"topic":"phoenix","event":"heartbeat","payload":{},"ref":7}', '1.0.0'), {
+    joinRef: null,
+    ref: '7',
+    topic: 'phoenix',
+    event: 'heartbeat',
+    payload: {},
+  });
+  assert.throws(() => decodeFrame('[1,2,3]', '2.0.0'), FrameError);
+  assert.throws(() => decodeFrame('["1","2","t","",{}]', '2.0.0'), /event must be a non-empty string/);
+  assert.throws(() => decodeFrame('[null,{},"t","e",{}]', '2.0.0'), /ref must be a string/);
+  assert.throws(() => decodeFrame('"just a string"', '1.0.0'), /expected \{"topic"/);
+});

@@ -1,0 +1,113 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { ErrorCode } from '@selfdb/common';
+import { SUPPORTED_VSNS, type Vsn } from './frames.ts';
+
+/**
+ * Where sockets connect: Phoenix's own `/socket` (the `phoenix` client appends `/websocket` to the endpoint it is
+ * given), and the public `/realtime/socket` paths, so the backend's proxy and a reverse proxy routing
+ * `/api/realtime/socket` here (prefix stripped) need no rewriting.
+ */
+export const SOCKET_PATHS: ReadonlySet<string> = new Set([
+  '/socket',
+  '/socket/websocket',
+  '/realtime/socket',
+  '/realtime/socket/websocket',
+]);
+
+/** The subprotocol prefix the `phoenix` client (1.8+) uses for its `authToken` option. */
+const AUTH_TOKEN_PREFIX = 'base64url.bearer.phx.';
+
+export interface HandshakeRefusal {
+  status: number;
+  code: string;
+  detail: string;
+}
+
+export interface Handshake {
+  vsn: Vsn;
+  /** The access token, when the client sent one (query `token`, `Authorization: Bearer`, or the subprotocol). */
+  token: string | null;
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function subprotocolToken(header: string | undefined): string | null {
+  for (const protocol of (header ?? '').split(',')) {
+    const trimmed = protocol.trim();
+    if (!trimmed.startsWith(AUTH_TOKEN_PREFIX)) continue;
+    try {
+      return Buffer.from(trimmed.slice(AUTH_TOKEN_PREFIX.length), 'base64url').toString('utf8');
+    } catch {
+      return '';
+    }
+  }
+  return null;
+}
+
+/**
+ * Checks what can be checked without the database: path, protocol version and API key (missing → 406, wrong →
+ * 401, as every other SelfDB route). Returns the refusal to answer, or what the connection needs next.
+ */
+export function checkHandshake(
+  request: IncomingMessage,
+  url: URL,
+  apiKeyDigest: Buffer,
+): Handshake | HandshakeRefusal {
+  if (!SOCKET_PATHS.has(url.pathname.replace(/\/+$/, '') || '/')) {
+    return { status: 404, code: ErrorCode.NOT_FOUND, detail: 'Not Found' };
+  }
+  const vsn = url.searchParams.get('vsn') ?? '1.0.0';
+  if (!SUPPORTED_VSNS.has(vsn)) {
+    return {
+      status: 400,
+      code: ErrorCode.BAD_REQUEST,
+      detail: `Unsupported protocol version vsn=${vsn}: use 1.0.0 (JSON objects) or 2.0.0 (JSON arrays)`,
+    };
+  }
+  const presented = firstHeader(request.headers['x-api-key']) ?? url.searchParams.get('X-API-Key') ?? '';
+  if (presented === '') {
+    return { status: 406, code: ErrorCode.API_KEY_MISSING, detail: 'Missing required header: X-API-Key' };
+  }
+  if (!timingSafeEqual(digest(presented), apiKeyDigest)) {
+    return { status: 401, code: ErrorCode.API_KEY_INVALID, detail: 'Invalid API key' };
+  }
+  const bearer = /^Bearer\s+(\S+)$/i.exec(firstHeader(request.headers.authorization) ?? '')?.[1];
+  const token =
+    url.searchParams.get('token') ||
+    bearer ||
+    subprotocolToken(firstHeader(request.headers['sec-websocket-protocol'])) ||
+    null;
+  return { vsn: vsn as Vsn, token };
+}
+
+export const isRefusal = (value: Handshake | HandshakeRefusal): value is HandshakeRefusal =>
+  'status' in value;
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  404: 'Not Found',
+  406: 'Not Acceptable',
+  503: 'Service Unavailable',
+};
+
+/** Answers a refused upgrade with a plain HTTP response carrying the usual `{detail, code}` body. */
+export function refuseUpgrade(socket: Duplex, refusal: HandshakeRefusal): void {
+  const body = JSON.stringify({ detail: refusal.detail, code: refusal.code });
+  socket.end(
+    `HTTP/1.1 ${refusal.status} ${REASONS[refusal.status] ?? 'Error'}\r\n` +
+      'Content-Type: application/json\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      'Connection: close\r\n\r\n' +
+      body,
+  );
+}
+
+/** Digest of the configured API key, compared in constant time with what clients present. */
+export const apiKeyDigest = (apiKey: string): Buffer => digest(apiKey);
