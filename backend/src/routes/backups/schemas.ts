@@ -1,0 +1,69 @@
+import { type Static, Type } from 'typebox';
+
+export const BackupInfo = Type.Object(
+  {
+    filename: Type.String(),
+    size: Type.Integer({ description: 'Bytes' }),
+    created_at: Type.String({ format: 'date-time', description: 'From the file name (server local time)' }),
+  },
+  { $id: 'BackupInfo', title: 'BackupInfo' },
+);
+
+export const BackupResult = Type.Object(
+  {
+    success: Type.Boolean(),
+    filename: Type.Union([Type.String(), Type.Null()]),
+    message: Type.String(),
+  },
+  { $id: 'BackupResult', title: 'BackupResult' },
+);
+
+export const RestoreResult = Type.Object(
+  { success: Type.Boolean(), message: Type.String() },
+  { $id: 'RestoreResult', title: 'RestoreResult' },
+);
+
+/** Typed as loosely as upstream's document (`{message: "Backup <f> deleted successfully"}` in practice). */
+export const BackupDeleteResult = Type.Object(
+  {},
+  {
+    additionalProperties: true,
+    $id: 'BackupDeleteResult',
+    title: 'BackupDeleteResult',
+    description: '{"message": "Backup <filename> deleted successfully"}',
+  },
+);
+
+export const BackupProgress = Type.Object(
+  {
+    running: Type.Boolean(),
+    operation: Type.Union([Type.Literal('backup'), Type.Literal('restore'), Type.Literal('verify'), Type.Null()]),
+    phase: Type.Union([Type.String(), Type.Null()], {
+      description:
+        'dumping database, writing archive | checking archive, loading database, migrating, swapping | done, failed',
+    }),
+    filename: Type.Union([Type.String(), Type.Null()]),
+    started_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    finished_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    bytes_done: Type.Integer({ description: 'Bytes handled in the current phase' }),
+    bytes_total: Type.Union([Type.Integer(), Type.Null()], { description: 'Null while unknown' }),
+    files_done: Type.Integer({ description: 'Storage files handled in the current phase' }),
+    files_total: Type.Union([Type.Integer(), Type.Null()]),
+    succeeded: Type.Union([Type.Boolean(), Type.Null()], { description: 'Null while running' }),
+    error: Type.Union([Type.String(), Type.Null()]),
+  },
+  { $id: 'BackupProgress', title: 'BackupProgress' },
+);
+
+/** Documents the multipart body; the route reads it as a stream itself (never buffered, never validated whole). */
+export const RestoreBody = Type.Object(
+  {
+    file: Type.String({ format: 'binary', description: 'Backup file (gzip-compressed tar archive)' }),
+  },
+  { $id: 'Body_restore_from_backup_file', title: 'Body_restore_from_backup_file' },
+);
+
+export const FilenameParams = Type.Object({ filename: Type.String({ title: 'Filename' }) });
+export type FilenameParams = Static<typeof FilenameParams>;
+
+export const BACKUP_SCHEMAS = [BackupInfo, BackupResult, RestoreResult, BackupDeleteResult, BackupProgress, RestoreBody];
