@@ -23,20 +23,26 @@ Commands:
   status | ps        show each service: up/down, pid, port, health (exit 3 when something is down)
   logs [service] [-f] [-n N]
                      show the last N (100) log lines; -f follows. Native services: postgres, pgbouncer,
-                     backend, initdb; in Docker mode any Compose service
+                     storage, backend, realtime, initdb; in Docker mode any Compose service
   migrate            apply pending database migrations (and seed the admin) against the running database
   test               run the test suite (npm test; extra arguments are passed on)
+  backup-verify ARCHIVE
+                     restore ARCHIVE into a throwaway database and folder and compare it with its manifest
+                     (row counts, checksums, files); the live data is not touched. Backups: ./backup_now.sh,
+                     restores: ./restore_from_backup.sh
   help | -h | --help show this help
 
 Modes: Docker Compose when `docker info` and `docker compose version` work and docker-compose.yml exists;
-otherwise native: PostgreSQL and PgBouncer from this machine and the backend as a Node.js process, with
-data, pid files and logs under .selfdb/.
+otherwise native: PostgreSQL and PgBouncer from this machine, the storage service, the backend and the realtime
+service as Node.js processes, with data (file bytes in .selfdb/storage), pid files and logs under .selfdb/.
 
 Environment (an exported variable wins over the env file):
   SELFDB_MODE        auto (default), docker or native
   SELFDB_ENV_FILE    env file to use (default .env; created from .env.example with fresh keys if missing)
   SELFDB_HOME        native state directory (default .selfdb)
-  BACKEND_PORT, DB_PORT, PGBOUNCER_PORT   ports (defaults 8000, 5432, 6432)
+  BACKEND_PORT, DB_PORT, PGBOUNCER_PORT, REALTIME_INTERNAL_PORT, STORAGE_INTERNAL_PORT
+                     ports (defaults 8000, 5432, 6432, 4000, 9000)
+  STORAGE_PATH       folder of the file bytes (default $SELFDB_HOME/storage)
   PG_BIN             directory of the PostgreSQL server binaries (default: found automatically)
   PGBOUNCER_BIN      PgBouncer executable (default: found on PATH or in /usr/sbin)
   SELFDB_SERVICE_USER  OS user for Postgres and PgBouncer when run as root (default postgres)
@@ -187,6 +193,7 @@ case "$command" in
   start | restart | migrate) ensure_env_file ;;
   stop | status | ps | logs) load_env_if_present ;;
   test) ;;
+  backup-verify) exec "$ROOT_DIR/restore_from_backup.sh" --verify "$@" ;;
   *)
     echo "selfdb: unknown command '$command'." >&2
     echo "Usage: ./selfdb.sh [start|stop|restart|status|logs [service] [-f]|migrate|test|help]" >&2

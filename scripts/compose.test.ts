@@ -356,7 +356,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('starts each service after its dependencies are healthy', () => {
-    assert.deepEqual(Object.keys(services.backend?.depends_on ?? {}).sort(), ['db', 'pgbouncer']);
+    assert.deepEqual(Object.keys(services.backend?.depends_on ?? {}).sort(), ['db', 'pgbouncer', 'storage']);
     assert.deepEqual(Object.keys(services.pgbouncer?.depends_on ?? {}), ['db']);
     assert.deepEqual(dependsOnProblems(services), []);
   });
@@ -403,6 +403,139 @@ describe('Dockerfiles', () => {
     assert.equal(defaultIn(entrypoint, /load_var LISTEN_PORT (\d+)/, 'LISTEN_PORT'), codeDefaults.pgbouncer);
     assert.equal(defaultIn(entrypoint, /load_var AUTH_TYPE (\S+)/, 'AUTH_TYPE'), 'scram-sha-256');
     assert.equal(environmentOf(services.pgbouncer ?? {}).AUTH_TYPE, 'scram-sha-256');
+  });
+});
+
+describe('realtime service', () => {
+  const realtime = services.realtime ?? {};
+  const realtimeSource = readRepoFile('realtime/src/config.ts');
+  const realtimeVariables = new Set(
+    [...realtimeSource.matchAll(/read\.(?:string|int|bool|list|raw)\(\s*'([A-Z0-9_]+)'/g)].map((m) => m[1]!),
+  );
+  const resolved = (name: string) => interpolate(environmentOf(realtime)[name] ?? '', envExample);
+
+  it('is built from realtime/Dockerfile, waits for db, and connects straight to db (LISTEN needs a session)', () => {
+    assert.deepEqual(realtime.build, { context: '.', dockerfile: 'realtime/Dockerfile' });
+    assert.deepEqual(Object.keys(realtime.depends_on ?? {}), ['db']);
+    assert.equal(resolved('POSTGRES_HOST'), 'db');
+    assert.equal(resolved('DB_PORT'), interpolate(environmentOf(services.db ?? {}).PGPORT ?? '', envExample));
+    assert.equal(environmentOf(realtime).DIRECT_DATABASE_URL, undefined);
+    assert.ok(JSON.stringify(realtime.healthcheck?.test).includes('/health'));
+  });
+
+  it('listens on REALTIME_INTERNAL_PORT (the code default), where the backend tunnels /realtime/socket to', () => {
+    const port = defaultIn(
+      realtimeSource,
+      /read\.int\('REALTIME_INTERNAL_PORT', (\d+)/,
+      'REALTIME_INTERNAL_PORT',
+    );
+    assert.equal(envExample.get('REALTIME_INTERNAL_PORT'), port);
+    assert.equal(resolved('REALTIME_INTERNAL_PORT'), port);
+    assert.equal(resolved('REALTIME_HOST'), '0.0.0.0');
+    assert.equal(
+      interpolate(environmentOf(services.backend ?? {}).REALTIME_URL ?? '', envExample),
+      `http://realtime:${port}`,
+    );
+    assert.deepEqual(realtime.ports ?? [], []);
+  });
+
+  it('sets only variables the realtime config reads, and its image runs as a non-root user', () => {
+    assert.deepEqual(
+      Object.keys(environmentOf(realtime)).filter((name) => !realtimeVariables.has(name)),
+      [],
+    );
+    const dockerfile = readRepoFile('realtime/Dockerfile');
+    assert.deepEqual(rootUserProblems(dockerfile), []);
+    const stage = finalStage(parseDockerfile(dockerfile));
+    assert.equal(envValues(stage).get('REALTIME_HOST'), '0.0.0.0');
+    assert.ok(
+      stage.some((i) => i.keyword === 'EXPOSE' && i.args === envExample.get('REALTIME_INTERNAL_PORT')),
+    );
+    assert.match(
+      stage.find((i) => i.keyword === 'HEALTHCHECK')?.args ?? '',
+      /REALTIME_INTERNAL_PORT.*\/health/,
+    );
+    assert.deepEqual(JSON.parse(stage.find((i) => i.keyword === 'CMD')?.args ?? '[]'), [
+      'node',
+      '--import',
+      'tsx',
+      'src/server.ts',
+    ]);
+  });
+
+  it('documents every variable the realtime config reads in docs/ENVS.md', () => {
+    const docs = readRepoFile('docs/ENVS.md');
+    assert.ok(realtimeVariables.size > 10, 'found too few variables to check');
+    assert.deepEqual(
+      [...realtimeVariables].filter((name) => !docs.includes(`\`${name}\``)),
+      [],
+    );
+  });
+});
+
+describe('storage service', () => {
+  const storage = services.storage ?? {};
+  const storageSource = readRepoFile('storage/src/config.ts');
+  const storageVariables = new Set(
+    [...storageSource.matchAll(/read\.(?:string|int|bool|list|raw)\(\s*'([A-Z0-9_]+)'/g)].map((m) => m[1]!),
+  );
+  const resolved = (name: string) => interpolate(environmentOf(storage)[name] ?? '', envExample);
+
+  it('is built from storage/Dockerfile, keeps its bytes in the storage_data volume, and is internal', () => {
+    assert.deepEqual(storage.build, { context: '.', dockerfile: 'storage/Dockerfile' });
+    assert.ok(storage.volumes?.includes('storage_data:/data'));
+    assert.ok(compose.volumes && 'storage_data' in compose.volumes, 'storage_data is not declared');
+    assert.equal(resolved('STORAGE_PATH'), '/data');
+    assert.deepEqual(storage.ports ?? [], []);
+    assert.ok(JSON.stringify(storage.healthcheck?.test).includes('/health'));
+  });
+
+  it('listens on STORAGE_INTERNAL_PORT (the code default), where the backend sends file bytes', () => {
+    const port = defaultIn(
+      storageSource,
+      /read\.int\('STORAGE_INTERNAL_PORT', (\d+)/,
+      'STORAGE_INTERNAL_PORT',
+    );
+    assert.equal(envExample.get('STORAGE_INTERNAL_PORT'), port);
+    assert.equal(resolved('STORAGE_INTERNAL_PORT'), port);
+    assert.equal(resolved('STORAGE_HOST'), '0.0.0.0');
+    const backend = environmentOf(services.backend ?? {});
+    assert.equal(backend.STORAGE_HOST, 'storage');
+    assert.equal(interpolate(backend.STORAGE_INTERNAL_PORT ?? '', envExample), port);
+  });
+
+  it('sets only variables the storage config reads, and its image runs as a non-root user', () => {
+    assert.deepEqual(
+      Object.keys(environmentOf(storage)).filter((name) => !storageVariables.has(name)),
+      [],
+    );
+    const dockerfile = readRepoFile('storage/Dockerfile');
+    assert.deepEqual(rootUserProblems(dockerfile), []);
+    const stage = finalStage(parseDockerfile(dockerfile));
+    assert.equal(envValues(stage).get('STORAGE_HOST'), '0.0.0.0');
+    assert.equal(envValues(stage).get('STORAGE_PATH'), '/data');
+    assert.ok(
+      stage.some((i) => i.keyword === 'EXPOSE' && i.args === envExample.get('STORAGE_INTERNAL_PORT')),
+    );
+    assert.match(
+      stage.find((i) => i.keyword === 'HEALTHCHECK')?.args ?? '',
+      /STORAGE_INTERNAL_PORT.*\/health/,
+    );
+    assert.deepEqual(JSON.parse(stage.find((i) => i.keyword === 'CMD')?.args ?? '[]'), [
+      'node',
+      '--import',
+      'tsx',
+      'src/server.ts',
+    ]);
+  });
+
+  it('documents every variable the storage config reads in docs/ENVS.md', () => {
+    const docs = readRepoFile('docs/ENVS.md');
+    assert.ok(storageVariables.size >= 6, 'found too few variables to check');
+    assert.deepEqual(
+      [...storageVariables].filter((name) => !docs.includes(`\`${name}\``)),
+      [],
+    );
   });
 });
 

@@ -1,6 +1,6 @@
 // End-to-end check of the one-command start in native mode: ./generate_keys.sh --yes makes the env file, then
-// ./selfdb.sh start/status/stop/start/stop run for real (Postgres, PgBouncer, backend) in a temp SELFDB_HOME on
-// free ports. Every process the script started is killed in `after`, even when an assertion fails.
+// ./selfdb.sh start/status/stop/start/stop run for real (Postgres, PgBouncer, storage, backend, realtime) in a temp
+// SELFDB_HOME on free ports. Every process the script started is killed in `after`, even when an assertion fails.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
 import { freePort } from './lib/processes.ts';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -95,7 +96,7 @@ describe('selfdb.sh (native mode)', () => {
   /** pid → command line of every process selfdb.sh recorded, so `after` can kill leftovers and nothing else. */
   const recorded = new Map<number, string>();
   let env: NodeJS.ProcessEnv = {};
-  let ports = { backend: 0, db: 0, pgbouncer: 0 };
+  let ports = { backend: 0, db: 0, pgbouncer: 0, realtime: 0, storage: 0 };
   let fileValues: Record<string, string> = {};
   const newUser = {
     email: 'selfdb-sh@example.com',
@@ -132,10 +133,39 @@ describe('selfdb.sh (native mode)', () => {
     assert.match(result.stdout, /All services healthy/);
     assert.match(result.stdout, new RegExp(`http://127\\.0\\.0\\.1:${ports.backend}/docs`));
     const pids = recordPids();
-    assert.equal(pids.length, 3, `expected 3 pid files in ${runDir}, got ${pids.length}`);
+    assert.equal(pids.length, 5, `expected 5 pid files in ${runDir}, got ${pids.length}`);
     const health = await api('/health');
     assert.equal(health.status, 200);
     assert.equal(((await health.json()) as { status: string }).status, 'healthy');
+    const realtime = await fetch(`http://127.0.0.1:${ports.realtime}/health`, {
+      signal: AbortSignal.timeout(10_000),
+    });
+    assert.equal(realtime.status, 200);
+    assert.equal(((await realtime.json()) as { service: string }).service, 'realtime');
+    const storage = await fetch(`http://127.0.0.1:${ports.storage}/health`, {
+      signal: AbortSignal.timeout(10_000),
+    });
+    assert.equal(storage.status, 200);
+    assert.equal(((await storage.json()) as { service: string }).service, 'storage');
+  }
+
+  /** A heartbeat over the backend's /realtime/socket, tunnelled to the realtime service. */
+  async function realtimeHeartbeat(): Promise<unknown> {
+    const url = `ws://127.0.0.1:${ports.backend}/realtime/socket/websocket?vsn=2.0.0&X-API-Key=${encodeURIComponent(fileValues.API_KEY ?? '')}`;
+    const socket = new WebSocket(url);
+    try {
+      await new Promise((resolve, reject) => {
+        socket.once('open', resolve);
+        socket.once('error', reject);
+      });
+      const reply = new Promise((resolve) =>
+        socket.once('message', (data) => resolve(JSON.parse(data.toString()))),
+      );
+      socket.send(JSON.stringify([null, '1', 'phoenix', 'heartbeat', {}]));
+      return await reply;
+    } finally {
+      socket.terminate();
+    }
   }
 
   async function assertStopped(result: ScriptResult, pids: number[]) {
@@ -152,9 +182,9 @@ describe('selfdb.sh (native mode)', () => {
 
   before(async () => {
     const picked = new Set<number>();
-    while (picked.size < 3) picked.add(await freePort());
-    const [backend = 0, db = 0, pgbouncer = 0] = picked;
-    ports = { backend, db, pgbouncer };
+    while (picked.size < 5) picked.add(await freePort());
+    const [backend = 0, db = 0, pgbouncer = 0, realtime = 0, storage = 0] = picked;
+    ports = { backend, db, pgbouncer, realtime, storage };
     // Variables the env file sets must come from it, not from whoever runs the tests (exported ones would win).
     const inherited = Object.fromEntries(
       Object.entries(process.env).filter(
@@ -173,6 +203,8 @@ describe('selfdb.sh (native mode)', () => {
       BACKEND_PORT: String(ports.backend),
       DB_PORT: String(ports.db),
       PGBOUNCER_PORT: String(ports.pgbouncer),
+      REALTIME_INTERNAL_PORT: String(ports.realtime),
+      STORAGE_INTERNAL_PORT: String(ports.storage),
       LOG_LEVEL: 'warn',
     };
   });
@@ -241,15 +273,43 @@ describe('selfdb.sh (native mode)', () => {
     assert.equal(adminLogin.status, 200);
     const tokens = (await adminLogin.json()) as { access_token: string; refresh_token: string };
     assert.ok(tokens.access_token.length > 20 && tokens.refresh_token.length > 20);
+    assert.deepEqual(await realtimeHeartbeat(), [
+      null,
+      '1',
+      'phoenix',
+      'phx_reply',
+      { status: 'ok', response: {} },
+    ]);
     const created = await api('/users/', { method: 'POST', body: JSON.stringify(newUser) });
     assert.equal(created.status, 201, await created.clone().text());
     assert.equal(((await created.json()) as { email: string }).email, newUser.email);
+    // Files go through the backend to the storage service, and land in the state directory.
+    const auth = { authorization: `Bearer ${tokens.access_token}` };
+    const bucket = await api('/storage/buckets/', {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ name: 'selfdb-sh-bucket' }),
+    });
+    assert.equal(bucket.status, 201, await bucket.clone().text());
+    const bucketId = ((await bucket.json()) as { id: string }).id;
+    const uploaded = await api(`/storage/files/upload?bucket_id=${bucketId}&filename=hello.txt`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'text/plain' },
+      body: 'hello from selfdb.sh',
+    });
+    assert.equal(uploaded.status, 201, await uploaded.clone().text());
+    assert.equal(
+      readFileSync(join(home, 'storage/selfdb-sh-bucket/hello.txt'), 'utf8'),
+      'hello from selfdb.sh',
+    );
+    const downloaded = await api('/storage/files/download/selfdb-sh-bucket/hello.txt', { headers: auth });
+    assert.equal(await downloaded.text(), 'hello from selfdb.sh');
   });
 
   test('status shows every service running; start again says so and exits 0', async () => {
     const status = await selfdb(['status']);
     assert.equal(status.code, 0, status.stdout + status.stderr);
-    for (const name of ['postgres', 'pgbouncer', 'backend']) {
+    for (const name of ['postgres', 'pgbouncer', 'storage', 'backend', 'realtime']) {
       assert.match(status.stdout, new RegExp(`^${name}\\s+running\\s+\\d+`, 'm'));
     }
     const again = await selfdb(['start']);
@@ -259,7 +319,7 @@ describe('selfdb.sh (native mode)', () => {
 
   test('stop ends exactly the recorded processes and frees the ports', async () => {
     const pids = recordPids();
-    assert.equal(pids.length, 3);
+    assert.equal(pids.length, 5);
     await assertStopped(await selfdb(['stop'], 90_000), pids);
     const status = await selfdb(['status']);
     assert.equal(status.code, 3);

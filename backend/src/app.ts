@@ -13,8 +13,19 @@ import { installJsonParser } from './plugins/json-body.ts';
 import { installOpenApi } from './plugins/openapi.ts';
 import { installStrictQuery } from './plugins/strict-query.ts';
 import { installValidation } from './plugins/validation.ts';
+import { backupsRoutes } from './routes/backups/index.ts';
+import { BACKUP_SCHEMAS } from './routes/backups/schemas.ts';
 import type { RouteContext } from './routes/context.ts';
+import { realtimeRoutes } from './routes/realtime/index.ts';
+import { schemaRoutes } from './routes/schema/index.ts';
+import { SCHEMA_SCHEMAS } from './routes/schema/schemas.ts';
+import { sqlRoutes } from './routes/sql/index.ts';
+import { SQL_SCHEMAS } from './routes/sql/schemas.ts';
+import { storageRoutes } from './routes/storage/index.ts';
+import { STORAGE_SCHEMAS } from './routes/storage/schemas.ts';
 import { systemRoutes } from './routes/system/index.ts';
+import { tablesRoutes } from './routes/tables/index.ts';
+import { TABLE_SCHEMAS } from './routes/tables/schemas.ts';
 import { usersRoutes } from './routes/users/index.ts';
 import { USER_SCHEMAS } from './routes/users/schemas.ts';
 
@@ -58,6 +69,10 @@ export async function buildApp(
   installApiKeyCheck(app, config.apiKey);
   installStrictQuery(app);
   for (const schema of USER_SCHEMAS) app.addSchema(schema);
+  for (const schema of TABLE_SCHEMAS) app.addSchema(schema);
+  for (const schema of STORAGE_SCHEMAS) app.addSchema(schema);
+  for (const schema of [...SQL_SCHEMAS, ...SCHEMA_SCHEMAS]) app.addSchema(schema);
+  for (const schema of BACKUP_SCHEMAS) app.addSchema(schema);
   await installOpenApi(app, config);
 
   const authService = createAuthService({
@@ -84,5 +99,11 @@ export async function buildApp(
   await app.register(systemRoutes, ctx);
   await app.register(usersRoutes, { ...ctx, prefix: '/users' });
   // Each area registers here, one line each (areas build their services from ctx.pool in their index.ts).
+  await app.register(sqlRoutes, { ...ctx, prefix: '/sql' });
+  await app.register(schemaRoutes, { ...ctx, prefix: '/schema' });
+  await app.register(tablesRoutes, { ...ctx, prefix: '/tables' });
+  await app.register(storageRoutes, { ...ctx, prefix: '/storage' });
+  await app.register(realtimeRoutes, ctx);
+  await app.register(backupsRoutes, ctx);
   return app;
 }

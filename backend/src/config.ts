@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, createEnvReader, freeze } from '@selfdb/common';
+import { ConfigError, createEnvReader, freeze, storageServiceKey } from '@selfdb/common';
+import { validate as validateCron } from 'node-cron';
 
 const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -24,6 +25,8 @@ export interface Config {
   /** Straight to Postgres: migrations and anything session-scoped. */
   directDatabaseUrl: string;
   dbPoolMax: number;
+  /** The realtime service (http://host:port) that `/realtime/socket` upgrades are passed to. */
+  realtimeUrl: string;
   migrationsDir: string;
   runMigrations: boolean;
   admin: { email: string; password: string; firstName: string; lastName: string };
@@ -33,6 +36,70 @@ export interface Config {
     loginPerAddress: number;
     refreshPerAddress: number;
   };
+  /** Dynamic tables (/tables). */
+  tables: {
+    /** How long a backend trusts its cached table metadata before re-reading it (other processes' changes). */
+    metadataTtlMs: number;
+  };
+  /** Retention of the change-capture outbox (realtime.changes), pruned by the backend's maintenance job. */
+  outbox: {
+    retentionHours: number;
+    retentionMaxRows: number;
+    /** Seconds between outbox pruning passes; 0 turns pruning off. */
+    pruneIntervalSeconds: number;
+  };
+  /** The admin SQL console (`POST /sql/query`). */
+  sql: {
+    /** Per-statement timeout of console scripts (SET LOCAL statement_timeout), in milliseconds. */
+    statementTimeoutMs: number;
+    /** Rows of the last statement returned at most; a longer result is cut and says so. */
+    maxRows: number;
+  };
+  /** The storage service (bytes of files) and how the backend talks to it. */
+  storage: {
+    /** http://STORAGE_HOST:STORAGE_INTERNAL_PORT */
+    url: string;
+    /** Shared secret sent as X-Storage-Key (STORAGE_SERVICE_KEY, or derived from SECRET_KEY). */
+    serviceKey: string;
+    maxConnections: number;
+    connectTimeoutMs: number;
+    /** Longest silence of the storage service in a transfer before it is abandoned. */
+    readTimeoutMs: number;
+    /** Longest lifetime of a signed download URL, in seconds. */
+    signedUrlMaxSeconds: number;
+  };
+  backups: {
+    /** Where archives are written (and listed from); work files live in hidden folders inside it. */
+    dir: string;
+    /** The storage service's byte store (its STORAGE_PATH), read by backups and replaced by restores. */
+    storageDataPath: string;
+    /** The env file copied into archives as `.env`; empty: none. */
+    envFile: string;
+    /** 5- or 6-field cron expression of the scheduled backup; empty: no schedule. */
+    scheduleCron: string;
+    /** Scheduled archives older than this many days are deleted after each scheduled backup; 0 keeps all. */
+    retentionDays: number;
+    /** Largest archive `POST /backups/restore` accepts. */
+    uploadMaxBytes: number;
+    /** Folder of pg_dump and psql; empty: found on PATH. */
+    pgBinDir: string;
+  };
+}
+
+/** `none` (or `off`) means no file. */
+function optionalPath(path: string): string {
+  return /^(none|off)$/i.test(path.trim()) ? '' : path;
+}
+
+/** `off`/`none`/`disabled` turn the schedule off; anything else must be a valid cron expression. */
+function backupCron(expression: string): string {
+  if (/^(off|none|disabled)$/i.test(expression.trim())) return '';
+  if (!validateCron(expression)) {
+    throw new ConfigError(
+      `BACKUP_SCHEDULE_CRON must be a cron expression such as "0 2 * * *" (or off), got "${expression}"`,
+    );
+  }
+  return expression;
 }
 
 function postgresUrl(user: string, password: string, host: string, port: number, db: string): string {
@@ -93,6 +160,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl,
     directDatabaseUrl,
     dbPoolMax: read.int('DB_POOL_MAX', 10, { min: 1 }),
+    realtimeUrl:
+      read.raw('REALTIME_URL') ??
+      `http://127.0.0.1:${read.int('REALTIME_INTERNAL_PORT', 4000, { min: 1, max: 65535 })}`,
     migrationsDir: read.string(
       'MIGRATIONS_DIR',
       fileURLToPath(new URL('../../database/migrations/', import.meta.url)),
@@ -109,6 +179,40 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       loginPerAccount: read.int('RATE_LIMIT_LOGIN_PER_ACCOUNT', 10, { min: 1 }),
       loginPerAddress: read.int('RATE_LIMIT_LOGIN_PER_ADDRESS', 100, { min: 1 }),
       refreshPerAddress: read.int('RATE_LIMIT_REFRESH_PER_ADDRESS', 60, { min: 1 }),
+    },
+    tables: {
+      metadataTtlMs: read.int('TABLES_METADATA_TTL_MS', 1000, { min: 0, max: 600_000 }),
+    },
+    outbox: {
+      retentionHours: read.int('REALTIME_RETENTION_HOURS', 24, { min: 1 }),
+      retentionMaxRows: read.int('REALTIME_RETENTION_MAX_ROWS', 1_000_000, { min: 1 }),
+      pruneIntervalSeconds: read.int('REALTIME_PRUNE_INTERVAL_SECONDS', 60, { min: 0, max: 86_400 }),
+    },
+    sql: {
+      statementTimeoutMs: read.int('SQL_STATEMENT_TIMEOUT_MS', 30_000, { min: 1 }),
+      maxRows: read.int('SQL_MAX_ROWS', 1000, { min: 1, max: 100_000 }),
+    },
+    storage: {
+      url: `http://${read.string('STORAGE_HOST', '127.0.0.1')}:${read.int('STORAGE_INTERNAL_PORT', 9000, { min: 1, max: 65535 })}`,
+      serviceKey: storageServiceKey(secretKey, read.raw('STORAGE_SERVICE_KEY')),
+      maxConnections: read.int('STORAGE_MAX_CONNECTIONS', 100, { min: 1 }),
+      connectTimeoutMs: read.int('STORAGE_CONNECT_TIMEOUT', 5, { min: 1 }) * 1000,
+      readTimeoutMs: read.int('STORAGE_READ_TIMEOUT', 300, { min: 1 }) * 1000,
+      signedUrlMaxSeconds: read.int('STORAGE_SIGNED_URL_MAX_SECONDS', 7 * 24 * 3600, { min: 1 }),
+    },
+    backups: {
+      dir: read.string('BACKUPS_DIR', fileURLToPath(new URL('../../backups/', import.meta.url))),
+      storageDataPath: read.string(
+        'STORAGE_DATA_PATH',
+        fileURLToPath(new URL('../../.selfdb/storage/', import.meta.url)),
+      ),
+      envFile: optionalPath(
+        read.string('BACKUP_ENV_FILE', fileURLToPath(new URL('../../.env', import.meta.url))),
+      ),
+      scheduleCron: backupCron(read.string('BACKUP_SCHEDULE_CRON', '0 2 * * *')),
+      retentionDays: read.int('BACKUP_RETENTION_DAYS', 7, { min: 0 }),
+      uploadMaxBytes: read.int('BACKUP_UPLOAD_MAX_MB', 10_240, { min: 1 }) * 1024 * 1024,
+      pgBinDir: read.string('PG_CLIENT_BIN_DIR', ''),
     },
   });
 }

@@ -2,6 +2,7 @@ import { ConfigError } from '@selfdb/common';
 import { buildApp } from './app.ts';
 import { loadConfig } from './config.ts';
 import { MigrationError } from './db/migrate.ts';
+import { startTablesMaintenance } from './modules/tables/maintenance.ts';
 import { prepareDatabase } from './prepare-database.ts';
 
 async function main() {
@@ -9,6 +10,8 @@ async function main() {
   const app = await buildApp(config);
   if (config.runMigrations) await prepareDatabase(config, app.log);
   await app.listen({ host: config.host, port: config.port });
+  // Outbox pruning and row-count folding (REALTIME_PRUNE_INTERVAL_SECONDS); not in buildApp, so tests stay quiet.
+  const maintenance = startTablesMaintenance(config, app.log);
 
   let closing = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -18,7 +21,7 @@ async function main() {
       app.log.info(`${signal} received, closing`);
       const force = setTimeout(() => process.exit(1), 10_000);
       force.unref();
-      app.close().then(
+      Promise.all([maintenance.stop(), app.close()]).then(
         () => process.exit(0),
         () => process.exit(1),
       );

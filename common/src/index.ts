@@ -11,3 +11,23 @@ export { AppError, ErrorCode } from './errors.ts';
 export { type AccessClaims, createJwtKey, type Role, signAccessToken, verifyAccessToken } from './jwt.ts';
 export { createLoggerOptions, REDACT_PATHS } from './logger.ts';
 export { type Actor, canManage, canRead, canWriteContent, isAdmin, type OwnedResource } from './access.ts';
+export {
+  BUCKET_NAME_PATTERN,
+  isValidBucketName,
+  MAX_OBJECT_PATH_LENGTH,
+  numberedPath,
+  numberingParts,
+  objectName,
+  objectPathProblem,
+  RESERVED_NAME_PREFIX,
+  STORAGE_KEY_HEADER,
+  storageServiceKey,
+} from './storage.ts';
+export {
+  type ByteRange,
+  contentRange,
+  noneMatch,
+  parseRange,
+  type RangeRequest,
+  rangeStillValid,
+} from './http-conditions.ts';

@@ -2,9 +2,9 @@
 -- realtime.changes with a gap-free-in-commit-order sequence number; NOTIFY carries only that number, so rows of any
 -- size work (SelfDB 0.0.5 sent whole rows through pg_notify and failed above 8000 bytes).
 --
--- Readers must only consume rows whose transaction is complete and older than every running one:
---   WHERE seq > $last AND txid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY seq
--- because sequence numbers are taken at insert time, not at commit time.
+-- Sequence numbers are taken at insert time, not at commit time, so a reader must never step over a missing seq
+-- while the transaction that may hold it is still running (realtime/src/pubsub/change-feed.ts shows how: advance
+-- over contiguous seqs, and over a gap only once every transaction writing to the outbox at that time has ended).
 CREATE SCHEMA IF NOT EXISTS realtime;
 
 CREATE TABLE IF NOT EXISTS realtime.changes (

@@ -23,6 +23,8 @@ export interface TestStack {
   directUrl(db: string): string;
   /** URL through PgBouncer in transaction mode (what the backend uses for requests). */
   pooledUrl(db: string): string;
+  /** Stops Postgres with `signal` (SIGINT: fast shutdown) and starts it again on the same port and data. */
+  restartPostgres(signal?: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -73,27 +75,31 @@ export async function startTestStack(repoRoot: string): Promise<TestStack> {
 
   const postgresPort = await freePort();
   let postgresLog = '';
-  const postgres = startDaemon(join(bin, 'postgres'), [
-    '-D',
-    dataDir,
-    '-p',
-    String(postgresPort),
-    '-k',
-    dir,
-    '-c',
-    'listen_addresses=127.0.0.1',
-    '-c',
-    'fsync=off',
-    '-c',
-    'synchronous_commit=off',
-    '-c',
-    'full_page_writes=off',
-    '-c',
-    'max_connections=200',
-  ]);
-  postgres.stderr?.on('data', (chunk) => {
-    postgresLog = (postgresLog + chunk).slice(-4000);
-  });
+  const startPostgres = () => {
+    const daemon = startDaemon(join(bin, 'postgres'), [
+      '-D',
+      dataDir,
+      '-p',
+      String(postgresPort),
+      '-k',
+      dir,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'max_connections=200',
+    ]);
+    daemon.stderr?.on('data', (chunk) => {
+      postgresLog = (postgresLog + chunk).slice(-4000);
+    });
+    return daemon;
+  };
+  let postgres = startPostgres();
 
   const pgbouncerPort = await freePort();
   const ini = join(dir, 'pgbouncer.ini');
@@ -131,6 +137,11 @@ export async function startTestStack(repoRoot: string): Promise<TestStack> {
     pgbouncerPort,
     directUrl: (db) => url(postgresPort, db),
     pooledUrl: (db) => url(pgbouncerPort, db),
+    async restartPostgres(signal = 'SIGINT') {
+      await stopProcess(postgres, signal);
+      postgres = startPostgres();
+      await waitForConnection(stack.directUrl('postgres'), 'Postgres', () => postgresLog);
+    },
     async stop() {
       await stopProcess(bouncer, 'SIGINT');
       await stopProcess(postgres, 'SIGINT');

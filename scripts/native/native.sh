@@ -1,9 +1,10 @@
 # shellcheck shell=bash
-# Native mode of selfdb.sh: Postgres, PgBouncer and the backend as plain processes of this machine, with their
-# state under $SELFDB_HOME (default .selfdb/): pgdata/, pgbouncer/, socket/, run/NAME.pid, logs/NAME.log.
+# Native mode of selfdb.sh: Postgres, PgBouncer, the storage service, the backend and the realtime service as plain
+# processes of this machine, with their state under $SELFDB_HOME (default .selfdb/): pgdata/, pgbouncer/, socket/,
+# storage/ (file bytes, unless STORAGE_PATH says otherwise), run/NAME.pid, logs/NAME.log.
 # Sourced by selfdb.sh after common.sh and after the env file is loaded.
 
-NATIVE_SERVICES="postgres pgbouncer backend"
+NATIVE_SERVICES="postgres pgbouncer storage backend realtime"
 
 # --- Layout, binaries, OS user -------------------------------------------------------------------------------
 
@@ -27,6 +28,12 @@ native_init() {
   case "$backend_host" in 0.0.0.0 | '::' | '[::]') backend_probe_host=127.0.0.1 ;; *) backend_probe_host="$backend_host" ;; esac
   case "$backend_probe_host" in *:*) backend_probe_host="[$backend_probe_host]" ;; esac
   backend_url="http://$backend_probe_host:$backend_port"
+  realtime_port="$(port_value REALTIME_INTERNAL_PORT 4000)"
+  realtime_url="http://127.0.0.1:$realtime_port"
+  storage_port="$(port_value STORAGE_INTERNAL_PORT 9000)"
+  storage_url="http://127.0.0.1:$storage_port"
+  storage_path="${STORAGE_PATH:-$state_dir/storage}"
+  case "$storage_path" in /*) ;; *) storage_path="$ROOT_DIR/$storage_path" ;; esac
 
   pg_user="${POSTGRES_USER:-postgres}"
   pg_password="${POSTGRES_PASSWORD:-postgres}"
@@ -156,9 +163,9 @@ pid_is_service() {
   case "$name" in
     postgres) [[ "$cmd" == *postgres*" -D $pgdata "* ]] ;;
     pgbouncer) [[ "$cmd" == *pgbouncer*" $bouncer_dir/pgbouncer.ini"* ]] ;;
-    backend)
-      [[ "$cmd" == *node*"$ROOT_DIR/backend/src/server.ts"* ]] || return 1
-      # Several checkouts may run backends; ours carries this state dir in its environment.
+    backend | realtime | storage)
+      [[ "$cmd" == *node*"$ROOT_DIR/$name/src/server.ts"* ]] || return 1
+      # Several checkouts may run these; ours carry this state dir in their environment.
       if [ -r "/proc/$pid/environ" ]; then
         tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qxF "SELFDB_HOME=$state_dir"
       fi
@@ -202,6 +209,8 @@ service_port() {
     postgres) echo "$db_port" ;;
     pgbouncer) echo "$bouncer_port" ;;
     backend) echo "$backend_port" ;;
+    realtime) echo "$realtime_port" ;;
+    storage) echo "$storage_port" ;;
   esac
 }
 
@@ -210,6 +219,8 @@ service_port_variable() {
     postgres) echo DB_PORT ;;
     pgbouncer) echo PGBOUNCER_PORT ;;
     backend) echo BACKEND_PORT ;;
+    realtime) echo REALTIME_INTERNAL_PORT ;;
+    storage) echo STORAGE_INTERNAL_PORT ;;
   esac
 }
 
@@ -246,6 +257,8 @@ is_healthy() {
     postgres) pg_ready "$db_port" ;;
     pgbouncer) port_answers "$bouncer_port" ;;
     backend) [ "$(http_status "$backend_url/health")" = 200 ] ;;
+    realtime) [ "$(http_status "$realtime_url/health")" = 200 ] ;;
+    storage) [ "$(http_status "$storage_url/health")" = 200 ] ;;
   esac
 }
 
@@ -254,6 +267,8 @@ service_hint() {
     postgres) echo "Read the log above. A cluster made by another PostgreSQL major version needs that version's binaries (PG_BIN) or a fresh SELFDB_HOME." ;;
     pgbouncer) echo "Read the log above; the generated config is $bouncer_dir/pgbouncer.ini." ;;
     backend) echo "Read the log above: a missing or invalid variable is fixed in $ENV_FILE; run ./selfdb.sh logs backend for more." ;;
+    realtime) echo "Read the log above: it needs Postgres (straight, not PgBouncer) and the backend's migrations; run ./selfdb.sh logs realtime for more." ;;
+    storage) echo "Read the log above: STORAGE_PATH ($storage_path) must be a writable folder; run ./selfdb.sh logs storage for more." ;;
   esac
 }
 
@@ -498,8 +513,42 @@ start_backend() {
   # node resolves `--import tsx` from the working directory, so it runs from the repository root.
   cd "$ROOT_DIR" || return 1
   export BACKEND_HOST="$backend_host" BACKEND_PORT="$backend_port" SELFDB_HOME="$state_dir"
+  # Backups read (and restores replace) the storage service's folder, and copy the env file in use.
+  export STORAGE_DATA_PATH="${STORAGE_DATA_PATH:-$storage_path}" BACKUP_ENV_FILE="${BACKUP_ENV_FILE:-$ENV_FILE}"
   launch backend node --import tsx "$ROOT_DIR/backend/src/server.ts"
   wait_healthy backend "$t0"
+}
+
+# The storage service keeps file bytes under STORAGE_PATH. It listens on loopback only: nothing but the backend
+# (which gets STORAGE_HOST and STORAGE_INTERNAL_PORT from here) talks to it, with the key both derive from SECRET_KEY.
+start_storage() {
+  local pid t0
+  if pid="$(running_pid storage)"; then
+    printf '  %-10s already running (pid %s)\n' storage "$pid"
+    return 0
+  fi
+  t0="$(now_ms)"
+  printf '  %-10s starting on %s ' storage "$storage_url"
+  cd "$ROOT_DIR" || return 1
+  export STORAGE_HOST=127.0.0.1 STORAGE_INTERNAL_PORT="$storage_port" STORAGE_PATH="$storage_path" SELFDB_HOME="$state_dir"
+  launch storage node --import tsx "$ROOT_DIR/storage/src/server.ts"
+  wait_healthy storage "$t0"
+}
+
+# The realtime service LISTENs, so it connects straight to Postgres; it starts after the backend has migrated.
+start_realtime() {
+  local pid t0
+  if pid="$(running_pid realtime)"; then
+    printf '  %-10s already running (pid %s)\n' realtime "$pid"
+    return 0
+  fi
+  export_database_urls
+  t0="$(now_ms)"
+  printf '  %-10s starting on %s ' realtime "$realtime_url"
+  cd "$ROOT_DIR" || return 1
+  export REALTIME_HOST=127.0.0.1 REALTIME_INTERNAL_PORT="$realtime_port" SELFDB_HOME="$state_dir"
+  launch realtime node --import tsx "$ROOT_DIR/realtime/src/server.ts"
+  wait_healthy realtime "$t0"
 }
 
 # --- Commands ---------------------------------------------------------------------------------------------------
@@ -544,8 +593,8 @@ native_start() {
     if [ "$name" = pgbouncer ] && [ -z "$pgbouncer_bin" ]; then continue; fi
     running_pid "$name" >/dev/null || assert_port_free "$(service_port "$name")" "$(service_port_variable "$name")"
   done
-  if [ "$db_port" = "$bouncer_port" ] || [ "$db_port" = "$backend_port" ] || [ "$bouncer_port" = "$backend_port" ]; then
-    die "DB_PORT, PGBOUNCER_PORT and BACKEND_PORT must differ (now $db_port, $bouncer_port, $backend_port): fix them in $ENV_FILE."
+  if [ "$(printf '%s\n' "$db_port" "$bouncer_port" "$backend_port" "$realtime_port" "$storage_port" | sort -u | wc -l)" -ne 5 ]; then
+    die "DB_PORT, PGBOUNCER_PORT, BACKEND_PORT, REALTIME_INTERNAL_PORT and STORAGE_INTERNAL_PORT must differ (now $db_port, $bouncer_port, $backend_port, $realtime_port, $storage_port): fix them in $ENV_FILE."
   fi
   case "${SECRET_KEY:-}:${API_KEY:-}" in
     change-me* | *:Myapi-Key-for-dev) warn "the example keys are still in $ENV_FILE: run ./generate_keys.sh --yes before exposing SelfDB." ;;
@@ -562,7 +611,9 @@ native_start() {
   start_postgres
   ensure_database
   start_pgbouncer
+  start_storage
   start_backend
+  start_realtime
   trap - EXIT INT TERM
 
   say "All services healthy in $(elapsed_since "$t0")."
@@ -572,8 +623,9 @@ native_start() {
   say "API:      $backend_url   (every request needs the header X-API-Key: API_KEY from $ENV_FILE)"
   say "API docs: $backend_url/docs"
   say "Health:   $backend_url/health"
+  say "Realtime: ws://${backend_url#http://}/realtime/socket   (Phoenix Channels; docs/realtime-protocol.md)"
   say "Admin:    ${ADMIN_EMAIL:-admin@example.com}, password ADMIN_PASSWORD (both from $ENV_FILE; the admin is created on first start)"
-  say "Stop with ./selfdb.sh stop; logs with ./selfdb.sh logs [postgres|pgbouncer|backend] [-f]."
+  say "Stop with ./selfdb.sh stop; logs with ./selfdb.sh logs [postgres|pgbouncer|storage|backend|realtime] [-f]."
 }
 
 # Sends SIGNAL, waits up to TIMEOUT seconds, then escalates; removes the pid file once the process is gone.
@@ -582,7 +634,7 @@ stop_service() {
   case "$name" in
     postgres) signal=INT escalate=QUIT timeout=60 ;; # SIGINT = fast shutdown; SIGQUIT = immediate
     pgbouncer) signal=INT escalate=TERM timeout=10 ;;
-    backend) signal=TERM escalate=KILL timeout=15 ;;
+    backend | realtime | storage) signal=TERM escalate=KILL timeout=15 ;;
   esac
   if ! pid="$(read_pid "$name")"; then
     rm -f "$(pid_file "$name")"
@@ -623,7 +675,7 @@ native_stop() {
   fi
   lock_state
   say "Stopping SelfDB (native mode, state in $state_dir)"
-  for name in backend pgbouncer postgres; do
+  for name in realtime backend storage pgbouncer postgres; do
     stop_service "$name" || failed=1
   done
   [ "$failed" = 0 ] || die "a process did not stop; look at ./selfdb.sh status and the logs in $log_dir."
@@ -665,12 +717,12 @@ native_logs() {
         lines="$2"
         shift
         ;;
-      postgres | pgbouncer | backend | initdb) services+=("$1") ;;
-      *) die "unknown service '$1' for logs: use postgres, pgbouncer, backend or initdb." ;;
+      postgres | pgbouncer | storage | backend | realtime | initdb) services+=("$1") ;;
+      *) die "unknown service '$1' for logs: use postgres, pgbouncer, storage, backend, realtime or initdb." ;;
     esac
     shift
   done
-  [ "${#services[@]}" -gt 0 ] || services=(postgres pgbouncer backend)
+  [ "${#services[@]}" -gt 0 ] || services=(postgres pgbouncer storage backend realtime)
   for name in "${services[@]}"; do
     if [ -f "$log_dir/$name.log" ]; then files+=("$log_dir/$name.log"); fi
   done

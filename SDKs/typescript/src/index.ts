@@ -44,6 +44,20 @@ export function createSelfDB(options: SelfDBOptions): SelfDB {
 }
 
 export type { SelfDBAuth } from './auth.ts';
+export {
+  type ChangeEvent,
+  type ChangePayload,
+  type ChannelOptions,
+  createRealtime,
+  type JoinResponse,
+  RealtimeChannel,
+  RealtimeClient,
+  RealtimeError,
+  type RealtimeOptions,
+  type TokenSource,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from './realtime.ts';
 export { type CallResult, SelfDBError, unwrap } from './errors.ts';
 export type { Client, Config, RequestResult } from './gen/client/index.ts';
 export { createClient, createConfig } from './gen/client/index.ts';

@@ -2,14 +2,18 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { AppError, ErrorCode } from '@selfdb/common';
 import type { FastifyInstance } from 'fastify';
 
-/** Paths that answer without an API key: health checks, the API docs, and incoming webhooks. */
+/**
+ * Paths that answer without an API key: health checks, the API docs, incoming webhooks, and signed storage URLs
+ * (their signature is the credential).
+ */
 export function isKeyExempt(path: string): boolean {
   return (
     path === '/health' ||
     path === '/openapi.json' ||
     path === '/docs' ||
     path.startsWith('/docs/') ||
-    path.startsWith('/webhooks/trigger/')
+    path.startsWith('/webhooks/trigger/') ||
+    path.startsWith('/storage/signed/')
   );
 }
 

@@ -7,8 +7,11 @@ import type { FastifyInstance } from 'fastify';
  */
 export function installStrictQuery(app: FastifyInstance) {
   app.addHook('onRoute', (route) => {
-    const properties = (route.schema?.querystring as { properties?: object } | undefined)?.properties;
-    if (!properties) return;
+    const querystring = route.schema?.querystring as
+      { properties?: object; additionalProperties?: unknown } | undefined;
+    const properties = querystring?.properties;
+    // `additionalProperties: true` marks a route that checks further keys itself (table data filters by column).
+    if (!properties || querystring.additionalProperties === true) return;
     const allowed = new Set(Object.keys(properties));
     const check = async (request: { query: unknown }) => {
       const unknown = Object.keys(request.query as object).filter((key) => !allowed.has(key));

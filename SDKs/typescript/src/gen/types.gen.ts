@@ -98,6 +98,529 @@ export type UserDeleteResponse = {
 };
 
 /**
+ * TableRead
+ */
+export type TableRead = {
+    name: string;
+    /**
+     * Columns as {"<column>": {"type": "text", "nullable": true, "default": ...}} (JSON Schema with "properties" is accepted too). id (uuid primary key), created_at and updated_at are added when absent.
+     */
+    table_schema: {
+        [key: string]: unknown;
+    };
+    public: boolean;
+    description: string | null;
+    metadata: {
+        [key: string]: unknown;
+    } | null;
+    id: string;
+    owner_id: string;
+    row_count: number;
+    realtime_enabled: boolean;
+    created_at: string | null;
+    updated_at: string | null;
+};
+
+/**
+ * TableCreate
+ */
+export type TableCreate = {
+    /**
+     * Table name (lowercase letters, numbers, underscores, must start with letter)
+     */
+    name: string;
+    /**
+     * Columns as {"<column>": {"type": "text", "nullable": true, "default": ...}} (JSON Schema with "properties" is accepted too). id (uuid primary key), created_at and updated_at are added when absent.
+     */
+    table_schema: {
+        [key: string]: unknown;
+    };
+    public?: boolean;
+    description?: string | null;
+    metadata?: {
+        [key: string]: unknown;
+    } | null;
+};
+
+/**
+ * TableUpdate
+ *
+ * null or absent fields are left unchanged. realtime_enabled starts or stops change capture for the realtime service. table_schema may only be sent back unchanged: columns change through /columns.
+ */
+export type TableUpdate = {
+    name?: string | null;
+    table_schema?: {
+        [key: string]: unknown;
+    } | null;
+    public?: boolean | null;
+    description?: string | null;
+    metadata?: {
+        [key: string]: unknown;
+    } | null;
+    realtime_enabled?: boolean | null;
+};
+
+/**
+ * ColumnDefinition
+ *
+ * A new column. default: a literal of the column type (a quoted SQL literal works too), now(), current_timestamp or gen_random_uuid().
+ */
+export type ColumnDefinition = {
+    name: string;
+    type: string;
+    nullable?: boolean;
+    default?: string | number | boolean | null;
+};
+
+/**
+ * ColumnUpdate
+ *
+ * null or absent: unchanged. default "" (or "NULL") drops the default.
+ */
+export type ColumnUpdate = {
+    new_name?: string | null;
+    type?: string | null;
+    nullable?: boolean | null;
+    default?: string | null;
+};
+
+/**
+ * TableDataResponse
+ */
+export type TableDataResponse = {
+    data: Array<{
+        [key: string]: unknown;
+    }>;
+    /**
+     * null with count=none
+     */
+    total: number | null;
+    page: number;
+    page_size: number;
+};
+
+/**
+ * TableDeleteResponse
+ */
+export type TableDeleteResponse = {
+    status: string;
+    id: string;
+    name: string;
+};
+
+/**
+ * RowDeleteResponse
+ */
+export type RowDeleteResponse = {
+    status: string;
+    table_id: string;
+    row_id: string;
+};
+
+/**
+ * BucketCreate
+ */
+export type BucketCreate = {
+    name: string;
+    public?: boolean;
+    description?: string | null;
+    metadata?: {
+        [key: string]: unknown;
+    } | null;
+    file_size_limit?: number | null;
+    allowed_mime_types?: Array<string> | null;
+};
+
+/**
+ * BucketUpdate
+ */
+export type BucketUpdate = {
+    public?: boolean | null;
+    description?: string | null;
+    metadata?: {
+        [key: string]: unknown;
+    } | null;
+    file_size_limit?: number | null;
+    allowed_mime_types?: Array<string> | null;
+};
+
+/**
+ * BucketResponse
+ */
+export type BucketResponse = {
+    id: string;
+    name: string;
+    public: boolean;
+    description: string | null;
+    file_count: number;
+    total_size: number;
+    owner_id: string | null;
+    metadata: {
+        [key: string]: unknown;
+    };
+    file_size_limit: number | null;
+    allowed_mime_types: Array<string> | null;
+    created_at: string;
+    updated_at: string;
+};
+
+/**
+ * FileResponse
+ */
+export type FileResponse = {
+    id: string;
+    bucket_id: string;
+    name: string;
+    path: string;
+    size: number;
+    mime_type: string;
+    owner_id: string | null;
+    metadata: {
+        [key: string]: unknown;
+    };
+    checksum_sha256: string | null;
+    version: number;
+    is_latest: boolean;
+    deleted_at: string | null;
+    created_at: string;
+    updated_at: string;
+};
+
+/**
+ * FileDataResponse
+ */
+export type FileDataResponse = {
+    files: Array<FileResponse>;
+    total: number;
+    page: number;
+    page_size: number;
+};
+
+/**
+ * FileUploadResponse
+ */
+export type FileUploadResponse = {
+    success: boolean;
+    bucket: string;
+    path: string;
+    size: number;
+    file_id: string | null;
+    upload_time: number | null;
+    url: string | null;
+    original_path: string | null;
+    message: string | null;
+};
+
+/**
+ * StorageStatsResponse
+ */
+export type StorageStatsResponse = {
+    total_files: number;
+    total_size: number;
+    bucket_count: number;
+};
+
+/**
+ * SignedUrlResponse
+ */
+export type SignedUrlResponse = {
+    /**
+     * Path and query relative to the API base URL; needs no token and no API key
+     */
+    url: string;
+    expires_at: string;
+    expires_in: number;
+};
+
+/**
+ * SqlQueryRequest
+ */
+export type SqlQueryRequest = {
+    /**
+     * SQL to run: one statement or a script; the last statement’s rows are returned
+     */
+    query: string;
+    /**
+     * Run UPDATE/DELETE without WHERE, DROP, ALTER TABLE … DROP COLUMN and TRUNCATE (refused with 400 otherwise)
+     */
+    confirm_destructive?: boolean;
+};
+
+/**
+ * SqlExecutionResult
+ */
+export type SqlExecutionResult = {
+    /**
+     * Whether the query executed successfully
+     */
+    success: boolean;
+    /**
+     * Postgres ran the script in a READ ONLY transaction without refusing any of it
+     */
+    is_read_only: boolean;
+    /**
+     * Query execution time in seconds
+     */
+    execution_time: number;
+    row_count?: number | null;
+    columns?: Array<string> | null;
+    data?: Array<{
+        [key: string]: unknown;
+    }> | null;
+    message?: string | null;
+    error?: string | null;
+};
+
+/**
+ * SqlHistoryRead
+ */
+export type SqlHistoryRead = {
+    id: string;
+    query: string;
+    is_read_only: boolean;
+    execution_time: number;
+    row_count?: number | null;
+    error?: string | null;
+    executed_at: string;
+};
+
+/**
+ * SqlHistoryListResponse
+ */
+export type SqlHistoryListResponse = {
+    history: Array<SqlHistoryRead>;
+};
+
+/**
+ * SqlSnippetCreate
+ */
+export type SqlSnippetCreate = {
+    /**
+     * Name of the snippet
+     */
+    name: string;
+    /**
+     * SQL code for the snippet
+     */
+    sql_code: string;
+    description?: string | null;
+    /**
+     * Whether the snippet is shared with other admins
+     */
+    is_shared?: boolean;
+};
+
+/**
+ * SqlSnippetRead
+ */
+export type SqlSnippetRead = {
+    id: string;
+    name: string;
+    sql_code: string;
+    description?: string | null;
+    is_shared: boolean;
+    created_by: string;
+    created_at: string;
+};
+
+/**
+ * SqlSnippetListResponse
+ */
+export type SqlSnippetListResponse = {
+    snippets: Array<SqlSnippetRead>;
+};
+
+/**
+ * SchemaColumn
+ */
+export type SchemaColumn = {
+    /**
+     * Name of the column
+     */
+    column_name: string;
+    /**
+     * PostgreSQL data type of the column (information_schema spelling)
+     */
+    data_type: string;
+    column_default?: string | null;
+    /**
+     * Part of the primary key
+     */
+    is_primary_key: boolean;
+};
+
+/**
+ * SchemaNode
+ */
+export type SchemaNode = {
+    /**
+     * Table name (used as unique identifier)
+     */
+    id: string;
+    /**
+     * Display label for the table
+     */
+    label: string;
+    columns: Array<SchemaColumn>;
+    primary_keys: Array<string>;
+};
+
+/**
+ * SchemaEdge
+ */
+export type SchemaEdge = {
+    /**
+     * Constraint name (with the column for composite keys)
+     */
+    id: string;
+    /**
+     * Source table name
+     */
+    source: string;
+    /**
+     * Target (referenced) table name
+     */
+    target: string;
+    /**
+     * Source column name (foreign key)
+     */
+    source_column: string;
+    /**
+     * Target column name (referenced key)
+     */
+    target_column: string;
+};
+
+/**
+ * SchemaVisualizationResponse
+ */
+export type SchemaVisualizationResponse = {
+    nodes: Array<SchemaNode>;
+    edges: Array<SchemaEdge>;
+};
+
+/**
+ * SchemaChange
+ */
+export type SchemaChange = {
+    /**
+     * Increases with every recorded change
+     */
+    id: number;
+    occurred_at: string;
+    user_id: string | null;
+    user_email: string | null;
+    /**
+     * Database role that ran the DDL
+     */
+    db_user: string;
+    application_name: string | null;
+    /**
+     * ddl_command_end (created or altered) or sql_drop (dropped)
+     */
+    event: string;
+    /**
+     * e.g. CREATE TABLE, ALTER TABLE, DROP TABLE
+     */
+    command_tag: string;
+    object_type: string | null;
+    schema_name: string | null;
+    object_identity: string | null;
+};
+
+/**
+ * SchemaChangeListResponse
+ */
+export type SchemaChangeListResponse = {
+    changes: Array<SchemaChange>;
+    total: number;
+};
+
+/**
+ * BackupInfo
+ */
+export type BackupInfo = {
+    filename: string;
+    /**
+     * Bytes
+     */
+    size: number;
+    /**
+     * From the file name (server local time)
+     */
+    created_at: string;
+};
+
+/**
+ * BackupResult
+ */
+export type BackupResult = {
+    success: boolean;
+    filename: string | null;
+    message: string;
+};
+
+/**
+ * RestoreResult
+ */
+export type RestoreResult = {
+    success: boolean;
+    message: string;
+};
+
+/**
+ * BackupDeleteResult
+ *
+ * {"message": "Backup <filename> deleted successfully"}
+ */
+export type BackupDeleteResult = {
+    [key: string]: unknown;
+};
+
+/**
+ * BackupProgress
+ */
+export type BackupProgress = {
+    running: boolean;
+    operation: 'backup' | 'restore' | 'verify' | null;
+    /**
+     * dumping database, writing archive | checking archive, loading database, migrating, swapping | done, failed
+     */
+    phase: string | null;
+    filename: string | null;
+    started_at: string | null;
+    finished_at: string | null;
+    /**
+     * Bytes handled in the current phase
+     */
+    bytes_done: number;
+    /**
+     * Null while unknown
+     */
+    bytes_total: number | null;
+    /**
+     * Storage files handled in the current phase
+     */
+    files_done: number;
+    files_total: number | null;
+    /**
+     * Null while running
+     */
+    succeeded: boolean | null;
+    error: string | null;
+};
+
+/**
+ * Body_restore_from_backup_file
+ */
+export type BodyRestoreFromBackupFile = {
+    /**
+     * Backup file (gzip-compressed tar archive)
+     */
+    file: Blob | File;
+};
+
+/**
  * ErrorResponse
  */
 export type ErrorResponse = {
@@ -920,3 +1443,3156 @@ export type UpdateUserResponses = {
 };
 
 export type UpdateUserResponse = UpdateUserResponses[keyof UpdateUserResponses];
+
+export type ExecuteQueryData = {
+    body: SqlQueryRequest;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/sql/query';
+};
+
+export type ExecuteQueryErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+    /**
+     * Database unavailable
+     */
+    503: ErrorResponse;
+    /**
+     * A statement ran past SQL_STATEMENT_TIMEOUT_MS
+     */
+    504: ErrorResponse;
+};
+
+export type ExecuteQueryError = ExecuteQueryErrors[keyof ExecuteQueryErrors];
+
+export type ExecuteQueryResponses = {
+    /**
+     * Default Response
+     */
+    200: SqlExecutionResult;
+};
+
+export type ExecuteQueryResponse = ExecuteQueryResponses[keyof ExecuteQueryResponses];
+
+export type ClearQueryHistoryData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/sql/history';
+};
+
+export type ClearQueryHistoryErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type ClearQueryHistoryError = ClearQueryHistoryErrors[keyof ClearQueryHistoryErrors];
+
+export type ClearQueryHistoryResponses = {
+    /**
+     * History cleared
+     */
+    204: void;
+};
+
+export type ClearQueryHistoryResponse = ClearQueryHistoryResponses[keyof ClearQueryHistoryResponses];
+
+export type GetQueryHistoryData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path?: never;
+    query?: {
+        /**
+         * Maximum number of history entries to return
+         */
+        limit?: number;
+    };
+    url: '/sql/history';
+};
+
+export type GetQueryHistoryErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type GetQueryHistoryError = GetQueryHistoryErrors[keyof GetQueryHistoryErrors];
+
+export type GetQueryHistoryResponses = {
+    /**
+     * Default Response
+     */
+    200: SqlHistoryListResponse;
+};
+
+export type GetQueryHistoryResponse = GetQueryHistoryResponses[keyof GetQueryHistoryResponses];
+
+export type GetSnippetsData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/sql/snippets';
+};
+
+export type GetSnippetsErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type GetSnippetsError = GetSnippetsErrors[keyof GetSnippetsErrors];
+
+export type GetSnippetsResponses = {
+    /**
+     * Default Response
+     */
+    200: SqlSnippetListResponse;
+};
+
+export type GetSnippetsResponse = GetSnippetsResponses[keyof GetSnippetsResponses];
+
+export type CreateSnippetData = {
+    body: SqlSnippetCreate;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/sql/snippets';
+};
+
+export type CreateSnippetErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type CreateSnippetError = CreateSnippetErrors[keyof CreateSnippetErrors];
+
+export type CreateSnippetResponses = {
+    /**
+     * Default Response
+     */
+    201: SqlSnippetRead;
+};
+
+export type CreateSnippetResponse = CreateSnippetResponses[keyof CreateSnippetResponses];
+
+export type DeleteSnippetData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        snippet_id: string;
+    };
+    query?: never;
+    url: '/sql/snippets/{snippet_id}';
+};
+
+export type DeleteSnippetErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type DeleteSnippetError = DeleteSnippetErrors[keyof DeleteSnippetErrors];
+
+export type DeleteSnippetResponses = {
+    /**
+     * Snippet deleted
+     */
+    204: void;
+};
+
+export type DeleteSnippetResponse = DeleteSnippetResponses[keyof DeleteSnippetResponses];
+
+export type GetSchemaVisualizationData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/schema/visualization';
+};
+
+export type GetSchemaVisualizationErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+};
+
+export type GetSchemaVisualizationError = GetSchemaVisualizationErrors[keyof GetSchemaVisualizationErrors];
+
+export type GetSchemaVisualizationResponses = {
+    /**
+     * Default Response
+     */
+    200: SchemaVisualizationResponse;
+};
+
+export type GetSchemaVisualizationResponse = GetSchemaVisualizationResponses[keyof GetSchemaVisualizationResponses];
+
+export type ListSchemaTablesData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/schema/tables';
+};
+
+export type ListSchemaTablesErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+};
+
+export type ListSchemaTablesError = ListSchemaTablesErrors[keyof ListSchemaTablesErrors];
+
+export type ListSchemaTablesResponses = {
+    /**
+     * Default Response
+     */
+    200: Array<string>;
+};
+
+export type ListSchemaTablesResponse = ListSchemaTablesResponses[keyof ListSchemaTablesResponses];
+
+export type ListSchemaChangesData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path?: never;
+    query?: {
+        skip?: number;
+        limit?: number;
+    };
+    url: '/schema/changes';
+};
+
+export type ListSchemaChangesErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+};
+
+export type ListSchemaChangesError = ListSchemaChangesErrors[keyof ListSchemaChangesErrors];
+
+export type ListSchemaChangesResponses = {
+    /**
+     * Default Response
+     */
+    200: SchemaChangeListResponse;
+};
+
+export type ListSchemaChangesResponse = ListSchemaChangesResponses[keyof ListSchemaChangesResponses];
+
+export type GetTableCountData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path?: never;
+    query?: {
+        search?: string;
+    };
+    url: '/tables/count';
+};
+
+export type GetTableCountErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type GetTableCountError = GetTableCountErrors[keyof GetTableCountErrors];
+
+export type GetTableCountResponses = {
+    /**
+     * Default Response
+     */
+    200: number;
+};
+
+export type GetTableCountResponse = GetTableCountResponses[keyof GetTableCountResponses];
+
+export type ReadTablesData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path?: never;
+    query?: {
+        skip?: number;
+        limit?: number;
+        search?: string;
+        /**
+         * Field to sort by
+         */
+        sort_by?: 'created_at' | 'updated_at' | 'name';
+        /**
+         * Sort order (ascending or descending)
+         */
+        sort_order?: 'asc' | 'desc';
+    };
+    url: '/tables/';
+};
+
+export type ReadTablesErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type ReadTablesError = ReadTablesErrors[keyof ReadTablesErrors];
+
+export type ReadTablesResponses = {
+    /**
+     * Default Response
+     */
+    200: Array<TableRead>;
+};
+
+export type ReadTablesResponse = ReadTablesResponses[keyof ReadTablesResponses];
+
+export type CreateTableData = {
+    body: TableCreate;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/tables/';
+};
+
+export type CreateTableErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type CreateTableError = CreateTableErrors[keyof CreateTableErrors];
+
+export type CreateTableResponses = {
+    /**
+     * Default Response
+     */
+    201: TableRead;
+};
+
+export type CreateTableResponse = CreateTableResponses[keyof CreateTableResponses];
+
+export type DeleteTableData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        table_id: string;
+    };
+    query?: never;
+    url: '/tables/{table_id}';
+};
+
+export type DeleteTableErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type DeleteTableError = DeleteTableErrors[keyof DeleteTableErrors];
+
+export type DeleteTableResponses = {
+    /**
+     * Default Response
+     */
+    200: TableDeleteResponse;
+};
+
+export type DeleteTableResponse = DeleteTableResponses[keyof DeleteTableResponses];
+
+export type ReadTableData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        table_id: string;
+    };
+    query?: never;
+    url: '/tables/{table_id}';
+};
+
+export type ReadTableErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type ReadTableError = ReadTableErrors[keyof ReadTableErrors];
+
+export type ReadTableResponses = {
+    /**
+     * Default Response
+     */
+    200: TableRead;
+};
+
+export type ReadTableResponse = ReadTableResponses[keyof ReadTableResponses];
+
+export type UpdateTableData = {
+    body: TableUpdate;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        table_id: string;
+    };
+    query?: never;
+    url: '/tables/{table_id}';
+};
+
+export type UpdateTableErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type UpdateTableError = UpdateTableErrors[keyof UpdateTableErrors];
+
+export type UpdateTableResponses = {
+    /**
+     * Default Response
+     */
+    200: TableRead;
+};
+
+export type UpdateTableResponse = UpdateTableResponses[keyof UpdateTableResponses];
+
+export type AddColumnData = {
+    body: ColumnDefinition;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        table_id: string;
+    };
+    query?: never;
+    url: '/tables/{table_id}/columns';
+};
+
+export type AddColumnErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type AddColumnError = AddColumnErrors[keyof AddColumnErrors];
+
+export type AddColumnResponses = {
+    /**
+     * Default Response
+     */
+    200: {
+        status: 'column_added';
+        column: string;
+    };
+};
+
+export type AddColumnResponse = AddColumnResponses[keyof AddColumnResponses];
+
+export type DeleteColumnData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        table_id: string;
+        column_name: string;
+    };
+    query?: never;
+    url: '/tables/{table_id}/columns/{column_name}';
+};
+
+export type DeleteColumnErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type DeleteColumnError = DeleteColumnErrors[keyof DeleteColumnErrors];
+
+export type DeleteColumnResponses = {
+    /**
+     * Default Response
+     */
+    200: {
+        status: 'column_deleted';
+        column: string;
+    };
+};
+
+export type DeleteColumnResponse = DeleteColumnResponses[keyof DeleteColumnResponses];
+
+export type UpdateColumnData = {
+    body: ColumnUpdate;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        table_id: string;
+        column_name: string;
+    };
+    query?: never;
+    url: '/tables/{table_id}/columns/{column_name}';
+};
+
+export type UpdateColumnErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type UpdateColumnError = UpdateColumnErrors[keyof UpdateColumnErrors];
+
+export type UpdateColumnResponses = {
+    /**
+     * Default Response
+     */
+    200: {
+        status: 'column_updated';
+        column: string;
+    } | {
+        status: 'no_changes';
+    };
+};
+
+export type UpdateColumnResponse = UpdateColumnResponses[keyof UpdateColumnResponses];
+
+export type GetTableDataData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        table_id: string;
+    };
+    query?: {
+        page?: number;
+        page_size?: number;
+        search?: string;
+        /**
+         * Column name to sort by
+         */
+        sort_by?: string;
+        /**
+         * Sort order (ascending or descending)
+         */
+        sort_order?: 'asc' | 'desc';
+    };
+    url: '/tables/{table_id}/data';
+};
+
+export type GetTableDataErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type GetTableDataError = GetTableDataErrors[keyof GetTableDataErrors];
+
+export type GetTableDataResponses = {
+    /**
+     * Default Response
+     */
+    200: TableDataResponse;
+};
+
+export type GetTableDataResponse = GetTableDataResponses[keyof GetTableDataResponses];
+
+export type InsertRowData = {
+    /**
+     * Row Data
+     */
+    body: {
+        [key: string]: unknown;
+    } | Array<{
+        [key: string]: unknown;
+    }>;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        table_id: string;
+    };
+    query?: never;
+    url: '/tables/{table_id}/data';
+};
+
+export type InsertRowErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type InsertRowError = InsertRowErrors[keyof InsertRowErrors];
+
+export type InsertRowResponses = {
+    /**
+     * Default Response
+     */
+    200: {
+        status: 'row_inserted';
+        data: {
+            [key: string]: unknown;
+        };
+    } | {
+        status: 'rows_inserted';
+        data: Array<{
+            [key: string]: unknown;
+        }>;
+    };
+};
+
+export type InsertRowResponse = InsertRowResponses[keyof InsertRowResponses];
+
+export type DeleteRowData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        table_id: string;
+        row_id: string;
+    };
+    query?: {
+        id_column?: string;
+    };
+    url: '/tables/{table_id}/data/{row_id}';
+};
+
+export type DeleteRowErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type DeleteRowError = DeleteRowErrors[keyof DeleteRowErrors];
+
+export type DeleteRowResponses = {
+    /**
+     * Default Response
+     */
+    200: RowDeleteResponse;
+};
+
+export type DeleteRowResponse = DeleteRowResponses[keyof DeleteRowResponses];
+
+export type UpdateRowData = {
+    body: {
+        [key: string]: unknown;
+    };
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        table_id: string;
+        row_id: string;
+    };
+    query?: {
+        id_column?: string;
+    };
+    url: '/tables/{table_id}/data/{row_id}';
+};
+
+export type UpdateRowErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type UpdateRowError = UpdateRowErrors[keyof UpdateRowErrors];
+
+export type UpdateRowResponses = {
+    /**
+     * Default Response
+     */
+    200: {
+        status: 'row_updated';
+        data: {
+            [key: string]: unknown;
+        };
+    };
+};
+
+export type UpdateRowResponse = UpdateRowResponses[keyof UpdateRowResponses];
+
+export type GetBucketCountData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path?: never;
+    query?: {
+        search?: string;
+    };
+    url: '/storage/buckets/count';
+};
+
+export type GetBucketCountErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * File too large for the bucket
+     */
+    413: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error
+     */
+    500: ErrorResponse;
+    /**
+     * Storage service unavailable
+     */
+    503: ErrorResponse;
+};
+
+export type GetBucketCountError = GetBucketCountErrors[keyof GetBucketCountErrors];
+
+export type GetBucketCountResponses = {
+    /**
+     * Default Response
+     */
+    200: number;
+};
+
+export type GetBucketCountResponse = GetBucketCountResponses[keyof GetBucketCountResponses];
+
+export type ListBucketsData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path?: never;
+    query?: {
+        skip?: number;
+        limit?: number;
+        search?: string;
+        sort_by?: 'created_at' | 'updated_at' | 'name';
+        /**
+         * Sort order
+         */
+        sort_order?: 'asc' | 'desc';
+    };
+    url: '/storage/buckets/';
+};
+
+export type ListBucketsErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * File too large for the bucket
+     */
+    413: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error
+     */
+    500: ErrorResponse;
+    /**
+     * Storage service unavailable
+     */
+    503: ErrorResponse;
+};
+
+export type ListBucketsError = ListBucketsErrors[keyof ListBucketsErrors];
+
+export type ListBucketsResponses = {
+    /**
+     * Default Response
+     */
+    200: Array<BucketResponse>;
+};
+
+export type ListBucketsResponse = ListBucketsResponses[keyof ListBucketsResponses];
+
+export type CreateBucketData = {
+    body: BucketCreate;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/storage/buckets/';
+};
+
+export type CreateBucketErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * File too large for the bucket
+     */
+    413: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error
+     */
+    500: ErrorResponse;
+    /**
+     * Storage service unavailable
+     */
+    503: ErrorResponse;
+};
+
+export type CreateBucketError = CreateBucketErrors[keyof CreateBucketErrors];
+
+export type CreateBucketResponses = {
+    /**
+     * Default Response
+     */
+    201: BucketResponse;
+};
+
+export type CreateBucketResponse = CreateBucketResponses[keyof CreateBucketResponses];
+
+export type DeleteBucketData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        bucket_id: string;
+    };
+    query?: never;
+    url: '/storage/buckets/{bucket_id}';
+};
+
+export type DeleteBucketErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * File too large for the bucket
+     */
+    413: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error
+     */
+    500: ErrorResponse;
+    /**
+     * Storage service unavailable
+     */
+    503: ErrorResponse;
+};
+
+export type DeleteBucketError = DeleteBucketErrors[keyof DeleteBucketErrors];
+
+export type DeleteBucketResponses = {
+    /**
+     * Deleted
+     */
+    204: void;
+};
+
+export type DeleteBucketResponse = DeleteBucketResponses[keyof DeleteBucketResponses];
+
+export type GetBucketData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        bucket_id: string;
+    };
+    query?: never;
+    url: '/storage/buckets/{bucket_id}';
+};
+
+export type GetBucketErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * File too large for the bucket
+     */
+    413: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error
+     */
+    500: ErrorResponse;
+    /**
+     * Storage service unavailable
+     */
+    503: ErrorResponse;
+};
+
+export type GetBucketError = GetBucketErrors[keyof GetBucketErrors];
+
+export type GetBucketResponses = {
+    /**
+     * Default Response
+     */
+    200: BucketResponse;
+};
+
+export type GetBucketResponse = GetBucketResponses[keyof GetBucketResponses];
+
+export type UpdateBucketData = {
+    body: BucketUpdate;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        bucket_id: string;
+    };
+    query?: never;
+    url: '/storage/buckets/{bucket_id}';
+};
+
+export type UpdateBucketErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * File too large for the bucket
+     */
+    413: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error
+     */
+    500: ErrorResponse;
+    /**
+     * Storage service unavailable
+     */
+    503: ErrorResponse;
+};
+
+export type UpdateBucketError = UpdateBucketErrors[keyof UpdateBucketErrors];
+
+export type UpdateBucketResponses = {
+    /**
+     * Default Response
+     */
+    200: BucketResponse;
+};
+
+export type UpdateBucketResponse = UpdateBucketResponses[keyof UpdateBucketResponses];
+
+export type GetStorageStatsData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path?: never;
+    query?: {
+        search?: string;
+    };
+    url: '/storage/files/stats';
+};
+
+export type GetStorageStatsErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * File too large for the bucket
+     */
+    413: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error
+     */
+    500: ErrorResponse;
+    /**
+     * Storage service unavailable
+     */
+    503: ErrorResponse;
+};
+
+export type GetStorageStatsError = GetStorageStatsErrors[keyof GetStorageStatsErrors];
+
+export type GetStorageStatsResponses = {
+    /**
+     * Default Response
+     */
+    200: StorageStatsResponse;
+};
+
+export type GetStorageStatsResponse = GetStorageStatsResponses[keyof GetStorageStatsResponses];
+
+export type GetTotalFileCountData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path?: never;
+    query?: {
+        search?: string;
+    };
+    url: '/storage/files/total-count';
+};
+
+export type GetTotalFileCountErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * File too large for the bucket
+     */
+    413: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error
+     */
+    500: ErrorResponse;
+    /**
+     * Storage service unavailable
+     */
+    503: ErrorResponse;
+};
+
+export type GetTotalFileCountError = GetTotalFileCountErrors[keyof GetTotalFileCountErrors];
+
+export type GetTotalFileCountResponses = {
+    /**
+     * Default Response
+     */
+    200: number;
+};
+
+export type GetTotalFileCountResponse = GetTotalFileCountResponses[keyof GetTotalFileCountResponses];
+
+export type GetFileCountData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path?: never;
+    query: {
+        /**
+         * Bucket ID to count files in
+         */
+        bucket_id: string;
+        search?: string;
+    };
+    url: '/storage/files/count';
+};
+
+export type GetFileCountErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * File too large for the bucket
+     */
+    413: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error
+     */
+    500: ErrorResponse;
+    /**
+     * Storage service unavailable
+     */
+    503: ErrorResponse;
+};
+
+export type GetFileCountError = GetFileCountErrors[keyof GetFileCountErrors];
+
+export type GetFileCountResponses = {
+    /**
+     * Default Response
+     */
+    200: number;
+};
+
+export type GetFileCountResponse = GetFileCountResponses[keyof GetFileCountResponses];
+
+export type ListFilesData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path?: never;
+    query: {
+        /**
+         * Bucket ID to list files from
+         */
+        bucket_id: string;
+        page?: number;
+        page_size?: number;
+        search?: string;
+        sort_by?: 'created_at' | 'updated_at' | 'name' | 'size';
+        /**
+         * Sort order
+         */
+        sort_order?: 'asc' | 'desc';
+    };
+    url: '/storage/files/';
+};
+
+export type ListFilesErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * File too large for the bucket
+     */
+    413: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error
+     */
+    500: ErrorResponse;
+    /**
+     * Storage service unavailable
+     */
+    503: ErrorResponse;
+};
+
+export type ListFilesError = ListFilesErrors[keyof ListFilesErrors];
+
+export type ListFilesResponses = {
+    /**
+     * Default Response
+     */
+    200: FileDataResponse;
+};
+
+export type ListFilesResponse = ListFilesResponses[keyof ListFilesResponses];
+
+export type DeleteFileData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        file_id: string;
+    };
+    query?: never;
+    url: '/storage/files/{file_id}';
+};
+
+export type DeleteFileErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * File too large for the bucket
+     */
+    413: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error
+     */
+    500: ErrorResponse;
+    /**
+     * Storage service unavailable
+     */
+    503: ErrorResponse;
+};
+
+export type DeleteFileError = DeleteFileErrors[keyof DeleteFileErrors];
+
+export type DeleteFileResponses = {
+    /**
+     * Deleted
+     */
+    204: void;
+};
+
+export type DeleteFileResponse = DeleteFileResponses[keyof DeleteFileResponses];
+
+export type GetFileMetadataData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        file_id: string;
+    };
+    query?: never;
+    url: '/storage/files/{file_id}';
+};
+
+export type GetFileMetadataErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * File too large for the bucket
+     */
+    413: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error
+     */
+    500: ErrorResponse;
+    /**
+     * Storage service unavailable
+     */
+    503: ErrorResponse;
+};
+
+export type GetFileMetadataError = GetFileMetadataErrors[keyof GetFileMetadataErrors];
+
+export type GetFileMetadataResponses = {
+    /**
+     * Default Response
+     */
+    200: FileResponse;
+};
+
+export type GetFileMetadataResponse = GetFileMetadataResponses[keyof GetFileMetadataResponses];
+
+export type UpdateFileMetadataData = {
+    /**
+     * Metadata
+     */
+    body: {
+        [key: string]: unknown;
+    };
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        file_id: string;
+    };
+    query?: never;
+    url: '/storage/files/{file_id}';
+};
+
+export type UpdateFileMetadataErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * File too large for the bucket
+     */
+    413: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error
+     */
+    500: ErrorResponse;
+    /**
+     * Storage service unavailable
+     */
+    503: ErrorResponse;
+};
+
+export type UpdateFileMetadataError = UpdateFileMetadataErrors[keyof UpdateFileMetadataErrors];
+
+export type UpdateFileMetadataResponses = {
+    /**
+     * Default Response
+     */
+    200: FileResponse;
+};
+
+export type UpdateFileMetadataResponse = UpdateFileMetadataResponses[keyof UpdateFileMetadataResponses];
+
+export type UploadFileData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path?: never;
+    query: {
+        /**
+         * Target bucket ID
+         */
+        bucket_id: string;
+        /**
+         * Original filename
+         */
+        filename: string;
+        /**
+         * Target path within bucket (default: the filename)
+         */
+        path?: string | null;
+        /**
+         * MIME type of the file
+         */
+        content_type?: string;
+    };
+    url: '/storage/files/upload';
+};
+
+export type UploadFileErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * File too large for the bucket
+     */
+    413: ErrorResponse;
+    /**
+     * MIME type not accepted by the bucket
+     */
+    415: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error
+     */
+    500: ErrorResponse;
+    /**
+     * Storage service unavailable
+     */
+    503: ErrorResponse;
+};
+
+export type UploadFileError = UploadFileErrors[keyof UploadFileErrors];
+
+export type UploadFileResponses = {
+    /**
+     * Default Response
+     */
+    201: FileUploadResponse;
+};
+
+export type UploadFileResponse = UploadFileResponses[keyof UploadFileResponses];
+
+export type DownloadFileData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        bucket_name: string;
+        /**
+         * Path
+         */
+        path: string;
+    };
+    query?: never;
+    url: '/storage/files/download/{bucket_name}/{path}';
+};
+
+export type DownloadFileErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * File too large for the bucket
+     */
+    413: ErrorResponse;
+    /**
+     * Range not satisfiable
+     */
+    416: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error
+     */
+    500: ErrorResponse;
+    /**
+     * Storage service unavailable
+     */
+    503: ErrorResponse;
+};
+
+export type DownloadFileError = DownloadFileErrors[keyof DownloadFileErrors];
+
+export type DownloadFileResponses = {
+    /**
+     * The file, streamed; 206 with Content-Range for a Range request, 304 when If-None-Match matches
+     */
+    200: Blob | File;
+};
+
+export type DownloadFileResponse = DownloadFileResponses[keyof DownloadFileResponses];
+
+export type CreateSignedUrlData = {
+    /**
+     * SignedUrlRequest
+     */
+    body?: {
+        /**
+         * Seconds the URL stays valid
+         */
+        expires_in?: number;
+    };
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        file_id: string;
+    };
+    query?: never;
+    url: '/storage/files/{file_id}/signed-url';
+};
+
+export type CreateSignedUrlErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * File too large for the bucket
+     */
+    413: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error
+     */
+    500: ErrorResponse;
+    /**
+     * Storage service unavailable
+     */
+    503: ErrorResponse;
+};
+
+export type CreateSignedUrlError = CreateSignedUrlErrors[keyof CreateSignedUrlErrors];
+
+export type CreateSignedUrlResponses = {
+    /**
+     * Default Response
+     */
+    200: SignedUrlResponse;
+};
+
+export type CreateSignedUrlResponse = CreateSignedUrlResponses[keyof CreateSignedUrlResponses];
+
+export type DownloadSignedFileData = {
+    body?: never;
+    path: {
+        bucket_name: string;
+        /**
+         * Path
+         */
+        path: string;
+    };
+    query: {
+        /**
+         * Expiry, Unix seconds
+         */
+        expires: number;
+        signature: string;
+    };
+    url: '/storage/signed/{bucket_name}/{path}';
+};
+
+export type DownloadSignedFileErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * File too large for the bucket
+     */
+    413: ErrorResponse;
+    /**
+     * Range not satisfiable
+     */
+    416: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+    /**
+     * Internal error
+     */
+    500: ErrorResponse;
+    /**
+     * Storage service unavailable
+     */
+    503: ErrorResponse;
+};
+
+export type DownloadSignedFileError = DownloadSignedFileErrors[keyof DownloadSignedFileErrors];
+
+export type DownloadSignedFileResponses = {
+    /**
+     * The file, streamed; 206 with Content-Range for a Range request, 304 when If-None-Match matches
+     */
+    200: Blob | File;
+};
+
+export type DownloadSignedFileResponse = DownloadSignedFileResponses[keyof DownloadSignedFileResponses];
+
+export type WebsocketRealtimeSocketData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path?: never;
+    query: {
+        /**
+         * API key required for WebSocket connections (passed as query param since WebSocket can not use headers)
+         */
+        'X-API-Key': string;
+        /**
+         * JWT access token; without it the socket is anonymous and may join public tables only (docs/realtime-protocol.md)
+         */
+        token?: string;
+        /**
+         * Phoenix serializer: 1.0.0 (JSON objects, the default) or 2.0.0 (arrays)
+         */
+        vsn?: string;
+    };
+    url: '/realtime/socket';
+};
+
+export type WebsocketRealtimeSocketErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type WebsocketRealtimeSocketError = WebsocketRealtimeSocketErrors[keyof WebsocketRealtimeSocketErrors];
+
+export type ListAllBackupsData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/backups';
+};
+
+export type ListAllBackupsErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type ListAllBackupsError = ListAllBackupsErrors[keyof ListAllBackupsErrors];
+
+export type ListAllBackupsResponses = {
+    /**
+     * Default Response
+     */
+    200: Array<BackupInfo>;
+};
+
+export type ListAllBackupsResponse = ListAllBackupsResponses[keyof ListAllBackupsResponses];
+
+export type CreateNewBackupData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/backups';
+};
+
+export type CreateNewBackupErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type CreateNewBackupError = CreateNewBackupErrors[keyof CreateNewBackupErrors];
+
+export type CreateNewBackupResponses = {
+    /**
+     * Default Response
+     */
+    200: BackupResult;
+};
+
+export type CreateNewBackupResponse = CreateNewBackupResponses[keyof CreateNewBackupResponses];
+
+export type RestoreFromBackupFileData = {
+    body: BodyRestoreFromBackupFile;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/backups/restore';
+};
+
+export type RestoreFromBackupFileErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type RestoreFromBackupFileError = RestoreFromBackupFileErrors[keyof RestoreFromBackupFileErrors];
+
+export type RestoreFromBackupFileResponses = {
+    /**
+     * Default Response
+     */
+    200: RestoreResult;
+};
+
+export type RestoreFromBackupFileResponse = RestoreFromBackupFileResponses[keyof RestoreFromBackupFileResponses];
+
+export type GetBackupProgressData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/backups/progress';
+};
+
+export type GetBackupProgressErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type GetBackupProgressError = GetBackupProgressErrors[keyof GetBackupProgressErrors];
+
+export type GetBackupProgressResponses = {
+    /**
+     * Default Response
+     */
+    200: BackupProgress;
+};
+
+export type GetBackupProgressResponse = GetBackupProgressResponses[keyof GetBackupProgressResponses];
+
+export type DownloadBackupData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        /**
+         * Filename
+         */
+        filename: string;
+    };
+    query?: never;
+    url: '/backups/{filename}/download';
+};
+
+export type DownloadBackupErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type DownloadBackupError = DownloadBackupErrors[keyof DownloadBackupErrors];
+
+export type DownloadBackupResponses = {
+    /**
+     * Backup file download
+     */
+    200: Blob | File;
+};
+
+export type DownloadBackupResponse = DownloadBackupResponses[keyof DownloadBackupResponses];
+
+export type DeleteBackupFileData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        /**
+         * Filename
+         */
+        filename: string;
+    };
+    query?: never;
+    url: '/backups/{filename}';
+};
+
+export type DeleteBackupFileErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type DeleteBackupFileError = DeleteBackupFileErrors[keyof DeleteBackupFileErrors];
+
+export type DeleteBackupFileResponses = {
+    /**
+     * {"message": "Backup <filename> deleted successfully"}
+     */
+    200: BackupDeleteResult;
+};
+
+export type DeleteBackupFileResponse = DeleteBackupFileResponses[keyof DeleteBackupFileResponses];
