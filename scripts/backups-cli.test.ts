@@ -2,7 +2,6 @@
 // by ./selfdb.sh in a temp SELFDB_HOME on free ports, archives in a temp BACKUPS_DIR. Every process the scripts
 // started is stopped (and, failing that, killed by pid) in `after`, even when an assertion fails.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import {
   chmodSync,
   copyFileSync,
@@ -19,47 +18,9 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './lib/processes.ts';
+import { runScript } from './lib/run-script.ts';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
-
-interface ScriptResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a script of the repository root (stdin closed: not a terminal); on timeout its process group gets SIGTERM. */
-function runScript(
-  script: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  timeoutMs = 60_000,
-): Promise<ScriptResult> {
-  return new Promise((done, fail) => {
-    const child = spawn(join(root, script), args, {
-      cwd: root,
-      env,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    const timer = setTimeout(() => {
-      if (child.pid) process.kill(-child.pid, 'SIGTERM');
-    }, timeoutMs);
-    child.on('error', fail);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr });
-    });
-  });
-}
 
 function parseEnvFile(path: string): Record<string, string> {
   const values: Record<string, string> = {};

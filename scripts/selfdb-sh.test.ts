@@ -2,7 +2,6 @@
 // ./selfdb.sh start/status/stop/start/stop run for real (Postgres, PgBouncer, storage, backend, realtime) in a temp
 // SELFDB_HOME on free ports. Every process the script started is killed in `after`, even when an assertion fails.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,50 +10,10 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { freePort } from './lib/processes.ts';
+import { runScript, type ScriptResult } from './lib/run-script.ts';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const START_TIMEOUT_MS = 60_000;
-
-interface ScriptResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-/** Runs a script of the repository root; on timeout its whole process group gets SIGTERM (selfdb.sh rolls back). */
-function runScript(
-  script: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  timeoutMs = 30_000,
-): Promise<ScriptResult> {
-  const started = Date.now();
-  return new Promise((done, fail) => {
-    const child = spawn(join(root, script), args, {
-      cwd: root,
-      env,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    const timer = setTimeout(() => {
-      if (child.pid) process.kill(-child.pid, 'SIGTERM');
-    }, timeoutMs);
-    child.on('error', fail);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr, ms: Date.now() - started });
-    });
-  });
-}
 
 function parseEnvFile(path: string): Record<string, string> {
   const values: Record<string, string> = {};
