@@ -68,11 +68,17 @@ export async function buildApp(
   await app.register(cors, { origin: config.corsOrigins, credentials: true });
   installApiKeyCheck(app, config.apiKey);
   installStrictQuery(app);
-  for (const schema of USER_SCHEMAS) app.addSchema(schema);
-  for (const schema of TABLE_SCHEMAS) app.addSchema(schema);
-  for (const schema of STORAGE_SCHEMAS) app.addSchema(schema);
-  for (const schema of [...SQL_SCHEMAS, ...SCHEMA_SCHEMAS]) app.addSchema(schema);
-  for (const schema of BACKUP_SCHEMAS) app.addSchema(schema);
+  // Every area's shared schemas are added here, before any route: a schema added later from an area plugin makes
+  // Fastify fall back to its default (coercing, field-stripping) validator for the routes registered before it.
+  const sharedSchemas = [
+    ...USER_SCHEMAS,
+    ...TABLE_SCHEMAS,
+    ...STORAGE_SCHEMAS,
+    ...SQL_SCHEMAS,
+    ...SCHEMA_SCHEMAS,
+    ...BACKUP_SCHEMAS,
+  ];
+  for (const schema of sharedSchemas) app.addSchema(schema);
   await installOpenApi(app, config);
 
   const authService = createAuthService({
