@@ -92,11 +92,11 @@ fi
 if [ -z "$target" ]; then
   list_archives "$dir"
   echo
-  usage | head -n 1
+  usage | sed -n 1p
   exit 0
 fi
 if [ "$target" = latest ]; then
-  target="$(archive_names "$dir" | head -n 1)"
+  target="$(archive_names "$dir" | sed -n 1p)"
   [ -n "$target" ] || die "there are no backups in $dir."
 else
   target="${target##*/}"

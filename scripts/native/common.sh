@@ -127,7 +127,7 @@ port_answers() {
 # "python3 (pid 1234)" for the program listening on PORT, when ss can tell; empty otherwise.
 port_owner() {
   have ss || return 0
-  ss -Hltnp "sport = :$1" 2>/dev/null | sed -n 's/.*users:(("\([^"]*\)",pid=\([0-9]*\).*/\1 (pid \2)/p' | head -n 1
+  ss -Hltnp "sport = :$1" 2>/dev/null | sed -n 's/.*users:(("\([^"]*\)",pid=\([0-9]*\).*/\1 (pid \2)/p' | sed -n 1p
 }
 
 # Fails with a message naming the port and the variable that moves it.

@@ -167,7 +167,8 @@ pid_is_service() {
       [[ "$cmd" == *node*"$ROOT_DIR/$name/src/server.ts"* ]] || return 1
       # Several checkouts may run these; ours carry this state dir in their environment.
       if [ -r "/proc/$pid/environ" ]; then
-        tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qxF "SELFDB_HOME=$state_dir"
+        # No `grep -q` in a pipeline: under pipefail, tr's SIGPIPE after an early match would read as "not ours".
+        tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -xF "SELFDB_HOME=$state_dir" >/dev/null
       fi
       ;;
     *) return 1 ;;
@@ -332,7 +333,7 @@ init_cluster() {
     die "$pgdata is not empty but holds no PostgreSQL cluster: move it away (or set SELFDB_HOME) and start again."
   fi
   # C.UTF-8 keeps byte-order sorting while upper()/lower() still know non-ASCII letters.
-  if locale -a 2>/dev/null | grep -qiE '^c\.utf-?8$'; then locale=C.UTF-8; fi
+  if locale -a 2>/dev/null | grep -iE '^c\.utf-?8$' >/dev/null; then locale=C.UTF-8; fi
   printf '  %-10s initdb (first start) ...' postgres
   local t0
   t0="$(now_ms)"
