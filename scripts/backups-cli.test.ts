@@ -18,29 +18,9 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './lib/processes.ts';
-import { runScript } from './lib/run-script.ts';
+import { liveCommandLine, parseEnvFile, runScript } from './lib/run-script.ts';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
-
-function parseEnvFile(path: string): Record<string, string> {
-  const values: Record<string, string> = {};
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
-    if (match?.[1]) values[match[1]] = match[2] ?? '';
-  }
-  return values;
-}
-
-function liveCommandLine(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    if (state === 'Z' || state === 'X') return null;
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-  } catch {
-    return null;
-  }
-}
 
 describe('backup_now.sh and restore_from_backup.sh (native mode)', () => {
   const home = mkdtempSync(join(tmpdir(), 'selfdb-backups-cli-'));

@@ -10,31 +10,10 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { freePort } from './lib/processes.ts';
-import { runScript, type ScriptResult } from './lib/run-script.ts';
+import { liveCommandLine, parseEnvFile, runScript, type ScriptResult } from './lib/run-script.ts';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const START_TIMEOUT_MS = 60_000;
-
-function parseEnvFile(path: string): Record<string, string> {
-  const values: Record<string, string> = {};
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
-    if (match?.[1]) values[match[1]] = match[2] ?? '';
-  }
-  return values;
-}
-
-/** The command line of a live (non-zombie) process, or null when it is gone. */
-function liveCommandLine(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    if (state === 'Z' || state === 'X') return null;
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-  } catch {
-    return null;
-  }
-}
 
 function portAnswers(port: number): Promise<boolean> {
   return new Promise((done) => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,4 +47,26 @@ export function runScript(
       done({ code, stdout, stderr, ms: Date.now() - started });
     });
   });
+}
+
+/** KEY=VALUE lines of an env file (comments and blank lines skipped; values taken verbatim). */
+export function parseEnvFile(path: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+    if (match?.[1]) values[match[1]] = match[2] ?? '';
+  }
+  return values;
+}
+
+/** The command line of a live (non-zombie) process, or null when it is gone. */
+export function liveCommandLine(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    if (state === 'Z' || state === 'X') return null;
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return null;
+  }
 }
