@@ -7,7 +7,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, posix, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 import { parse } from 'yaml';
+import { NODE_FLAGS, SERVICES, type Service as NodeService } from './build.ts';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const readRepoFile = (path: string) => readFileSync(join(root, path), 'utf8');
@@ -373,7 +375,41 @@ describe('docker-compose.yml', () => {
   });
 });
 
+/**
+ * A Node service's image must run the bundle scripts/build.ts makes in a build stage of that same image (no
+ * TypeScript loader at run time), and copy it from there.
+ */
+function bundleProblems(dockerfile: string, service: NodeService): string[] {
+  const instructions = parseDockerfile(dockerfile);
+  const problems: string[] = [];
+  const buildStage = instructions.findIndex((i) => i.keyword === 'FROM' && / AS build$/i.test(i.args));
+  if (buildStage < 0) problems.push('no build stage');
+  const nextFrom = instructions.findIndex((i, index) => index > buildStage && i.keyword === 'FROM');
+  const runs = instructions.slice(buildStage, nextFrom).filter((i) => i.keyword === 'RUN');
+  if (!runs.some((i) => i.args === `node --import tsx scripts/build.ts ${service}`))
+    problems.push('the build stage does not run scripts/build.ts for this service');
+  const stage = finalStage(instructions);
+  if (
+    !stage.some((i) => i.keyword === 'COPY' && i.args === `--from=build /app/${service}/dist ${service}/dist`)
+  )
+    problems.push('the runtime stage does not copy the bundle from the build stage');
+  const cmd = JSON.parse(stage.find((i) => i.keyword === 'CMD')?.args ?? '[]') as unknown;
+  if (!isDeepStrictEqual(cmd, ['node', ...NODE_FLAGS[service], 'dist/server.js']))
+    problems.push('the image does not run dist/server.js with the flags of scripts/build.ts');
+  return problems;
+}
+
 describe('Dockerfiles', () => {
+  it('run each Node service as the bundle made in their own build stage', () => {
+    for (const service of SERVICES) {
+      assert.deepEqual(bundleProblems(readRepoFile(`${service}/Dockerfile`), service), [], service);
+    }
+    const broken = readRepoFile('storage/Dockerfile').replace('scripts/build.ts storage', 'scripts/build.ts');
+    assert.deepEqual(bundleProblems(broken, 'storage'), [
+      'the build stage does not run scripts/build.ts for this service',
+    ]);
+  });
+
   it('run their runtime stage as a non-root user', () => {
     assert.deepEqual(rootUserProblems(backendDockerfile), []);
     assert.deepEqual(rootUserProblems(pgbouncerDockerfile), []);
@@ -392,8 +428,6 @@ describe('Dockerfiles', () => {
     assert.ok(stage.some((i) => i.keyword === 'EXPOSE' && i.args === codeDefaults.backend));
     const healthcheck = stage.find((i) => i.keyword === 'HEALTHCHECK')?.args ?? '';
     assert.match(healthcheck, /127\.0\.0\.1.*BACKEND_PORT.*\/health/);
-    const cmd = stage.find((i) => i.keyword === 'CMD')?.args ?? '[]';
-    assert.deepEqual(JSON.parse(cmd), ['node', '--import', 'tsx', 'src/server.ts']);
   });
 
   it('pgbouncer: pins 1.25.1 and verifies its SHA-256, listens on the default port', () => {
@@ -455,12 +489,6 @@ describe('realtime service', () => {
       stage.find((i) => i.keyword === 'HEALTHCHECK')?.args ?? '',
       /REALTIME_INTERNAL_PORT.*\/health/,
     );
-    assert.deepEqual(JSON.parse(stage.find((i) => i.keyword === 'CMD')?.args ?? '[]'), [
-      'node',
-      '--import',
-      'tsx',
-      'src/server.ts',
-    ]);
   });
 
   it('documents every variable the realtime config reads in docs/ENVS.md', () => {
@@ -521,12 +549,6 @@ describe('storage service', () => {
       stage.find((i) => i.keyword === 'HEALTHCHECK')?.args ?? '',
       /STORAGE_INTERNAL_PORT.*\/health/,
     );
-    assert.deepEqual(JSON.parse(stage.find((i) => i.keyword === 'CMD')?.args ?? '[]'), [
-      'node',
-      '--import',
-      'tsx',
-      'src/server.ts',
-    ]);
   });
 
   it('documents every variable the storage config reads in docs/ENVS.md', () => {

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { freePort } from './lib/processes.ts';
 import { liveCommandLine, parseEnvFile, runScript, type ScriptResult } from './lib/run-script.ts';
+import { NODE_FLAGS, SERVICES } from './build.ts';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const START_TIMEOUT_MS = 60_000;
@@ -72,6 +73,20 @@ describe('selfdb.sh (native mode)', () => {
     assert.match(result.stdout, new RegExp(`http://127\\.0\\.0\\.1:${ports.backend}/docs`));
     const pids = recordPids();
     assert.equal(pids.length, 5, `expected 5 pid files in ${runDir}, got ${pids.length}`);
+    // The Node services run as their bundles (no TypeScript loader in memory) with the V8 flags of the images.
+    const nodeServices = pids
+      .map((pid) => liveCommandLine(pid) ?? '')
+      .filter((line) => /server\.js/.test(line));
+    assert.deepEqual(nodeServices.map((line) => /(\w+)\/dist\/server\.js/.exec(line)?.[1]).sort(), [
+      'backend',
+      'realtime',
+      'storage',
+    ]);
+    for (const service of SERVICES) {
+      const line = nodeServices.find((candidate) => candidate.includes(`/${service}/dist/`)) ?? '';
+      const args = line.split('\0');
+      for (const flag of NODE_FLAGS[service]) assert.ok(args.includes(flag), `${service}: ${args.join(' ')}`);
+    }
     const health = await api('/health');
     assert.equal(health.status, 200);
     assert.equal(((await health.json()) as { status: string }).status, 'healthy');
