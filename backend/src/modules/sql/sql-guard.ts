@@ -1,5 +1,5 @@
+import type * as LibPgQuery from 'libpg-query';
 import { AppError, ErrorCode } from '@selfdb/common';
-import { loadModule, parsePlPgSQLSync, parseSync } from 'libpg-query';
 
 /** SelfDB 0.0.5's answer to a blocked pattern, kept word for word. */
 export const PROHIBITED_MESSAGE = 'Query contains prohibited pattern for security reasons';
@@ -96,12 +96,24 @@ interface Findings {
   destructive: string[];
 }
 
-/** Loads the Postgres parser (WebAssembly); must be awaited once before `checkScript`. */
+type Parser = Pick<typeof LibPgQuery, 'parsePlPgSQLSync' | 'parseSync'>;
+let parser: Parser | undefined;
 let parserLoaded: Promise<void> | undefined;
-/** Loads the parser's WebAssembly once, on first use: it reserves ~130 MB, which an idle backend should not pay. */
+/**
+ * Loads the Postgres parser (WebAssembly) once, on first use; must be awaited before `checkScript`. Importing the
+ * package instantiates its WebAssembly at once (~130 MB reserved), which an idle backend should not pay.
+ */
 export function loadSqlParser(): Promise<void> {
-  parserLoaded ??= loadModule();
+  parserLoaded ??= import('libpg-query').then(async (module) => {
+    await module.loadModule();
+    parser = module;
+  });
   return parserLoaded;
+}
+
+function loadedParser(): Parser {
+  if (!parser) throw new Error('The SQL parser is not loaded: await loadSqlParser() first');
+  return parser;
 }
 
 const isObject = (value: unknown): value is AstNode =>
@@ -168,14 +180,16 @@ function doBlockStatements(node: AstNode): AstNode[] {
   };
   try {
     collect(
-      parsePlPgSQLSync(`CREATE FUNCTION selfdb_do() RETURNS void LANGUAGE plpgsql AS ${tag}${body}${tag}`),
+      loadedParser().parsePlPgSQLSync(
+        `CREATE FUNCTION selfdb_do() RETURNS void LANGUAGE plpgsql AS ${tag}${body}${tag}`,
+      ),
     );
   } catch {
     return []; // Postgres reports the block's syntax error when it runs.
   }
   return queries.flatMap((query) => {
     try {
-      return asArray(parseSync(query).stmts).filter(isObject);
+      return asArray(loadedParser().parseSync(query).stmts).filter(isObject);
     } catch {
       return [];
     }
@@ -331,7 +345,7 @@ function inspectStatement(root: unknown, where: string, findings: Findings, dept
 function splitStatements(query: string): { text: string; stmt: unknown }[] {
   let parsed: { stmts?: { stmt?: unknown; stmt_location?: number; stmt_len?: number }[] };
   try {
-    parsed = parseSync(query) as typeof parsed;
+    parsed = loadedParser().parseSync(query) as typeof parsed;
   } catch (err) {
     throw AppError.badRequest((err as Error).message, ErrorCode.SQL_ERROR);
   }
