@@ -6,8 +6,8 @@ import { AppError, ErrorCode, numberedPath, objectName, objectPathProblem } from
 import { invalidPath } from './local-paths.ts';
 import type { IfExists, ObjectInfo } from './types.ts';
 
-/** Buffer size of file streams: big enough for throughput, small enough that many transfers stay cheap. */
-export const STREAM_CHUNK_BYTES = 512 * 1024;
+/** Buffer size of file streams: 128 KiB copied fastest here (64 KiB: more calls; 512 KiB+: fresh memory per read). */
+export const STREAM_CHUNK_BYTES = 128 * 1024;
 /** How many numbered names (`name (n).ext`) are tried before giving up. */
 const MAX_NUMBERED_NAMES = 10_000;
 
