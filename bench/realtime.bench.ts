@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import WebSocket from 'ws';
 import { runMigrations } from '../backend/src/db/migrate.ts';
+import { bundlePath, buildServices, NODE_FLAGS } from '../scripts/build.ts';
 import { freePort } from '../scripts/lib/processes.ts';
 import { startTestStack, type TestStack } from '../scripts/lib/test-stack.ts';
 
@@ -294,7 +295,9 @@ function rssMiB(pid: number): { rss: number; peak: number } {
 }
 
 async function startService(directUrl: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'realtime/src/server.ts'], {
+  await buildServices(['realtime']);
+  // The bundle, as production runs it (no TypeScript loader in memory).
+  const child = spawn(process.execPath, [...NODE_FLAGS.realtime, bundlePath('realtime')], {
     cwd: repoRoot,
     env: {
       // REALTIME_* settings of the caller reach the service (e.g. REALTIME_FLUSH_INTERVAL_MS=0 to compare).
