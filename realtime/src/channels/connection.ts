@@ -90,10 +90,15 @@ export class Connection {
 
   /**
    * Holds the frames sent until `uncork` and writes them with one system call: a batch of changes costs each
-   * socket one write instead of one per change.
+   * socket one write instead of one per change. A socket that still holds more than the limit from earlier writes
+   * is closed first as a slow consumer: the limit applies to what a client left unread, not to the size of one
+   * batch (a burst of big rows must not drop a client that keeps up), so the bytes held stay below the limit plus
+   * one batch.
    */
   cork(): void {
     if (this.corked || this.closed) return;
+    this.checkBuffer();
+    if (this.closed) return;
     this.corked = true;
     this.raw.cork();
   }
@@ -102,7 +107,6 @@ export class Connection {
     if (!this.corked) return;
     this.corked = false;
     this.raw.uncork();
-    this.checkBuffer();
   }
 
   private checkBuffer(): void {
