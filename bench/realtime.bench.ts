@@ -13,9 +13,10 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import WebSocket from 'ws';
 import { runMigrations } from '../backend/src/db/migrate.ts';
-import { bundlePath, buildServices, NODE_FLAGS } from '../scripts/build.ts';
 import { freePort } from '../scripts/lib/processes.ts';
 import { startTestStack, type TestStack } from '../scripts/lib/test-stack.ts';
+import { startServiceBundle } from './lib/services.ts';
+import { envNumber } from './lib/settings.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const API_KEY = 'bench-api-key-0123456789abcdef0123456789';
@@ -26,15 +27,6 @@ const TOPIC = 'table:bench_rows';
 const SAMPLE_EVERY = 50;
 
 const now = () => performance.timeOrigin + performance.now();
-
-function envNumber(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min)
-    throw new Error(`${name} must be a number >= ${min} (got ${raw})`);
-  return value;
-}
 
 // --- The client side, in a child process: it does not share the writer's event loop, and has its own fd limit --
 // Most sockets are raw TCP connections that only count the change frames in their byte stream (server frames are
@@ -294,15 +286,16 @@ function rssMiB(pid: number): { rss: number; peak: number } {
   return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
 }
 
-async function startService(directUrl: string, port: number): Promise<ChildProcess> {
-  await buildServices(['realtime']);
-  // The bundle, as production runs it (no TypeScript loader in memory).
-  const child = spawn(process.execPath, [...NODE_FLAGS.realtime, bundlePath('realtime')], {
-    cwd: repoRoot,
-    env: {
+function startService(directUrl: string, port: number): Promise<ChildProcess> {
+  return startServiceBundle(
+    'realtime',
+    {
       // REALTIME_* settings of the caller reach the service (e.g. REALTIME_FLUSH_INTERVAL_MS=0 to compare).
-      ...Object.fromEntries(Object.entries(process.env).filter(([key]) => key.startsWith('REALTIME_'))),
-      PATH: process.env.PATH,
+      ...Object.fromEntries(
+        Object.entries(process.env).filter((entry): entry is [string, string] =>
+          entry[0].startsWith('REALTIME_'),
+        ),
+      ),
       API_KEY,
       SECRET_KEY,
       DIRECT_DATABASE_URL: directUrl,
@@ -310,19 +303,8 @@ async function startService(directUrl: string, port: number): Promise<ChildProce
       REALTIME_INTERNAL_PORT: String(port),
       LOG_LEVEL: 'warn',
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const ok = await fetch(`http://127.0.0.1:${port}/health`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return child;
-    if (child.exitCode !== null || Date.now() > deadline)
-      throw new Error('the realtime service did not start');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+    port,
+  );
 }
 
 interface Step {

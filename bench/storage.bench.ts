@@ -15,16 +15,14 @@ import { copyFile, open, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import type { FastifyInstance } from 'fastify';
-import { bundlePath, buildServices, NODE_FLAGS, type Service } from '../scripts/build.ts';
-import { freePort } from '../scripts/lib/processes.ts';
+import { freePort, stopProcess } from '../scripts/lib/processes.ts';
 import { BENCH_ADMIN, BENCH_API_KEY, BENCH_SECRET_KEY, loginAdmin, runBench } from './lib/harness.ts';
 import { table } from './lib/report.ts';
+import { startServiceBundle } from './lib/services.ts';
 import { envNumber } from './lib/settings.ts';
 
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const FILE_BYTES = envNumber('BENCH_FILE_MB', 1024, 1) * 1024 * 1024;
 const SECONDS = envNumber('BENCH_SECONDS', 10, 1);
 const CONNECTIONS = envNumber('BENCH_CONNECTIONS', 10, 1);
@@ -40,38 +38,6 @@ let activeLoad: { stop(): void } | undefined;
 function procStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(match?.[1] ?? 0);
-}
-
-/** Starts a service's bundle as production runs it (same V8 flags), as its own process; waits for /health. */
-async function startService(name: Service, env: Record<string, string>, port: number) {
-  const child = spawn(process.execPath, [...NODE_FLAGS[name], bundlePath(name)], {
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} during start-up`);
-    const healthy = await fetch(`http://127.0.0.1:${port}/health`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (healthy) return child;
-    if (Date.now() > deadline) throw new Error(`${name} was not healthy after 60 s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-function stopService(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 /** Writes `bytes` of pseudo-random data (varied per MiB, so no block repeats) and returns its SHA-256. */
@@ -147,14 +113,13 @@ process.exitCode = await runBench(
     // Torn down with the apps (also on Ctrl-C or when the budget runs out): the services, then the work folder.
     apps.push({
       close: async () => {
-        for (const child of children.splice(0)) await stopService(child);
+        for (const child of children.splice(0)) await stopProcess(child, 'SIGTERM');
         rmSync(dir, { recursive: true, force: true });
       },
     } as unknown as FastifyInstance);
 
     const [storagePort, backendPort] = [await freePort(), await freePort()];
-    await buildServices(['backend', 'storage']);
-    const storage = await startService(
+    const storage = await startServiceBundle(
       'storage',
       {
         SECRET_KEY: BENCH_SECRET_KEY,
@@ -165,7 +130,7 @@ process.exitCode = await runBench(
       storagePort,
     );
     children.push(storage);
-    const backend = await startService(
+    const backend = await startServiceBundle(
       'backend',
       {
         API_KEY: BENCH_API_KEY,
