@@ -283,9 +283,21 @@ const configSource = readRepoFile('backend/src/config.ts');
 const entrypoint = readRepoFile('pgbouncer/entrypoint.sh');
 const backendDockerfile = readRepoFile('backend/Dockerfile');
 const pgbouncerDockerfile = readRepoFile('pgbouncer/Dockerfile');
-const configVariables = new Set(
-  [...configSource.matchAll(/read\.(?:string|int|bool|list|raw)\(\s*'([A-Z0-9_]+)'/g)].map((m) => m[1]!),
-);
+const commonConfigSource = readRepoFile('common/src/config.ts');
+
+/** The variables a config.ts reads: its own `read.*('NAME')` calls, and those of the common readers it calls. */
+function variablesRead(source: string): Set<string> {
+  const names = (text: string) =>
+    [...text.matchAll(/read\.(?:string|int|bool|list|raw)\(\s*'([A-Z0-9_]+)'/g)].map((m) => m[1]!);
+  const shared = [...source.matchAll(/\b(read[A-Z]\w*)\(read\)/g)].flatMap(([, reader]) => {
+    const start = commonConfigSource.indexOf(`export function ${reader}(`);
+    assert.ok(start >= 0, `${reader} is not in common/src/config.ts; update scripts/compose.test.ts`);
+    return names(commonConfigSource.slice(start, commonConfigSource.indexOf('\n}\n', start)));
+  });
+  return new Set([...names(source), ...shared]);
+}
+
+const configVariables = variablesRead(configSource);
 const entrypointVariables = new Set(
   [...entrypoint.matchAll(/(?:load_var|require_var) ([A-Z0-9_]+)/g)].map((m) => m[1]!),
 );
@@ -443,9 +455,7 @@ describe('Dockerfiles', () => {
 describe('realtime service', () => {
   const realtime = services.realtime ?? {};
   const realtimeSource = readRepoFile('realtime/src/config.ts');
-  const realtimeVariables = new Set(
-    [...realtimeSource.matchAll(/read\.(?:string|int|bool|list|raw)\(\s*'([A-Z0-9_]+)'/g)].map((m) => m[1]!),
-  );
+  const realtimeVariables = variablesRead(realtimeSource);
   const resolved = (name: string) => interpolate(environmentOf(realtime)[name] ?? '', envExample);
 
   it('is built from realtime/Dockerfile, waits for db, and connects straight to db (LISTEN needs a session)', () => {
@@ -504,9 +514,7 @@ describe('realtime service', () => {
 describe('storage service', () => {
   const storage = services.storage ?? {};
   const storageSource = readRepoFile('storage/src/config.ts');
-  const storageVariables = new Set(
-    [...storageSource.matchAll(/read\.(?:string|int|bool|list|raw)\(\s*'([A-Z0-9_]+)'/g)].map((m) => m[1]!),
-  );
+  const storageVariables = variablesRead(storageSource);
   const resolved = (name: string) => interpolate(environmentOf(storage)[name] ?? '', envExample);
 
   it('is built from storage/Dockerfile, keeps its bytes in the storage_data volume, and is internal', () => {

@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, createEnvReader, freeze, storageServiceKey } from '@selfdb/common';
+import {
+  ConfigError,
+  createEnvReader,
+  freeze,
+  postgresUrl,
+  readJwtSecret,
+  storageServiceKey,
+} from '@selfdb/common';
 import { validate as validateCron } from 'node-cron';
 
 const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -102,21 +109,10 @@ function backupCron(expression: string): string {
   return expression;
 }
 
-function postgresUrl(user: string, password: string, host: string, port: number, db: string): string {
-  return `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/${encodeURIComponent(db)}`;
-}
-
 /** Reads and validates the backend's configuration once; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
   const read = createEnvReader(env);
-  const algorithm = read.string('ALGORITHM', 'HS256');
-  if (algorithm !== 'HS256') throw new ConfigError(`ALGORITHM must be HS256 (got ${algorithm})`);
-  const secretKey = read.string('SECRET_KEY');
-  if (secretKey.length < 32) {
-    throw new ConfigError(
-      'SECRET_KEY must be at least 32 characters: run ./generate_keys.sh --yes to make one',
-    );
-  }
+  const secretKey = readJwtSecret(read);
 
   const pgUser = read.string('POSTGRES_USER', 'postgres');
   const pgPassword = read.string('POSTGRES_PASSWORD', 'postgres');

@@ -1,4 +1,4 @@
-import { ConfigError } from '@selfdb/common';
+import { closeOnSignals, ConfigError } from '@selfdb/common';
 import { buildApp } from './app.ts';
 import { loadConfig } from './config.ts';
 import { MigrationError } from './db/migrate.ts';
@@ -13,20 +13,7 @@ async function main() {
   // Outbox pruning and row-count folding (REALTIME_PRUNE_INTERVAL_SECONDS); not in buildApp, so tests stay quiet.
   const maintenance = startTablesMaintenance(config, app.log);
 
-  let closing = false;
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(signal, () => {
-      if (closing) return;
-      closing = true;
-      app.log.info(`${signal} received, closing`);
-      const force = setTimeout(() => process.exit(1), 10_000);
-      force.unref();
-      Promise.all([maintenance.stop(), app.close()]).then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    });
-  }
+  closeOnSignals(app.log, () => Promise.all([maintenance.stop(), app.close()]));
 }
 
 main().catch((err: unknown) => {

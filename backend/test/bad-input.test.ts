@@ -1,7 +1,7 @@
 // Every bad input gets the documented 4xx body and changes nothing.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { ADMIN, API_KEY, call, login, registerUser, startTestApp, type TestApp } from './helpers.ts';
+import { ADMIN, call, login, registerUser, startTestApp, type TestApp } from './helpers.ts';
 
 let t: TestApp;
 let adminToken: string;
@@ -16,34 +16,25 @@ after(() => t.close());
 
 const userCount = async () =>
   (await call(t.app, 'GET', '/users/count', { token: adminToken })).body as unknown as number;
+const JSON_TYPE = { 'content-type': 'application/json' };
 const valid = { email: 'new@example.com', password: 'Passw0rd!', firstName: 'New', lastName: 'User' };
 
 test('malformed JSON → 422 json_invalid', async () => {
   const before = await userCount();
-  const response = await t.app.inject({
-    method: 'POST',
-    url: '/users/',
-    headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' },
-    payload: '{"email": "a@b.c", ',
-  });
-  assert.equal(response.statusCode, 422);
-  assert.equal(response.json().code, 'INVALID_JSON');
-  assert.equal(response.json().detail[0].type, 'json_invalid');
+  const response = await call(t.app, 'POST', '/users/', { body: '{"email": "a@b.c", ', headers: JSON_TYPE });
+  assert.equal(response.status, 422);
+  assert.equal(response.body.code, 'INVALID_JSON');
+  assert.equal((response.body.detail as { type: string }[])[0]!.type, 'json_invalid');
   assert.equal(await userCount(), before);
 });
 
 test('prototype poisoning in JSON is refused', async () => {
-  const response = await t.app.inject({
-    method: 'PATCH',
-    url: `/users/${user.id}`,
-    headers: {
-      'x-api-key': API_KEY,
-      'content-type': 'application/json',
-      authorization: `Bearer ${user.access_token}`,
-    },
-    payload: '{"firstName":"x","__proto__":{"role":"ADMIN"}}',
+  const response = await call(t.app, 'PATCH', `/users/${user.id}`, {
+    token: user.access_token,
+    body: '{"firstName":"x","__proto__":{"role":"ADMIN"}}',
+    headers: JSON_TYPE,
   });
-  assert.equal(response.statusCode, 422);
+  assert.equal(response.status, 422);
   assert.equal((await call(t.app, 'GET', '/users/me', { token: user.access_token })).body.role, 'USER');
 });
 
@@ -170,22 +161,15 @@ test('login and refresh bodies are validated', async () => {
 });
 
 test('a wrong content type → 415; an oversized body → 413', async () => {
-  const form = await t.app.inject({
-    method: 'POST',
-    url: '/users/token',
-    headers: { 'x-api-key': API_KEY, 'content-type': 'application/x-www-form-urlencoded' },
-    payload: 'email=a&password=b',
+  const form = await call(t.app, 'POST', '/users/token', {
+    body: 'email=a&password=b',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
   });
-  assert.equal(form.statusCode, 415);
-  assert.equal(form.json().code, 'UNSUPPORTED_MEDIA_TYPE');
-  const big = await t.app.inject({
-    method: 'POST',
-    url: '/users/',
-    headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' },
-    payload: JSON.stringify({ ...valid, firstName: 'x'.repeat(2_000_000) }),
-  });
-  assert.equal(big.statusCode, 413);
-  assert.equal(big.json().code, 'PAYLOAD_TOO_LARGE');
+  assert.equal(form.status, 415);
+  assert.equal(form.body.code, 'UNSUPPORTED_MEDIA_TYPE');
+  const big = await call(t.app, 'POST', '/users/', { body: { ...valid, firstName: 'x'.repeat(2_000_000) } });
+  assert.equal(big.status, 413);
+  assert.equal(big.body.code, 'PAYLOAD_TOO_LARGE');
 });
 
 test('unknown routes → 404 with the error body', async () => {

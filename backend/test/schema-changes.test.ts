@@ -9,8 +9,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import type { Static } from 'typebox';
 import { runMigrations } from '../src/db/migrate.ts';
 import { setSchemaChangeActor } from '../src/modules/schema/schema.repository.ts';
+import type { SchemaChange } from '../src/routes/schema/schemas.ts';
 import { ADMIN, call, login, registerUser, startTestApp, type TestApp } from './helpers.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('../../database/migrations/', import.meta.url));
@@ -30,19 +32,7 @@ before(async () => {
 });
 after(() => t.close());
 
-interface Change {
-  id: number;
-  occurred_at: string;
-  user_id: string | null;
-  user_email: string | null;
-  db_user: string;
-  application_name: string | null;
-  event: string;
-  command_tag: string;
-  object_type: string | null;
-  schema_name: string | null;
-  object_identity: string | null;
-}
+type Change = Static<typeof SchemaChange>;
 
 async function changes(query = ''): Promise<{ changes: Change[]; total: number }> {
   const r = await call(t.app, 'GET', `/schema/changes${query}`, { token });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ConfigError, createEnvReader, freeze } from './config.ts';
+import { ConfigError, createEnvReader, freeze, postgresUrl, readJwtSecret } from './config.ts';
 
 test('string: value, fallback, and a missing variable named in the error', () => {
   const read = createEnvReader({ A: 'x', EMPTY: '' });
@@ -52,4 +52,20 @@ test('freeze makes the config and its nested objects immutable', () => {
   assert.throws(() => {
     (config.nested as { b: number }).b = 3;
   }, TypeError);
+});
+
+test('readJwtSecret: SECRET_KEY of 32+ characters, and ALGORITHM only HS256', () => {
+  const secret = 'x'.repeat(32);
+  assert.equal(readJwtSecret(createEnvReader({ SECRET_KEY: secret })), secret);
+  assert.equal(readJwtSecret(createEnvReader({ SECRET_KEY: secret, ALGORITHM: 'HS256' })), secret);
+  assert.throws(() => readJwtSecret(createEnvReader({})), /SECRET_KEY/);
+  assert.throws(() => readJwtSecret(createEnvReader({ SECRET_KEY: 'short' })), /at least 32/);
+  assert.throws(() => readJwtSecret(createEnvReader({ SECRET_KEY: secret, ALGORITHM: 'RS256' })), /HS256/);
+});
+
+test('postgresUrl percent-encodes user, password and database', () => {
+  assert.equal(
+    postgresUrl('u@x', 'p/w:d', 'db.host', 5432, 'my db'),
+    'postgresql://u%40x:p%2Fw%3Ad@db.host:5432/my%20db',
+  );
 });

@@ -69,6 +69,26 @@ export function createEnvReader(env: Env) {
   return { raw, string, int, bool, list };
 }
 
+export type EnvReader = ReturnType<typeof createEnvReader>;
+
+/** SECRET_KEY, the HS256 secret the services share (at least 32 characters); ALGORITHM, if set, must say HS256. */
+export function readJwtSecret(read: EnvReader): string {
+  const algorithm = read.string('ALGORITHM', 'HS256');
+  if (algorithm !== 'HS256') throw new ConfigError(`ALGORITHM must be HS256 (got ${algorithm})`);
+  const secretKey = read.string('SECRET_KEY');
+  if (secretKey.length < 32) {
+    throw new ConfigError(
+      'SECRET_KEY must be at least 32 characters: run ./generate_keys.sh --yes to make one',
+    );
+  }
+  return secretKey;
+}
+
+/** A postgresql:// URL with the user, password and database percent-encoded. */
+export function postgresUrl(user: string, password: string, host: string, port: number, db: string): string {
+  return `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/${encodeURIComponent(db)}`;
+}
+
 /** Deep-freezes a config object so no code can change it after start-up. */
 export function freeze<T extends object>(value: T): Readonly<T> {
   for (const child of Object.values(value)) {

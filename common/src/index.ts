@@ -1,4 +1,12 @@
-export { ConfigError, createEnvReader, freeze } from './config.ts';
+export {
+  ConfigError,
+  createEnvReader,
+  type EnvReader,
+  freeze,
+  postgresUrl,
+  readJwtSecret,
+} from './config.ts';
+export { closeOnSignals } from './shutdown.ts';
 export {
   createPool,
   type Pool,

@@ -1,4 +1,4 @@
-import { ConfigError, createEnvReader, freeze } from '@selfdb/common';
+import { createEnvReader, freeze, postgresUrl, readJwtSecret } from '@selfdb/common';
 
 export interface RealtimeConfig {
   host: string;
@@ -25,23 +25,12 @@ export interface RealtimeConfig {
   flushIntervalMs: number;
 }
 
-function postgresUrl(user: string, password: string, host: string, port: number, db: string): string {
-  return `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/${encodeURIComponent(db)}`;
-}
-
 /** Reads and validates the realtime service's configuration once; throws ConfigError naming the bad variable. */
 export function loadRealtimeConfig(
   env: Record<string, string | undefined> = process.env,
 ): Readonly<RealtimeConfig> {
   const read = createEnvReader(env);
-  const algorithm = read.string('ALGORITHM', 'HS256');
-  if (algorithm !== 'HS256') throw new ConfigError(`ALGORITHM must be HS256 (got ${algorithm})`);
-  const secretKey = read.string('SECRET_KEY');
-  if (secretKey.length < 32) {
-    throw new ConfigError(
-      'SECRET_KEY must be at least 32 characters: run ./generate_keys.sh --yes to make one',
-    );
-  }
+  const secretKey = readJwtSecret(read);
   const directDatabaseUrl =
     read.raw('DIRECT_DATABASE_URL') ??
     postgresUrl(

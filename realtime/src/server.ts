@@ -1,4 +1,4 @@
-import { ConfigError } from '@selfdb/common';
+import { closeOnSignals, ConfigError } from '@selfdb/common';
 import { buildRealtime } from './app.ts';
 import { loadRealtimeConfig } from './config.ts';
 
@@ -11,20 +11,7 @@ async function main() {
   });
   service.log.info({ host: config.host, port: config.port }, 'realtime service listening');
 
-  let closing = false;
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(signal, () => {
-      if (closing) return;
-      closing = true;
-      service.log.info(`${signal} received, closing`);
-      const force = setTimeout(() => process.exit(1), 10_000);
-      force.unref();
-      service.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    });
-  }
+  closeOnSignals(service.log, () => service.close());
 }
 
 main().catch((err: unknown) => {

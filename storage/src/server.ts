@@ -1,4 +1,4 @@
-import { ConfigError } from '@selfdb/common';
+import { closeOnSignals, ConfigError } from '@selfdb/common';
 import { buildStorageApp } from './app.ts';
 import { LocalObjectStore } from './backends/local.ts';
 import { loadConfig } from './config.ts';
@@ -28,20 +28,7 @@ async function main() {
   sweep();
   setInterval(sweep, HOUR_MS).unref();
 
-  let closing = false;
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(signal, () => {
-      if (closing) return;
-      closing = true;
-      app.log.info(`${signal} received, closing`);
-      const force = setTimeout(() => process.exit(1), 10_000);
-      force.unref();
-      app.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    });
-  }
+  closeOnSignals(app.log, () => app.close());
 }
 
 main().catch((err: unknown) => {

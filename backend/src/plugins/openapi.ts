@@ -21,9 +21,8 @@ const OPTIONAL_BODY = 'x-optional-body';
 /** Spread into a route schema whose body is optional. */
 export const optionalBody = { [OPTIONAL_BODY]: true };
 
-type OpenApiDocument = {
-  paths?: Record<string, Record<string, { requestBody?: { required?: boolean }; [key: string]: unknown }>>;
-};
+type OpenApiOperation = { responses?: object; requestBody?: { required?: boolean }; [key: string]: unknown };
+type OpenApiDocument = { paths?: Record<string, Record<string, OpenApiOperation>> };
 
 /**
  * OpenAPI 3.1 generated from the route schemas: served at /openapi.json, with Swagger UI at /docs. Every operation
@@ -34,11 +33,6 @@ export async function installOpenApi(
   config: Pick<Config, 'appName' | 'appDescription' | 'version'>,
 ) {
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
-
-  app.addHook('onRoute', (route) => {
-    if (!route.schema || route.schema.hide) return;
-    route.schema.response = { ...ERROR_RESPONSES, ...(route.schema.response as object) };
-  });
 
   await app.register(swagger, {
     openapi: {
@@ -52,10 +46,11 @@ export async function installOpenApi(
       },
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
-    // Fastify validates an absent body as `{}` only where a route says so; document that body as optional.
     transformObject: (documentObject) => {
       const document = (documentObject as { openapiObject: OpenApiDocument }).openapiObject;
       for (const operation of Object.values(document.paths ?? {}).flatMap((item) => Object.values(item))) {
+        operation.responses = { ...ERROR_RESPONSES, ...operation.responses };
+        // Fastify validates an absent body as `{}` only where a route says so; document that body as optional.
         if (operation[OPTIONAL_BODY] && operation.requestBody) operation.requestBody.required = false;
         delete operation[OPTIONAL_BODY];
       }

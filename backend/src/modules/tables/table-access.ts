@@ -1,12 +1,4 @@
-import {
-  type Actor,
-  AppError,
-  canManage,
-  canRead,
-  ErrorCode,
-  isAdmin,
-  type OwnedResource,
-} from '@selfdb/common';
+import { type Actor, AppError, canManage, canRead, ErrorCode, type OwnedResource } from '@selfdb/common';
 import type { TableMeta } from './table-meta.ts';
 
 export const tableNotFound = () => AppError.notFound('Table not found');
@@ -49,7 +41,7 @@ export function rowOwnerScope(
   assertCanSeeTable(actor, meta);
   if (actor === null)
     throw AppError.unauthorized('Authentication required to modify rows', ErrorCode.NOT_AUTHENTICATED);
-  if (isAdmin(actor) || canManage(actor, meta)) return null;
+  if (canManage(actor, meta)) return null;
   if (meta.ownerColumn) return { column: meta.ownerColumn, value: actor.id };
   throw AppError.forbidden(
     'Only the table owner or an admin can modify rows of a table without a user_id column',

@@ -1,4 +1,12 @@
-import { AppError, ErrorCode, type Pool, type Queryable, withTransaction } from '@selfdb/common';
+import {
+  type Actor,
+  AppError,
+  ErrorCode,
+  isAdmin,
+  type Pool,
+  type Queryable,
+  withTransaction,
+} from '@selfdb/common';
 import { revokeAllRefreshTokens } from '../auth/auth.repository.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { toUserDto, type UserDto } from './users.dto.ts';
@@ -15,9 +23,6 @@ import {
   type UserSortColumn,
   updateUser,
 } from './users.repository.ts';
-
-/** Who is asking: the authenticated user's row, as loaded for this request. */
-export type Actor = Pick<UserRow, 'id' | 'role'>;
 
 export interface NewUser {
   email: string;
@@ -43,7 +48,6 @@ export interface UserListQuery {
   sortOrder: 'asc' | 'desc';
 }
 
-const isAdmin = (actor: Actor) => actor.role === 'ADMIN';
 const userNotFound = () => AppError.notFound('User not found');
 const emailTaken = () => AppError.conflict('Email already taken', ErrorCode.EMAIL_TAKEN);
 

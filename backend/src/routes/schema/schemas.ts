@@ -1,8 +1,7 @@
 import { type Static, type TSchema, Type } from 'typebox';
+import { ref, Skip } from '../../schemas/common.ts';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-const refTo = <T extends TSchema>(schema: T) =>
-  Type.Unsafe<Static<T>>({ $ref: `${(schema as { $id?: string }).$id}#` });
 
 export const SchemaColumn = Type.Object(
   {
@@ -20,7 +19,7 @@ export const SchemaNode = Type.Object(
   {
     id: Type.String({ description: 'Table name (used as unique identifier)' }),
     label: Type.String({ description: 'Display label for the table' }),
-    columns: Type.Array(refTo(SchemaColumn)),
+    columns: Type.Array(ref(SchemaColumn)),
     primary_keys: Type.Array(Type.String()),
   },
   { $id: 'SchemaNode', title: 'SchemaNode' },
@@ -38,7 +37,7 @@ export const SchemaEdge = Type.Object(
 );
 
 export const SchemaVisualizationResponse = Type.Object(
-  { nodes: Type.Array(refTo(SchemaNode)), edges: Type.Array(refTo(SchemaEdge)) },
+  { nodes: Type.Array(ref(SchemaNode)), edges: Type.Array(ref(SchemaEdge)) },
   { $id: 'SchemaVisualizationResponse', title: 'SchemaVisualizationResponse' },
 );
 
@@ -66,12 +65,12 @@ export const SchemaChange = Type.Object(
 );
 
 export const SchemaChangeListResponse = Type.Object(
-  { changes: Type.Array(refTo(SchemaChange)), total: Type.Integer() },
+  { changes: Type.Array(ref(SchemaChange)), total: Type.Integer() },
   { $id: 'SchemaChangeListResponse', title: 'SchemaChangeListResponse' },
 );
 
 export const SchemaChangesQuery = Type.Object({
-  skip: Type.Optional(Type.Integer({ minimum: 0, maximum: 2147483647, default: 0 })),
+  skip: Skip,
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
 });
 export type SchemaChangesQuery = Static<typeof SchemaChangesQuery>;

@@ -1,6 +1,6 @@
-import { type Static, type TSchema, Type } from 'typebox';
+import { type Static, Type } from 'typebox';
+import { Nullable, ref, Uuid } from '../../schemas/common.ts';
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Optional(Type.Union([schema, Type.Null()]));
 // Postgres text cannot hold NUL characters.
 const NoNul = '^[^\\x00]*$';
 
@@ -46,7 +46,7 @@ export const SqlExecutionResult = Type.Object(
 
 export const SqlHistoryRead = Type.Object(
   {
-    id: Type.String({ format: 'uuid' }),
+    id: Uuid,
     query: Type.String(),
     is_read_only: Type.Boolean(),
     execution_time: Type.Number(),
@@ -58,7 +58,7 @@ export const SqlHistoryRead = Type.Object(
 );
 
 export const SqlHistoryListResponse = Type.Object(
-  { history: Type.Array(Type.Unsafe<Static<typeof SqlHistoryRead>>({ $ref: 'SqlHistoryRead#' })) },
+  { history: Type.Array(ref(SqlHistoryRead)) },
   { $id: 'SqlHistoryListResponse', title: 'SqlHistoryListResponse' },
 );
 
@@ -94,23 +94,23 @@ export type SqlSnippetCreate = Static<typeof SqlSnippetCreate>;
 
 export const SqlSnippetRead = Type.Object(
   {
-    id: Type.String({ format: 'uuid' }),
+    id: Uuid,
     name: Type.String(),
     sql_code: Type.String(),
     description: Nullable(Type.String()),
     is_shared: Type.Boolean({ default: false }),
-    created_by: Type.String({ format: 'uuid' }),
+    created_by: Uuid,
     created_at: Type.String({ format: 'date-time' }),
   },
   { $id: 'SqlSnippetRead', title: 'SqlSnippetRead' },
 );
 
 export const SqlSnippetListResponse = Type.Object(
-  { snippets: Type.Array(Type.Unsafe<Static<typeof SqlSnippetRead>>({ $ref: 'SqlSnippetRead#' })) },
+  { snippets: Type.Array(ref(SqlSnippetRead)) },
   { $id: 'SqlSnippetListResponse', title: 'SqlSnippetListResponse' },
 );
 
-export const SnippetIdParams = Type.Object({ snippet_id: Type.String({ format: 'uuid' }) });
+export const SnippetIdParams = Type.Object({ snippet_id: Uuid });
 export type SnippetIdParams = Static<typeof SnippetIdParams>;
 
 /** Documents a 204: no body. */

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
+import { SearchQuery } from '../../schemas/common.ts';
 import { OPTIONAL_BEARER, type TablesRouteModule } from './context.ts';
-import { SearchQuery } from './schemas.ts';
 
 /** GET /tables/count: how many tables the caller can see (the same rule as the list). */
 const countTables: TablesRouteModule = (app, ctx) => {

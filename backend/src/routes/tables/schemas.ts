@@ -1,5 +1,5 @@
 import { type Static, Type } from 'typebox';
-import { SearchTerm } from '../../schemas/common.ts';
+import { Nullable, SearchTerm, Skip, SortOrder, Uuid } from '../../schemas/common.ts';
 
 const TableName = Type.String({
   minLength: 1,
@@ -8,8 +8,6 @@ const TableName = Type.String({
   description: 'Table name (lowercase letters, numbers, underscores, must start with letter)',
 });
 const AnyObject = Type.Unsafe<Record<string, unknown>>({ type: 'object', additionalProperties: true });
-const Nullable = <T extends Parameters<typeof Type.Optional>[0]>(schema: T) =>
-  Type.Optional(Type.Union([schema, Type.Null()]));
 const Timestamp = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
 
 const TABLE_SCHEMA_DESCRIPTION =
@@ -27,8 +25,8 @@ export const TableRead = Type.Object(
     public: Type.Boolean(),
     description: Type.Union([Type.String(), Type.Null()]),
     metadata: Type.Union([AnyObject, Type.Null()]),
-    id: Type.String({ format: 'uuid' }),
-    owner_id: Type.String({ format: 'uuid' }),
+    id: Uuid,
+    owner_id: Uuid,
     row_count: Type.Integer(),
     realtime_enabled: Type.Boolean(),
     created_at: Timestamp,
@@ -118,7 +116,7 @@ export const TableDataResponse = Type.Object(
 export const TableDeleteResponse = Type.Object(
   {
     status: Type.String({ default: 'table_deleted' }),
-    id: Type.String({ format: 'uuid' }),
+    id: Uuid,
     name: Type.String(),
   },
   { $id: 'TableDeleteResponse', title: 'TableDeleteResponse' },
@@ -127,23 +125,23 @@ export const TableDeleteResponse = Type.Object(
 export const RowDeleteResponse = Type.Object(
   {
     status: Type.String({ default: 'row_deleted' }),
-    table_id: Type.String({ format: 'uuid' }),
+    table_id: Uuid,
     row_id: Type.String(),
   },
   { $id: 'RowDeleteResponse', title: 'RowDeleteResponse' },
 );
 
-export const TableIdParams = Type.Object({ table_id: Type.String({ format: 'uuid' }) });
+export const TableIdParams = Type.Object({ table_id: Uuid });
 export type TableIdParams = Static<typeof TableIdParams>;
 
 export const ColumnParams = Type.Object({
-  table_id: Type.String({ format: 'uuid' }),
+  table_id: Uuid,
   column_name: Type.String({ maxLength: 200 }),
 });
 export type ColumnParams = Static<typeof ColumnParams>;
 
 export const RowParams = Type.Object({
-  table_id: Type.String({ format: 'uuid' }),
+  table_id: Uuid,
   row_id: Type.String({ maxLength: 1000 }),
 });
 export type RowParams = Static<typeof RowParams>;
@@ -153,13 +151,8 @@ export const IdColumnQuery = Type.Object({
 });
 export type IdColumnQuery = Static<typeof IdColumnQuery>;
 
-export const SearchQuery = Type.Object({
-  search: Type.Optional(SearchTerm),
-});
-export type SearchQuery = Static<typeof SearchQuery>;
-
 export const ListTablesQuery = Type.Object({
-  skip: Type.Optional(Type.Integer({ minimum: 0, maximum: 2147483647, default: 0 })),
+  skip: Skip,
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 100 })),
   search: Type.Optional(SearchTerm),
   sort_by: Type.Optional(
@@ -168,12 +161,7 @@ export const ListTablesQuery = Type.Object({
       description: 'Field to sort by',
     }),
   ),
-  sort_order: Type.Optional(
-    Type.Union([Type.Literal('asc'), Type.Literal('desc')], {
-      default: 'desc',
-      description: 'Sort order (ascending or descending)',
-    }),
-  ),
+  sort_order: SortOrder,
 });
 export type ListTablesQuery = Static<typeof ListTablesQuery>;
 
@@ -187,12 +175,7 @@ export const TableDataQuery = Type.Object(
     page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
     search: Type.Optional(SearchTerm),
     sort_by: Type.Optional(Type.String({ maxLength: 100, description: 'Column name to sort by' })),
-    sort_order: Type.Optional(
-      Type.Union([Type.Literal('asc'), Type.Literal('desc')], {
-        default: 'desc',
-        description: 'Sort order (ascending or descending)',
-      }),
-    ),
+    sort_order: SortOrder,
   },
   { additionalProperties: true },
 );

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { currentUser } from '../../plugins/auth.ts';
+import { SearchQuery } from '../../schemas/common.ts';
 import type { RouteModule } from '../context.ts';
-import { SearchQuery } from './schemas.ts';
 
 /** GET /users/count: number of users matching `search` (admins only). */
 const countUsers: RouteModule = (app, ctx) => {

@@ -1,5 +1,5 @@
 import { type Static, Type } from 'typebox';
-import { SearchTerm } from '../../schemas/common.ts';
+import { Nullable, SearchTerm, Skip, SortOrder, Uuid } from '../../schemas/common.ts';
 
 const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\x00]+$' });
 const Email = Type.String({ format: 'email', maxLength: 255 });
@@ -8,12 +8,10 @@ const UserRole = Type.Union([Type.Literal('USER'), Type.Literal('ADMIN')], {
   $id: 'UserRole',
   title: 'UserRole',
 });
-const Nullable = <T extends Parameters<typeof Type.Optional>[0]>(schema: T) =>
-  Type.Optional(Type.Union([schema, Type.Null()]));
 
 export const UserRead = Type.Object(
   {
-    id: Type.String({ format: 'uuid' }),
+    id: Uuid,
     email: Type.String(),
     firstName: Type.String(),
     lastName: Type.String(),
@@ -84,18 +82,15 @@ export const LogoutResponse = Type.Object(
 );
 
 export const UserDeleteResponse = Type.Object(
-  { status: Type.String({ default: 'user_deleted' }), id: Type.String({ format: 'uuid' }) },
+  { status: Type.String({ default: 'user_deleted' }), id: Uuid },
   { $id: 'UserDeleteResponse', title: 'UserDeleteResponse' },
 );
 
-export const UserIdParams = Type.Object({ user_id: Type.String({ format: 'uuid' }) });
+export const UserIdParams = Type.Object({ user_id: Uuid });
 export type UserIdParams = Static<typeof UserIdParams>;
 
-export const SearchQuery = Type.Object({ search: Type.Optional(SearchTerm) });
-export type SearchQuery = Static<typeof SearchQuery>;
-
 export const ListUsersQuery = Type.Object({
-  skip: Type.Optional(Type.Integer({ minimum: 0, maximum: 2147483647, default: 0 })),
+  skip: Skip,
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 100 })),
   search: Type.Optional(SearchTerm),
   sort_by: Type.Optional(
@@ -109,12 +104,7 @@ export const ListUsersQuery = Type.Object({
       { default: 'created_at', description: 'Field to sort by' },
     ),
   ),
-  sort_order: Type.Optional(
-    Type.Union([Type.Literal('asc'), Type.Literal('desc')], {
-      default: 'desc',
-      description: 'Sort order (ascending or descending)',
-    }),
-  ),
+  sort_order: SortOrder,
 });
 export type ListUsersQuery = Static<typeof ListUsersQuery>;
 
