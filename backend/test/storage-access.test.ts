@@ -3,7 +3,7 @@
 // in the private bucket, which only its owner can write, "user" is just another user.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ADMIN, call, login, registerUser } from './helpers.ts';
+import { ADMIN, API_KEY, call, login, registerUser } from './helpers.ts';
 import { createBucket, download, startStorageStack, type StorageStack, upload } from './storage-helpers.ts';
 
 type Actor = 'nokey' | 'anonymous' | 'user' | 'other' | 'owner' | 'admin';
@@ -208,7 +208,7 @@ describe('/storage authorization', () => {
           let body: Record<string, unknown> = {};
           if (scenario.raw !== undefined || scenario.path.includes('/download/')) {
             const headers: Record<string, string> = { 'content-type': 'text/plain' };
-            if (actor !== 'nokey') headers['x-api-key'] = 'selfdb-test-api-key-0123456789abcdef';
+            if (actor !== 'nokey') headers['x-api-key'] = API_KEY;
             if (token) headers.authorization = `Bearer ${token}`;
             const response = await s.t.app.inject({
               method: scenario.method as 'GET',

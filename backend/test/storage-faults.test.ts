@@ -8,13 +8,15 @@ import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { request } from 'undici';
-import { ADMIN, API_KEY, call, login } from './helpers.ts';
+import { API_KEY, call } from './helpers.ts';
 import {
   createBucket,
   download,
+  eventually,
   filesOnDisk,
-  startStorageStack,
+  sendAndDrop,
   type StorageStack,
+  startWithAdminBucket,
   upload,
 } from './storage-helpers.ts';
 
@@ -24,9 +26,7 @@ let bucketId: string;
 const BUCKET = 'faults';
 
 before(async () => {
-  s = await startStorageStack();
-  token = (await login(s.t.app, ADMIN.email, ADMIN.password)).access_token;
-  bucketId = await createBucket(s.t.app, token, BUCKET);
+  ({ s, token, bucketId } = await startWithAdminBucket(BUCKET));
 });
 after(() => s.close());
 
@@ -38,15 +38,6 @@ async function snapshot() {
     buckets: (await call(s.t.app, 'GET', '/storage/buckets/count', { token })).body,
     disk: filesOnDisk(s.storage.root),
   };
-}
-
-async function eventually(check: () => Promise<boolean>, timeoutMs = 3000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return true;
 }
 
 /** A chunked upload over real HTTP (no Content-Length: the limit can only be enforced while streaming). */
@@ -255,20 +246,15 @@ test('a client killed mid-upload leaves no row, no visible file and no temp file
   const before = await snapshot();
   const port = Number(new URL(s.url).port);
   const size = 8 * 1024 * 1024;
-  await new Promise<void>((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port }, () => {
-      socket.write(
-        `POST /storage/files/upload?bucket_id=${bucketId}&filename=killed.bin HTTP/1.1\r\nHost: x\r\n` +
-          `x-api-key: ${API_KEY}\r\nauthorization: Bearer ${token}\r\ncontent-type: application/octet-stream\r\n` +
-          `content-length: ${size}\r\n\r\n`,
-      );
-      socket.write(Buffer.alloc(1024 * 1024, 1));
-      // Long enough for the bytes to reach the storage service's temp file, then the client dies.
-      setTimeout(() => socket.destroy(), 300);
-    });
-    socket.on('error', reject);
-    socket.on('close', () => resolve());
-  });
+  // Long enough for the bytes to reach the storage service's temp file, then the client dies.
+  await sendAndDrop(
+    port,
+    `POST /storage/files/upload?bucket_id=${bucketId}&filename=killed.bin HTTP/1.1\r\nHost: x\r\n` +
+      `x-api-key: ${API_KEY}\r\nauthorization: Bearer ${token}\r\ncontent-type: application/octet-stream\r\n` +
+      `content-length: ${size}\r\n\r\n`,
+    Buffer.alloc(1024 * 1024, 1),
+    300,
+  );
   const clean = await eventually(async () => JSON.stringify(await snapshot()) === JSON.stringify(before));
   assert.ok(clean, JSON.stringify({ before, after: await snapshot() }));
   assert.equal(

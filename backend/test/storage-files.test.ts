@@ -6,13 +6,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { request } from 'undici';
-import { ADMIN, API_KEY, call, login } from './helpers.ts';
+import { API_KEY, call } from './helpers.ts';
 import {
   createBucket,
   download,
   filesOnDisk,
-  startStorageStack,
   type StorageStack,
+  startWithAdminBucket,
   upload,
 } from './storage-helpers.ts';
 
@@ -30,9 +30,7 @@ const fileRows = async (id = bucketId) =>
   };
 
 before(async () => {
-  s = await startStorageStack();
-  token = (await login(s.t.app, ADMIN.email, ADMIN.password)).access_token;
-  bucketId = await createBucket(s.t.app, token, BUCKET);
+  ({ s, token, bucketId } = await startWithAdminBucket(BUCKET));
 });
 after(() => s.close());
 

@@ -1,51 +1,18 @@
 // Shared set-up of the storage tests: a real storage service (its Fastify app on a real port, bytes in a temp
 // directory) and a backend wired to it, plus small HTTP helpers for raw-body uploads and downloads.
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
 import { storageServiceKey } from '@selfdb/common';
 import type { FastifyInstance } from 'fastify';
-import { buildStorageApp } from '../../storage/src/app.ts';
-import { LocalObjectStore } from '../../storage/src/backends/local.ts';
-import { API_KEY, call, SECRET_KEY, startTestApp, type TestApp } from './helpers.ts';
+import { startStorage, type TestStorage } from '../../storage/test/helpers.ts';
+import { ADMIN, API_KEY, call, login, SECRET_KEY, startTestApp, type TestApp } from './helpers.ts';
 
-export interface StorageService {
-  app: FastifyInstance;
-  store: LocalObjectStore;
-  port: number;
-  root: string;
-  /** Stops the service (the backend then sees a storage service that is down). */
-  stop(): Promise<void>;
-}
-
-/** Starts the storage service on a free port of 127.0.0.1, storing under a fresh temp directory. */
-export async function startStorageService(root = mkdtempSync(join(tmpdir(), 'selfdb-storage-'))) {
-  const store = await LocalObjectStore.open(root);
-  const app = await buildStorageApp({ serviceKey: storageServiceKey(SECRET_KEY), logLevel: 'warn' }, store, {
-    logger: false,
-  });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const port = (app.server.address() as AddressInfo).port;
-  let stopped = false;
-  const service: StorageService = {
-    app,
-    store,
-    port,
-    root,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await app.close();
-      await store.close();
-    },
-  };
-  return service;
-}
+// The storage service's own test helpers serve here too.
+export { eventually, filesUnder as filesOnDisk, sendAndDrop } from '../../storage/test/helpers.ts';
 
 export interface StorageStack {
   t: TestApp;
-  storage: StorageService;
+  /** `stop()` it to give the backend a storage service that is down. */
+  storage: TestStorage;
   /** Base URL of the backend, listening on a real port (for streaming tests). */
   url: string;
   close(): Promise<void>;
@@ -53,10 +20,10 @@ export interface StorageStack {
 
 /** A backend on a fresh database, listening on a real port, wired to a fresh storage service. */
 export async function startStorageStack(overrides: Record<string, string> = {}): Promise<StorageStack> {
-  const storage = await startStorageService();
+  const storage = await startStorage(storageServiceKey(SECRET_KEY));
   const t = await startTestApp({
     STORAGE_HOST: '127.0.0.1',
-    STORAGE_INTERNAL_PORT: String(storage.port),
+    STORAGE_INTERNAL_PORT: String(await storage.listen()),
     ...overrides,
   });
   await t.app.listen({ host: '127.0.0.1', port: 0 });
@@ -67,24 +34,17 @@ export async function startStorageStack(overrides: Record<string, string> = {}):
     url,
     async close() {
       await t.close();
-      await storage.stop();
-      rmSync(storage.root, { recursive: true, force: true });
+      await storage.close();
     },
   };
 }
 
-/** Every file under `root` (relative paths), hidden ones included: what is really on disk. */
-export function filesOnDisk(root: string): string[] {
-  const found: string[] = [];
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else found.push(relative(root, path));
-    }
-  };
-  walk(root);
-  return found.sort();
+/** The set-up most storage suites share: a stack, the admin's token, and one bucket of theirs. */
+export async function startWithAdminBucket(name: string, settings: Record<string, unknown> = {}) {
+  const s = await startStorageStack();
+  const token = (await login(s.t.app, ADMIN.email, ADMIN.password)).access_token;
+  const bucketId = await createBucket(s.t.app, token, name, settings);
+  return { s, token, bucketId };
 }
 
 export interface UploadOptions {

@@ -3,16 +3,16 @@
 // raw upload at the end. Real HTTP throughout, and a raw socket for the dropped connection.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { request } from 'undici';
-import { ADMIN, API_KEY, call, login, registerUser } from './helpers.ts';
+import { API_KEY, call, registerUser } from './helpers.ts';
 import {
   createBucket,
   download,
   filesOnDisk,
-  startStorageStack,
+  sendAndDrop,
   type StorageStack,
+  startWithAdminBucket,
   upload,
 } from './storage-helpers.ts';
 
@@ -88,13 +88,11 @@ const offsetOf = async (url: string, bearer?: string | null) => {
 };
 
 before(async () => {
-  s = await startStorageStack();
-  token = (await login(s.t.app, ADMIN.email, ADMIN.password)).access_token;
-  otherToken = (await registerUser(s.t.app, 'tus-other@example.com')).access_token;
-  bucketId = await createBucket(s.t.app, token, BUCKET, {
+  ({ s, token, bucketId } = await startWithAdminBucket(BUCKET, {
     file_size_limit: 20 * 1024 * 1024,
     allowed_mime_types: ['video/*', 'application/octet-stream'],
-  });
+  }));
+  otherToken = (await registerUser(s.t.app, 'tus-other@example.com')).access_token;
 });
 after(() => s.close());
 
@@ -116,19 +114,14 @@ describe('tus 1.0', () => {
     // The connection drops in the middle of the second PATCH.
     const port = Number(new URL(s.url).port);
     const path = new URL(created.url).pathname;
-    await new Promise<void>((resolve, reject) => {
-      const socket = connect({ host: '127.0.0.1', port }, () => {
-        socket.write(
-          `PATCH ${path} HTTP/1.1\r\nHost: x\r\nx-api-key: ${API_KEY}\r\nauthorization: Bearer ${token}\r\n` +
-            `tus-resumable: 1.0.0\r\nupload-offset: ${1024 * 1024}\r\ncontent-type: application/offset+octet-stream\r\n` +
-            `content-length: ${bytes.length - 1024 * 1024}\r\n\r\n`,
-        );
-        socket.write(bytes.subarray(1024 * 1024, 3 * 1024 * 1024));
-        setTimeout(() => socket.destroy(), 300);
-      });
-      socket.on('error', reject);
-      socket.on('close', () => resolve());
-    });
+    await sendAndDrop(
+      port,
+      `PATCH ${path} HTTP/1.1\r\nHost: x\r\nx-api-key: ${API_KEY}\r\nauthorization: Bearer ${token}\r\n` +
+        `tus-resumable: 1.0.0\r\nupload-offset: ${1024 * 1024}\r\ncontent-type: application/offset+octet-stream\r\n` +
+        `content-length: ${bytes.length - 1024 * 1024}\r\n\r\n`,
+      bytes.subarray(1024 * 1024, 3 * 1024 * 1024),
+      300,
+    );
 
     // HEAD tells where to resume: somewhere after what the first PATCH sent, never past what was sent.
     let offset = 0;

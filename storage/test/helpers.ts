@@ -17,14 +17,25 @@ export interface TestStorage {
   root: string;
   /** Listens on a free port of 127.0.0.1 (once) and returns it. */
   listen(): Promise<number>;
+  /** Stops the service, keeping its files (a storage service that is down); idempotent. */
+  stop(): Promise<void>;
+  /** Stops the service and removes its temp directory. */
   close(): Promise<void>;
 }
 
-export async function startStorage(): Promise<TestStorage> {
+/** The storage service on a fresh temp directory, expecting `serviceKey` (the backend's tests pass theirs). */
+export async function startStorage(serviceKey = KEY): Promise<TestStorage> {
   const root = mkdtempSync(join(tmpdir(), 'selfdb-storage-test-'));
   const store = await LocalObjectStore.open(root);
-  const app = await buildStorageApp({ serviceKey: KEY, logLevel: 'warn' }, store, { logger: false });
+  const app = await buildStorageApp({ serviceKey, logLevel: 'warn' }, store, { logger: false });
   let port: number | undefined;
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await app.close();
+    await store.close();
+  };
   return {
     app,
     store,
@@ -36,9 +47,9 @@ export async function startStorage(): Promise<TestStorage> {
       }
       return port;
     },
+    stop,
     async close() {
-      await app.close();
-      await store.close();
+      await stop();
       rmSync(root, { recursive: true, force: true });
     },
   };

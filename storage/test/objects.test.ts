@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import {
   eventually,
   filesUnder,
+  KEY,
   rawRequest,
   request,
   sendAndDrop,
@@ -136,7 +137,7 @@ describe('writes', () => {
     const port = await s.listen();
     const response = await fetch(`http://127.0.0.1:${port}/api/v1/files/bucket-a/big-streamed.bin`, {
       method: 'PUT',
-      headers: { 'x-storage-key': 'storage-test-key-0123456789abcdef0123456789', 'x-max-bytes': '100000' },
+      headers: { 'x-storage-key': KEY, 'x-max-bytes': '100000' },
       body: new ReadableStream({
         start(controller) {
           for (let i = 0; i < 10; i++) controller.enqueue(new Uint8Array(64 * 1024));
@@ -172,7 +173,7 @@ describe('writes', () => {
     const head = [
       'PUT /api/v1/files/bucket-a/killed/upload.bin HTTP/1.1',
       `Host: 127.0.0.1:${port}`,
-      'x-storage-key: storage-test-key-0123456789abcdef0123456789',
+      `x-storage-key: ${KEY}`,
       'content-type: application/octet-stream',
       `content-length: ${10 * 1024 * 1024}`,
       '',

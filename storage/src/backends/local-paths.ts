@@ -27,7 +27,8 @@ export function splitObjectPath(path: string): { dirs: string[]; name: string } 
   return { dirs: segments, name };
 }
 
-const errorCode = (err: unknown) => (err as NodeJS.ErrnoException).code;
+/** The errno code of a failed file-system call (`ENOENT`, `EEXIST`, …). */
+export const errorCode = (err: unknown) => (err as NodeJS.ErrnoException).code;
 
 async function lstatOrNull(path: string) {
   try {
@@ -39,7 +40,7 @@ async function lstatOrNull(path: string) {
 }
 
 /** `path` when it lies within `dir` (a second line of defence behind the name checks); 400 otherwise. */
-export function inside(dir: string, path: string): string {
+function inside(dir: string, path: string): string {
   if (path !== dir && !path.startsWith(`${dir}${sep}`)) throw invalidPath('The path leaves its bucket');
   return path;
 }
@@ -58,7 +59,7 @@ export async function findBucketDirectory(root: string, bucket: string): Promise
  * Makes sure `bucketDir/dirs…` exist as real directories, creating the missing ones one level at a time (a
  * recursive mkdir would follow a planted symbolic link). Returns the innermost directory.
  */
-export async function ensureDirectories(bucketDir: string, dirs: string[]): Promise<string> {
+async function ensureDirectories(bucketDir: string, dirs: string[]): Promise<string> {
   let current = bucketDir;
   for (const segment of dirs) {
     current = inside(bucketDir, join(current, segment));
@@ -83,7 +84,7 @@ export async function ensureDirectories(bucketDir: string, dirs: string[]): Prom
  * The directory `bucketDir/dirs…` when it exists and no part of it is a symbolic link (its real path is the
  * expected one); null when it does not exist.
  */
-export async function findDirectory(bucketDir: string, dirs: string[]): Promise<string | null> {
+async function findDirectory(bucketDir: string, dirs: string[]): Promise<string | null> {
   const expected = inside(bucketDir, join(bucketDir, ...dirs));
   let real: string;
   try {
@@ -94,6 +95,28 @@ export async function findDirectory(bucketDir: string, dirs: string[]): Promise<
   }
   if (real !== expected) throw invalidPath('The path goes through a symbolic link');
   return expected;
+}
+
+/** The directory an object at `path` of `bucket` goes in, created as needed; 404 when there is no such bucket. */
+export async function prepareDirectory(root: string, bucket: string, path: string): Promise<string> {
+  const { dirs } = splitObjectPath(path);
+  const bucketDir = await findBucketDirectory(root, bucket);
+  if (!bucketDir) throw bucketNotFound();
+  return ensureDirectories(bucketDir, dirs);
+}
+
+/** Where the object at `path` of `bucket` is (its directory and file), or null when its directory does not exist. */
+export async function locateObject(
+  root: string,
+  bucket: string,
+  path: string,
+): Promise<{ dir: string; file: string } | null> {
+  const { dirs, name } = splitObjectPath(path);
+  const bucketDir = await findBucketDirectory(root, bucket);
+  if (!bucketDir) return null;
+  const dir = await findDirectory(bucketDir, dirs);
+  if (!dir) return null;
+  return { dir, file: inside(dir, join(dir, name)) };
 }
 
 /** Opens a regular file for reading without following a symbolic link; null when there is none. */

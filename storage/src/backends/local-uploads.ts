@@ -6,8 +6,9 @@ import { pipeline } from 'node:stream/promises';
 import { AppError, ErrorCode } from '@selfdb/common';
 import {
   bucketNotFound,
-  ensureDirectories,
+  errorCode,
   findBucketDirectory,
+  prepareDirectory,
   splitObjectPath,
   syncDirectory,
   syncFile,
@@ -20,7 +21,6 @@ const ID_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
 
 type StoredState = Omit<UploadState, 'offset'>;
 
-const errorCode = (err: unknown) => (err as NodeJS.ErrnoException).code;
 const uploadNotFound = () => AppError.notFound('Upload not found');
 
 /**
@@ -77,9 +77,8 @@ export class LocalUploads {
 
   async get(id: string): Promise<UploadState | null> {
     const { data, info } = this.files(id);
-    let state: StoredState;
     try {
-      state = JSON.parse(await readFile(info, 'utf8')) as StoredState;
+      const state = JSON.parse(await readFile(info, 'utf8')) as StoredState;
       return { ...state, offset: (await stat(data)).size };
     } catch (err) {
       if (errorCode(err) === 'ENOENT') return null;
@@ -131,10 +130,7 @@ export class LocalUploads {
         for await (const _ of chunks);
       });
       const requested = targetPath ?? state.path;
-      const { dirs } = splitObjectPath(requested);
-      const bucketDir = await findBucketDirectory(this.root, state.bucket);
-      if (!bucketDir) throw bucketNotFound();
-      const dir = await ensureDirectories(bucketDir, dirs);
+      const dir = await prepareDirectory(this.root, state.bucket, requested);
       const stats = await stat(data);
       const path = await placeFile(data, dir, requested, ifExists);
       await syncDirectory(dir);

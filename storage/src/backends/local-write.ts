@@ -3,7 +3,7 @@ import { type FileHandle, link, lstat, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { AppError, ErrorCode, numberedPath, objectName, objectPathProblem } from '@selfdb/common';
-import { invalidPath } from './local-paths.ts';
+import { errorCode, invalidPath } from './local-paths.ts';
 import type { IfExists, ObjectInfo } from './types.ts';
 
 /** Buffer size of file streams: 128 KiB copied fastest here (64 KiB: more calls; 512 KiB+: fresh memory per read). */
@@ -11,10 +11,9 @@ export const STREAM_CHUNK_BYTES = 128 * 1024;
 /** How many numbered names (`name (n).ext`) are tried before giving up. */
 const MAX_NUMBERED_NAMES = 10_000;
 
-export const tooLarge = (limit: number) =>
+const tooLarge = (limit: number) =>
   new AppError(413, ErrorCode.FILE_TOO_LARGE, `File too large: the limit is ${limit} bytes`);
-export const fileExists = () =>
-  new AppError(409, ErrorCode.FILE_EXISTS, 'A file already exists at this path');
+const fileExists = () => new AppError(409, ErrorCode.FILE_EXISTS, 'A file already exists at this path');
 
 /**
  * Counts and hashes the bytes that flow through, and fails the stream as soon as they exceed `maxBytes`, so a
@@ -56,8 +55,6 @@ export async function infoOf(handle: FileHandle): Promise<ObjectInfo> {
   const stats = await handle.stat();
   return { size: stats.size, etag: etagOf(stats), modified: stats.mtime };
 }
-
-const errorCode = (err: unknown) => (err as NodeJS.ErrnoException).code;
 
 /**
  * Moves the complete file `source` to `dir/<name of path>` without ever replacing an existing file: a hard link

@@ -8,13 +8,11 @@ import { AppError, type ByteRange, ErrorCode, RESERVED_NAME_PREFIX } from '@self
 import { LocalUploads } from './local-uploads.ts';
 import {
   assertBucketName,
-  bucketNotFound,
-  ensureDirectories,
+  errorCode,
   findBucketDirectory,
-  findDirectory,
-  inside,
+  locateObject,
   openRegularFile,
-  splitObjectPath,
+  prepareDirectory,
   syncDirectory,
   syncFile,
 } from './local-paths.ts';
@@ -38,8 +36,6 @@ const TRASH_PREFIX = `${RESERVED_NAME_PREFIX}trash-`;
 const UPLOADS_DIR = `${RESERVED_NAME_PREFIX}uploads`;
 /** A temp file older than this belongs to a write that can no longer finish (the process that made it is gone). */
 const STALE_TEMP_MS = 60 * 60 * 1000;
-
-const errorCode = (err: unknown) => (err as NodeJS.ErrnoException).code;
 
 /**
  * The local file-system store: `<root>/<bucket>/<path>`, the layout of SelfDB 0.0.5's storage volume and of the
@@ -96,10 +92,7 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   async putObject(bucket: string, path: string, body: Readable, options: PutOptions): Promise<StoredObject> {
-    const { dirs } = splitObjectPath(path);
-    const bucketDir = await findBucketDirectory(this.root, bucket);
-    if (!bucketDir) throw bucketNotFound();
-    const dir = await ensureDirectories(bucketDir, dirs);
+    const dir = await prepareDirectory(this.root, bucket, path);
     const temp = join(dir, `${TEMP_PREFIX}${randomUUID()}.tmp`);
     let placed = false;
     try {
@@ -134,12 +127,8 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   async openObject(bucket: string, path: string): Promise<OpenedObject | null> {
-    const { dirs, name } = splitObjectPath(path);
-    const bucketDir = await findBucketDirectory(this.root, bucket);
-    if (!bucketDir) return null;
-    const dir = await findDirectory(bucketDir, dirs);
-    if (!dir) return null;
-    const handle = await openRegularFile(inside(dir, join(dir, name)));
+    const location = await locateObject(this.root, bucket, path);
+    const handle = location && (await openRegularFile(location.file));
     if (!handle) return null;
     const info = await infoOf(handle).catch(async (err: unknown) => {
       await handle.close();
@@ -163,20 +152,16 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   async deleteObject(bucket: string, path: string): Promise<boolean> {
-    const { dirs, name } = splitObjectPath(path);
-    const bucketDir = await findBucketDirectory(this.root, bucket);
-    if (!bucketDir) return false;
-    const dir = await findDirectory(bucketDir, dirs);
-    if (!dir) return false;
-    const target = inside(dir, join(dir, name));
+    const location = await locateObject(this.root, bucket, path);
+    if (!location) return false;
     try {
-      if ((await lstat(target)).isDirectory()) return false;
-      await unlink(target);
+      if ((await lstat(location.file)).isDirectory()) return false;
+      await unlink(location.file);
     } catch (err) {
       if (errorCode(err) === 'ENOENT') return false;
       throw err;
     }
-    await syncDirectory(dir);
+    await syncDirectory(location.dir);
     return true;
   }
 

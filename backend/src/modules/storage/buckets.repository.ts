@@ -35,6 +35,8 @@ const COLUMNS = `id, name, public, owner_id, description, metadata, file_count, 
   allowed_mime_types, created_at, updated_at`;
 // SPEC §2.1: public buckets, and private ones to their owner and to admins. $1 = is admin, $2 = viewer id.
 const VISIBLE = '(public OR $1::boolean OR owner_id = $2::uuid)';
+// $3 = searchPattern(search).
+const MATCHES = '($3::text IS NULL OR name ILIKE $3 OR description ILIKE $3)';
 // Whitelist of updatable columns: BucketChanges keys are never taken from request text.
 const UPDATABLE: ReadonlyArray<keyof BucketChanges> = [
   'public',
@@ -44,12 +46,11 @@ const UPDATABLE: ReadonlyArray<keyof BucketChanges> = [
   'allowed_mime_types',
 ];
 
-/** Escapes LIKE wildcards so a search term matches literally. */
-export function containsPattern(term: string): string {
-  return `%${term.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
-}
+/** `text` with LIKE's wildcards and escape character escaped, so it matches literally. */
+export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 
-const searchOrNull = (search?: string) => (search ? containsPattern(search) : null);
+/** The ILIKE pattern of a `search` term (contained anywhere, literally); null when there is none. */
+export const searchPattern = (search?: string) => (search ? `%${escapeLike(search)}%` : null);
 
 /** Inserts a bucket; null when the name is taken. */
 export async function insertBucket(
@@ -110,19 +111,18 @@ export async function listBuckets(
   // sortBy is a BucketSortColumn (validated against an enum), so it is safe as an identifier.
   const { rows } = await db.query<BucketRow>(
     `SELECT ${COLUMNS} FROM buckets
-     WHERE ${VISIBLE} AND ($3::text IS NULL OR name ILIKE $3 OR description ILIKE $3)
+     WHERE ${VISIBLE} AND ${MATCHES}
      ORDER BY ${query.sortBy} ${order} NULLS LAST, id ${order}
      OFFSET $4 LIMIT $5`,
-    [viewer.isAdmin, viewer.id, searchOrNull(query.search), query.skip, query.limit],
+    [viewer.isAdmin, viewer.id, searchPattern(query.search), query.skip, query.limit],
   );
   return rows;
 }
 
 export async function countBuckets(db: Queryable, viewer: Viewer, search?: string): Promise<number> {
   const { rows } = await db.query<{ count: number }>(
-    `SELECT count(*)::int AS count FROM buckets
-     WHERE ${VISIBLE} AND ($3::text IS NULL OR name ILIKE $3 OR description ILIKE $3)`,
-    [viewer.isAdmin, viewer.id, searchOrNull(search)],
+    `SELECT count(*)::int AS count FROM buckets WHERE ${VISIBLE} AND ${MATCHES}`,
+    [viewer.isAdmin, viewer.id, searchPattern(search)],
   );
   return rows[0]?.count ?? 0;
 }
@@ -138,8 +138,8 @@ export async function sumBucketStats(
             COALESCE(sum(total_size), 0)::bigint AS total_size,
             count(*)::int AS bucket_count
      FROM buckets
-     WHERE ${VISIBLE} AND ($3::text IS NULL OR name ILIKE $3 OR description ILIKE $3)`,
-    [viewer.isAdmin, viewer.id, searchOrNull(search)],
+     WHERE ${VISIBLE} AND ${MATCHES}`,
+    [viewer.isAdmin, viewer.id, searchPattern(search)],
   );
   return rows[0] ?? { total_files: 0, total_size: 0, bucket_count: 0 };
 }

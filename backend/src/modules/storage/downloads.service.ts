@@ -12,7 +12,7 @@ import {
   rangeStillValid,
 } from '@selfdb/common';
 import { type BucketRow, findBucketById, findBucketByName } from './buckets.repository.ts';
-import { bucketNotFound } from './buckets.service.ts';
+import { assertVisible, bucketNotFound } from './buckets.service.ts';
 import { fileNotFound } from './files.service.ts';
 import { type FileRow, findFileById, findFileByPath } from './files.repository.ts';
 import type { UrlSigner } from './signed-urls.ts';
@@ -80,8 +80,7 @@ export function createDownloadsService(pool: Pool, storage: StorageClient, signe
     if (!isValidBucketName(bucketName)) throw bucketNotFound();
     const problem = objectPathProblem(path);
     if (problem) throw new AppError(400, ErrorCode.INVALID_PATH, problem);
-    const bucket = await findBucketByName(pool, bucketName);
-    if (!bucket || !canRead(actor, bucket)) throw bucketNotFound();
+    const bucket = assertVisible(actor, await findBucketByName(pool, bucketName));
     const file = await findFileByPath(pool, bucket.id, path);
     if (!file) throw fileNotFound();
     return { bucket, file };

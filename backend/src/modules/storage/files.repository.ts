@@ -1,6 +1,5 @@
 import type { Queryable } from '@selfdb/common';
-import type { Viewer } from './buckets.repository.ts';
-import { containsPattern } from './buckets.repository.ts';
+import { escapeLike, searchPattern, type Viewer } from './buckets.repository.ts';
 
 export interface FileRow {
   id: string;
@@ -25,11 +24,8 @@ const COLUMNS = `id, bucket_id, name, path, size, mime_type, owner_id, metadata,
   deleted_at, created_at, updated_at`;
 // Soft-deleted or superseded rows (possible in a restored 0.0.5 database) are not files any more.
 const CURRENT = 'is_latest AND deleted_at IS NULL';
-
-const searchOrNull = (search?: string) => (search ? containsPattern(search) : null);
-
-/** Escapes LIKE wildcards without adding any. */
-const literal = (text: string) => text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+// $2 = searchPattern(search).
+const MATCHES = '($2::text IS NULL OR name ILIKE $2 OR path ILIKE $2)';
 
 export async function findFileById(db: Queryable, id: string): Promise<FileRow | null> {
   const { rows } = await db.query<FileRow>(`SELECT ${COLUMNS} FROM files WHERE id = $1 AND ${CURRENT}`, [id]);
@@ -56,7 +52,7 @@ export async function findTakenPaths(
 ): Promise<Set<string>> {
   const { rows } = await db.query<{ path: string }>(
     `SELECT path FROM files WHERE bucket_id = $1 AND ${CURRENT} AND (path = $2 OR path LIKE $3)`,
-    [bucketId, path, `${literal(numbered.prefix)} (%)${literal(numbered.suffix)}`],
+    [bucketId, path, `${escapeLike(numbered.prefix)} (%)${escapeLike(numbered.suffix)}`],
   );
   return new Set(rows.map((row) => row.path));
 }
@@ -76,19 +72,18 @@ export async function listFiles(
   // sortBy is a FileSortColumn (validated against an enum), so it is safe as an identifier.
   const { rows } = await db.query<FileRow>(
     `SELECT ${COLUMNS} FROM files
-     WHERE bucket_id = $1 AND ${CURRENT} AND ($2::text IS NULL OR name ILIKE $2 OR path ILIKE $2)
+     WHERE bucket_id = $1 AND ${CURRENT} AND ${MATCHES}
      ORDER BY ${query.sortBy} ${order} NULLS LAST, id ${order}
      OFFSET $3 LIMIT $4`,
-    [bucketId, searchOrNull(query.search), query.offset, query.limit],
+    [bucketId, searchPattern(query.search), query.offset, query.limit],
   );
   return rows;
 }
 
 export async function countFiles(db: Queryable, bucketId: string, search?: string): Promise<number> {
   const { rows } = await db.query<{ count: number }>(
-    `SELECT count(*)::int AS count FROM files
-     WHERE bucket_id = $1 AND ${CURRENT} AND ($2::text IS NULL OR name ILIKE $2 OR path ILIKE $2)`,
-    [bucketId, searchOrNull(search)],
+    `SELECT count(*)::int AS count FROM files WHERE bucket_id = $1 AND ${CURRENT} AND ${MATCHES}`,
+    [bucketId, searchPattern(search)],
   );
   return rows[0]?.count ?? 0;
 }
@@ -99,7 +94,7 @@ export async function countVisibleFiles(db: Queryable, viewer: Viewer, search?: 
     `SELECT count(*)::int AS count FROM files f JOIN buckets b ON b.id = f.bucket_id
      WHERE (b.public OR $1::boolean OR b.owner_id = $2::uuid) AND f.is_latest AND f.deleted_at IS NULL
        AND ($3::text IS NULL OR f.name ILIKE $3 OR f.path ILIKE $3)`,
-    [viewer.isAdmin, viewer.id, searchOrNull(search)],
+    [viewer.isAdmin, viewer.id, searchPattern(search)],
   );
   return rows[0]?.count ?? 0;
 }

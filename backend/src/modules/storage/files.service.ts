@@ -28,11 +28,7 @@ export const fileNotFound = () => AppError.notFound('File not found');
  * May change or delete a file: whoever uploaded it (while they can still see its bucket), the bucket's owner, or an
  * admin. SelfDB 0.0.5 let only the uploader or an admin; a bucket owner now tidies their own bucket too.
  */
-export function canChangeFile(
-  actor: Actor,
-  file: FileRow,
-  bucket: { public: boolean; owner_id: string | null },
-) {
+function canChangeFile(actor: Actor, file: FileRow, bucket: { public: boolean; owner_id: string | null }) {
   return canManage(actor, bucket) || (file.owner_id !== null && file.owner_id === actor.id);
 }
 

@@ -10,8 +10,8 @@ import { MIME_TYPE_PATTERN } from './storage.dto.ts';
 import type { UploadsService } from './uploads.service.ts';
 
 /** Response headers that tell a tus client which file its finished upload became. */
-export const FILE_ID_HEADER = 'X-SelfDB-File-Id';
-export const FILE_PATH_HEADER = 'X-SelfDB-File-Path';
+const FILE_ID_HEADER = 'X-SelfDB-File-Id';
+const FILE_PATH_HEADER = 'X-SelfDB-File-Path';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const mimeType = new RegExp(MIME_TYPE_PATTERN);

@@ -52,11 +52,11 @@ const CONNECTION_FAILURES = new Set([
   'UND_ERR_BODY_TIMEOUT',
 ]);
 
-export const storageUnavailable = () =>
+const storageUnavailable = () =>
   new AppError(503, ErrorCode.STORAGE_UNAVAILABLE, 'Storage service unavailable');
 
 /** URL path of an object: each segment percent-encoded, so `%2e%2e` stays a literal name and never becomes `..`. */
-export function objectUrlPath(bucket: string, path: string): string {
+function objectUrlPath(bucket: string, path: string): string {
   return `/api/v1/files/${encodeURIComponent(bucket)}/${path.split('/').map(encodeURIComponent).join('/')}`;
 }
 

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
+import { SearchQuery } from '../../schemas/common.ts';
 import { OPTIONAL_BEARER, type StorageRoute } from './context.ts';
-import { SearchQuery } from './schemas.ts';
 
 /** GET /storage/buckets/count: buckets the caller can see (public ones, plus their own; admins: all). */
 const countBuckets: StorageRoute = (app, ctx) => {

@@ -1,7 +1,7 @@
 import { currentUser } from '../../plugins/auth.ts';
 import { ref } from '../../schemas/common.ts';
 import type { StorageRoute } from './context.ts';
-import { BucketCreate, BucketResponse, STORAGE_ERRORS } from './schemas.ts';
+import { BucketCreate, BucketResponse } from './schemas.ts';
 
 /** POST /storage/buckets/: a signed-in user creates a bucket they own. Taken name → 409; storage down → 503. */
 const createBucket: StorageRoute = (app, ctx) => {
@@ -15,7 +15,7 @@ const createBucket: StorageRoute = (app, ctx) => {
         tags: ['storage-buckets'],
         security: [{ HTTPBearer: [] }],
         body: ref(BucketCreate),
-        response: { 201: ref(BucketResponse), 503: STORAGE_ERRORS[503] },
+        response: { 201: ref(BucketResponse) },
       },
       preHandler: ctx.auth.requireUser,
     },

@@ -1,6 +1,6 @@
 import { currentUser } from '../../plugins/auth.ts';
 import type { StorageRoute } from './context.ts';
-import { BucketIdParams, STORAGE_ERRORS } from './schemas.ts';
+import { BucketIdParams } from './schemas.ts';
 
 /** DELETE /storage/buckets/{bucket_id}: its owner or an admin deletes it with every file (rows and bytes). */
 const deleteBucket: StorageRoute = (app, ctx) => {
@@ -13,7 +13,7 @@ const deleteBucket: StorageRoute = (app, ctx) => {
         tags: ['storage-buckets'],
         security: [{ HTTPBearer: [] }],
         params: BucketIdParams,
-        response: { 204: { type: 'null', description: 'Deleted' }, 503: STORAGE_ERRORS[503] },
+        response: { 204: { type: 'null', description: 'Deleted' } },
       },
       preHandler: ctx.auth.requireUser,
     },

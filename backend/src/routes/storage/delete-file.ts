@@ -1,6 +1,6 @@
 import { currentUser } from '../../plugins/auth.ts';
 import type { StorageRoute } from './context.ts';
-import { FileIdParams, STORAGE_ERRORS } from './schemas.ts';
+import { FileIdParams } from './schemas.ts';
 
 /** DELETE /storage/files/{file_id}: the uploader, the bucket's owner or an admin deletes the row and the bytes. */
 const deleteFile: StorageRoute = (app, ctx) => {
@@ -13,7 +13,7 @@ const deleteFile: StorageRoute = (app, ctx) => {
         tags: ['storage-files'],
         security: [{ HTTPBearer: [] }],
         params: FileIdParams,
-        response: { 204: { type: 'null', description: 'Deleted' }, 503: STORAGE_ERRORS[503] },
+        response: { 204: { type: 'null', description: 'Deleted' } },
       },
       preHandler: ctx.auth.requireUser,
     },

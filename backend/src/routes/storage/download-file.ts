@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { DownloadConditions } from '../../modules/storage/downloads.service.ts';
-import { OPTIONAL_BEARER, type StorageContext, type StorageRoute } from './context.ts';
+import type { Download, DownloadConditions } from '../../modules/storage/downloads.service.ts';
+import { OPTIONAL_BEARER, type StorageRoute } from './context.ts';
 import { documentObjectPath } from './openapi-paths.ts';
 import { ObjectParams, STORAGE_ERRORS } from './schemas.ts';
 
@@ -18,10 +18,7 @@ export function conditionsOf(request: FastifyRequest): DownloadConditions {
 }
 
 /** Answers with a download: status (200, 206, 304), headers, and the bytes streamed from the storage service. */
-export function sendDownload(
-  reply: FastifyReply,
-  download: Awaited<ReturnType<StorageContext['downloads']['download']>>,
-) {
+export function sendDownload(reply: FastifyReply, download: Download) {
   reply.code(download.status).headers(download.headers);
   return reply.send(download.body ?? undefined);
 }
@@ -53,7 +50,7 @@ const downloadFile: StorageRoute = (app, ctx) => {
       tags: ['storage-files'],
       security: OPTIONAL_BEARER,
       params: ObjectParams,
-      response: { 200: FILE_BYTES, 416: STORAGE_ERRORS[416], 503: STORAGE_ERRORS[503] },
+      response: { 200: FILE_BYTES, 416: STORAGE_ERRORS[416] },
     },
     config: { swaggerTransform: documentObjectPath({ apiKey: true }) },
     preHandler: ctx.auth.optionalUser,

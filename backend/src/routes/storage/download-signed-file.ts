@@ -35,7 +35,7 @@ const downloadSignedFile: StorageRoute = (app, ctx) => {
       tags: ['storage-files'],
       params: ObjectParams,
       querystring: SignedQuery,
-      response: { 200: FILE_BYTES, 416: STORAGE_ERRORS[416], 503: STORAGE_ERRORS[503] },
+      response: { 200: FILE_BYTES, 416: STORAGE_ERRORS[416] },
     },
     config: { swaggerTransform: documentObjectPath({ apiKey: false }) },
   };

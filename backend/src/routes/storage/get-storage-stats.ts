@@ -1,6 +1,6 @@
-import { ref } from '../../schemas/common.ts';
+import { ref, SearchQuery } from '../../schemas/common.ts';
 import { OPTIONAL_BEARER, type StorageRoute } from './context.ts';
-import { SearchQuery, StorageStatsResponse } from './schemas.ts';
+import { StorageStatsResponse } from './schemas.ts';
 
 /** GET /storage/files/stats: files, bytes and buckets over the buckets the caller can see (`search`: buckets). */
 const getStorageStats: StorageRoute = (app, ctx) => {

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
+import { SearchQuery } from '../../schemas/common.ts';
 import { OPTIONAL_BEARER, type StorageRoute } from './context.ts';
-import { SearchQuery } from './schemas.ts';
 
 /** GET /storage/files/total-count: files in every bucket the caller can see (`search`: name or path). */
 const getTotalFileCount: StorageRoute = (app, ctx) => {

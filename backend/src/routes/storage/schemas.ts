@@ -1,9 +1,7 @@
-import { type Static, type TSchema, Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { MIME_RULE_PATTERN, MIME_TYPE_PATTERN } from '../../modules/storage/storage.dto.ts';
-import { SearchTerm } from '../../schemas/common.ts';
+import { Nullable, SearchTerm, Skip, Uuid } from '../../schemas/common.ts';
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Optional(Type.Union([schema, Type.Null()]));
-const Uuid = Type.String({ format: 'uuid' });
 const DateTime = Type.String({ format: 'date-time' });
 const Metadata = Type.Record(Type.String(), Type.Unknown());
 
@@ -23,30 +21,23 @@ const AllowedMimeTypes = Type.Array(Type.String({ maxLength: 100, pattern: MIME_
   maxItems: 100,
   description: 'MIME types the bucket accepts: `type/subtype` or `type/*` (null or []: any)',
 });
-export const MimeType = Type.String({ maxLength: 100, pattern: MIME_TYPE_PATTERN });
+/** What a bucket's owner sets at creation and may change later. */
+const bucketSettings = {
+  description: Nullable(Type.String({ maxLength: 500 })),
+  metadata: Nullable(Metadata),
+  file_size_limit: Nullable(FileSizeLimit),
+  allowed_mime_types: Nullable(AllowedMimeTypes),
+};
 
 export const BucketCreate = Type.Object(
-  {
-    name: BucketName,
-    public: Type.Optional(Type.Boolean({ default: false })),
-    description: Nullable(Type.String({ maxLength: 500 })),
-    metadata: Nullable(Metadata),
-    file_size_limit: Nullable(FileSizeLimit),
-    allowed_mime_types: Nullable(AllowedMimeTypes),
-  },
+  { name: BucketName, public: Type.Optional(Type.Boolean({ default: false })), ...bucketSettings },
   { additionalProperties: false, $id: 'BucketCreate', title: 'BucketCreate' },
 );
 export type BucketCreate = Static<typeof BucketCreate>;
 
 /** The name is immutable. `file_size_limit: null` / `allowed_mime_types: null` remove a limit. */
 export const BucketUpdate = Type.Object(
-  {
-    public: Nullable(Type.Boolean()),
-    description: Nullable(Type.String({ maxLength: 500 })),
-    metadata: Nullable(Metadata),
-    file_size_limit: Nullable(FileSizeLimit),
-    allowed_mime_types: Nullable(AllowedMimeTypes),
-  },
+  { public: Nullable(Type.Boolean()), ...bucketSettings },
   { additionalProperties: false, $id: 'BucketUpdate', title: 'BucketUpdate' },
 );
 export type BucketUpdate = Static<typeof BucketUpdate>;
@@ -137,11 +128,8 @@ const SortOrder = Type.Optional(
   Type.Union([Type.Literal('asc'), Type.Literal('desc')], { default: 'desc', description: 'Sort order' }),
 );
 
-export const SearchQuery = Type.Object({ search: Type.Optional(SearchTerm) });
-export type SearchQuery = Static<typeof SearchQuery>;
-
 export const ListBucketsQuery = Type.Object({
-  skip: Type.Optional(Type.Integer({ minimum: 0, maximum: 2147483647, default: 0 })),
+  skip: Skip,
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 100 })),
   search: Type.Optional(SearchTerm),
   sort_by: Type.Optional(
@@ -220,17 +208,18 @@ export const STORAGE_SCHEMAS = [
 ];
 
 const errorRef = { $ref: 'ErrorResponse#' };
-/** Errors every storage route documents (SelfDB 0.0.5's document lists 413 and 500 on all of them). */
+/**
+ * Errors every storage route documents (SelfDB 0.0.5's document lists 413 and 500 on all of them); index.ts
+ * merges them into each route's `response`.
+ */
 export const STORAGE_ROUTE_ERRORS = {
   413: { description: 'File too large for the bucket', ...errorRef },
   500: { description: 'Internal error', ...errorRef },
   503: { description: 'Storage service unavailable', ...errorRef },
 } as const;
 
-/** Error responses of storage routes beyond the shared ones (merged into each route's `response`). */
+/** Errors only some storage routes give. */
 export const STORAGE_ERRORS = {
-  413: { description: 'File too large for the bucket', ...errorRef },
   415: { description: 'MIME type not accepted by the bucket', ...errorRef },
   416: { description: 'Range not satisfiable', ...errorRef },
-  503: { description: 'Storage service unavailable', ...errorRef },
 } as const;
