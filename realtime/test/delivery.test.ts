@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import {
+  committedSeqs,
   connectSql,
   createTable,
   createTestDatabase,
@@ -48,14 +49,6 @@ async function client(base = realtime.base, token?: string): Promise<RawClient> 
 }
 
 const seqsOf = (frames: { payload: Record<string, unknown> }[]) => frames.map((f) => f.payload.seq as number);
-
-async function committedSeqs(table: string, after: number, filter = 'TRUE'): Promise<number[]> {
-  const { rows } = await sql.query<{ seq: number }>(
-    `SELECT seq FROM realtime.changes WHERE table_name = $1 AND seq > $2 AND ${filter} ORDER BY seq`,
-    [table, after],
-  );
-  return rows.map((row) => Number(row.seq));
-}
 
 describe('filters', () => {
   test('only matching changes arrive; an UPDATE counts when its new or old row matches', async () => {
@@ -120,7 +113,7 @@ describe('resume', () => {
     await sql.query(`INSERT INTO events (label) VALUES ('live')`);
     await second.waitForChanges('table:events', 11);
     await sleep(100);
-    assert.deepEqual(seqsOf(second.changes('table:events')), await committedSeqs('events', lastSeq));
+    assert.deepEqual(seqsOf(second.changes('table:events')), await committedSeqs(sql, 'events', lastSeq));
     assert.ok((joined.payload.response as { last_seq: number }).last_seq < lastSeq);
   });
 
@@ -133,7 +126,7 @@ describe('resume', () => {
     await sleep(100);
     assert.deepEqual(
       seqsOf(got),
-      await committedSeqs('events', start, `operation = 'INSERT' AND (new_row->>'n')::int <= 5`),
+      await committedSeqs(sql, 'events', start, `operation = 'INSERT' AND (new_row->>'n')::int <= 5`),
     );
   });
 
@@ -145,7 +138,7 @@ describe('resume', () => {
     for (let i = 0; i < 20; i++) await sql.query(`INSERT INTO events (label) VALUES ('during replay')`);
     await c.waitForChanges('table:events', 1520, 20_000);
     await sleep(100);
-    assert.deepEqual(seqsOf(c.changes('table:events')), await committedSeqs('events', start));
+    assert.deepEqual(seqsOf(c.changes('table:events')), await committedSeqs(sql, 'events', start));
   });
 
   test('resync_required when last_seq was pruned, or is unknown to this database; then live from now', async () => {
@@ -294,7 +287,7 @@ describe('limits', () => {
       await moved.join('table:events', { last_seq: lastSeq });
       await moved.waitForChanges('table:events', 10);
       await sleep(100);
-      assert.deepEqual(seqsOf(moved.changes('table:events')), await committedSeqs('events', lastSeq));
+      assert.deepEqual(seqsOf(moved.changes('table:events')), await committedSeqs(sql, 'events', lastSeq));
       assert.ok((joinedA.payload.response as { last_seq: number }).last_seq > 0);
     } finally {
       await second.close();

@@ -1,11 +1,19 @@
-// Shared by the realtime suites: a realtime service on a fresh database, users and tokens made straight in SQL
-// (no backend needed), user tables registered and captured, and a raw WebSocket client that speaks V1 or V2 frames.
+// Shared by the realtime suites: a realtime service on a fresh database (alone, or behind a backend), users and
+// tokens made straight in SQL, user tables registered and captured, and a raw WebSocket client that speaks V1 or V2.
 import type { AddressInfo } from 'node:net';
 import { createJwtKey, signAccessToken } from '@selfdb/common';
 import pg from 'pg';
 import { pino } from 'pino';
 import WebSocket from 'ws';
-import { API_KEY, createTestDatabase, SECRET_KEY, type TestDatabase } from '../../backend/test/helpers.ts';
+import {
+  API_KEY,
+  createTestDatabase,
+  SECRET_KEY,
+  startTestApp,
+  type TestApp,
+  type TestDatabase,
+} from '../../backend/test/helpers.ts';
+import { freePort } from '../../scripts/lib/processes.ts';
 import { buildRealtime, type RealtimeService } from '../src/app.ts';
 import { loadRealtimeConfig } from '../src/config.ts';
 
@@ -53,6 +61,41 @@ export async function startRealtime(
 
 export { createTestDatabase, type TestDatabase };
 
+export interface TestBackendWithRealtime {
+  backend: TestApp;
+  /** The backend's listening port (its `/realtime/socket` tunnels to `realtime`). */
+  backendPort: number;
+  realtime: TestRealtime;
+  /** A client on the shared database. */
+  sql: pg.Client;
+  close(): Promise<void>;
+}
+
+/** A listening backend whose realtime proxy points at a realtime service on the same database. */
+export async function startBackendWithRealtime(): Promise<TestBackendWithRealtime> {
+  const realtimePort = await freePort();
+  const backend = await startTestApp({ REALTIME_URL: `http://127.0.0.1:${realtimePort}` });
+  try {
+    await backend.app.listen({ host: '127.0.0.1', port: 0 });
+    const sql = await connectSql(backend.db);
+    const realtime = await startRealtime(backend.db, {}, realtimePort);
+    return {
+      backend,
+      backendPort: (backend.app.server.address() as AddressInfo).port,
+      realtime,
+      sql,
+      async close() {
+        await realtime.close();
+        await backend.close();
+        await sql.end();
+      },
+    };
+  } catch (err) {
+    await backend.close();
+    throw err;
+  }
+}
+
 const jwtKey = createJwtKey(SECRET_KEY);
 
 export interface TestUser {
@@ -99,6 +142,20 @@ export async function connectSql(db: TestDatabase): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: db.directUrl });
   await client.connect();
   return client;
+}
+
+/** The seqs of `table`'s committed changes after `after` (and matching `where`), in order: what a client must hold. */
+export async function committedSeqs(
+  sql: pg.Client,
+  table: string,
+  after: number,
+  where = 'TRUE',
+): Promise<number[]> {
+  const { rows } = await sql.query<{ seq: number }>(
+    `SELECT seq FROM realtime.changes WHERE table_name = $1 AND seq > $2 AND ${where} ORDER BY seq`,
+    [table, after],
+  );
+  return rows.map((row) => Number(row.seq));
 }
 
 export type Frame = {
@@ -265,3 +322,16 @@ export function socketUrl(
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` every 10 ms until it holds; throws naming `what` after `timeoutMs`. */
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 5000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}

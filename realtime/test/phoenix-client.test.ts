@@ -11,16 +11,19 @@ import { call, startTestApp, type TestApp } from '../../backend/test/helpers.ts'
 import { freePort } from '../../scripts/lib/processes.ts';
 import {
   API_KEY,
-  connectSql,
+  committedSeqs,
   createTable,
   createUser,
   RawClient,
   sleep,
-  startRealtime,
+  startBackendWithRealtime,
+  type TestBackendWithRealtime,
   type TestRealtime,
   type TestUser,
+  waitUntil,
 } from './helpers.ts';
 
+let stack: TestBackendWithRealtime;
 let backend: TestApp;
 let backendUrl: string;
 let realtime: TestRealtime;
@@ -37,21 +40,16 @@ type Change = {
 };
 
 before(async () => {
-  const realtimePort = await freePort();
-  backend = await startTestApp({ REALTIME_URL: `http://127.0.0.1:${realtimePort}` });
-  await backend.app.listen({ host: '127.0.0.1', port: 0 });
-  backendUrl = `ws://127.0.0.1:${(backend.app.server.address() as AddressInfo).port}`;
-  sql = await connectSql(backend.db);
+  stack = await startBackendWithRealtime();
+  ({ backend, realtime, sql } = stack);
+  backendUrl = `ws://127.0.0.1:${stack.backendPort}`;
   owner = await createUser(sql, 'USER');
   await createTable(sql, 'notes', owner, { public: false });
-  realtime = await startRealtime(backend.db, {}, realtimePort);
 });
 
 after(async () => {
   for (const socket of sockets) socket.disconnect();
-  await realtime?.close();
-  await backend?.close();
-  await sql?.end();
+  await stack?.close();
 });
 
 function phoenixSocket(endpoint: string, options: Record<string, unknown> = {}): Socket {
@@ -74,14 +72,6 @@ function joinChannel(channel: Channel): Promise<Record<string, unknown>> {
       .receive('error', (response: unknown) => reject(new Error(JSON.stringify(response))))
       .receive('timeout', () => reject(new Error('join timed out')));
   });
-}
-
-async function waitUntil(check: () => boolean, what: string, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
 }
 
 describe('the official phoenix client', () => {
@@ -162,14 +152,7 @@ describe('the official phoenix client', () => {
     await sql.query(`INSERT INTO notes (label) SELECT 'after ' || i FROM generate_series(1, 5) AS i`);
     await waitUntil(() => seen.length >= 30, 'all thirty', 10_000);
     await sleep(100);
-    const { rows } = await sql.query<{ seq: number }>(
-      `SELECT seq FROM realtime.changes WHERE table_name = 'notes' AND seq > $1 ORDER BY seq`,
-      [joined.last_seq],
-    );
-    assert.deepEqual(
-      seen,
-      rows.map((row) => Number(row.seq)),
-    );
+    assert.deepEqual(seen, await committedSeqs(sql, 'notes', joined.last_seq as number));
     socket.disconnect();
   });
 });

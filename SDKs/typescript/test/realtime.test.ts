@@ -1,23 +1,22 @@
 // The SDK's realtime client against the real backend proxy and realtime service: subscribe, filters, automatic
 // resume with last_seq after the connection drops, token refresh on expiry, resync and refused joins.
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import type pg from 'pg';
 import WebSocket from 'ws';
-import { startTestApp, type TestApp } from '../../../backend/test/helpers.ts';
 import {
   API_KEY,
-  connectSql,
+  committedSeqs as committedSeqsOf,
   createTable,
   createUser,
   signToken,
   sleep,
-  startRealtime,
+  startBackendWithRealtime,
+  type TestBackendWithRealtime,
   type TestRealtime,
   type TestUser,
+  waitUntil,
 } from '../../../realtime/test/helpers.ts';
-import { freePort } from '../../../scripts/lib/processes.ts';
 import {
   type ChangePayload,
   createRealtime,
@@ -27,7 +26,7 @@ import {
   type WebSocketConstructor,
 } from '../src/index.ts';
 
-let backend: TestApp;
+let stack: TestBackendWithRealtime;
 let baseUrl: string;
 let realtime: TestRealtime;
 let sql: pg.Client;
@@ -35,21 +34,16 @@ let owner: TestUser;
 const clients: RealtimeClient[] = [];
 
 before(async () => {
-  const realtimePort = await freePort();
-  backend = await startTestApp({ REALTIME_URL: `http://127.0.0.1:${realtimePort}` });
-  await backend.app.listen({ host: '127.0.0.1', port: 0 });
-  baseUrl = `http://127.0.0.1:${(backend.app.server.address() as AddressInfo).port}`;
-  sql = await connectSql(backend.db);
+  stack = await startBackendWithRealtime();
+  ({ realtime, sql } = stack);
+  baseUrl = `http://127.0.0.1:${stack.backendPort}`;
   owner = await createUser(sql, 'USER');
   await createTable(sql, 'todos', owner, { public: false });
-  realtime = await startRealtime(backend.db, {}, realtimePort);
 });
 
 after(async () => {
   for (const client of clients) client.disconnect();
-  await realtime?.close();
-  await backend?.close();
-  await sql?.end();
+  await stack?.close();
 });
 
 function connect(options: Partial<RealtimeOptions> = {}): RealtimeClient {
@@ -65,21 +59,7 @@ function connect(options: Partial<RealtimeOptions> = {}): RealtimeClient {
   return client;
 }
 
-async function waitUntil(check: () => boolean, what: string, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
-async function committedSeqs(after: number): Promise<number[]> {
-  const { rows } = await sql.query<{ seq: number }>(
-    `SELECT seq FROM realtime.changes WHERE table_name = 'todos' AND seq > $1 ORDER BY seq`,
-    [after],
-  );
-  return rows.map((row) => Number(row.seq));
-}
+const committedSeqs = (after: number) => committedSeqsOf(sql, 'todos', after);
 
 test('subscribe receives INSERT, UPDATE and DELETE with the upstream payload, per event and with *', async () => {
   const client = connect();

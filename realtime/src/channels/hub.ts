@@ -107,17 +107,25 @@ export class Hub {
     }
   }
 
-  /** Whether `actor` may join the table's topic, with the state the decision was made on. */
+  /**
+   * Whether `actor` may join the table's topic, with the state the decision was made on and the registry epoch
+   * it holds for (see `registryChangedSince`).
+   */
   async authorize(
     actor: Actor | null,
     table: string,
-  ): Promise<{ state: TopicState; refusal: Refusal | null }> {
+  ): Promise<{ state: TopicState; refusal: Refusal | null; epoch: number }> {
     for (;;) {
       const epoch = this.registryEpoch;
       const state = await loadTopicState(this.deps.pool, table);
       if (epoch !== this.registryEpoch) continue;
-      return { state, refusal: checkTopicAccess(actor, table, state) };
+      return { state, refusal: checkTopicAccess(actor, table, state), epoch };
     }
+  }
+
+  /** Whether the feed passed a registry change since `epoch` (an `authorize` result may be stale). */
+  registryChangedSince(epoch: number): boolean {
+    return epoch !== this.registryEpoch;
   }
 
   /** The current access state of a table somebody subscribes to. */

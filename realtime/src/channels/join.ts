@@ -47,7 +47,6 @@ function parseJoinOptions(payload: unknown): JoinOptions {
 }
 
 async function buildFilter(conn: Connection, table: string, text: string): Promise<RowFilter> {
-  parseFilter(text);
   const columns = await findTableColumns(conn.deps.hub.pool, table);
   return compileFilter(
     text,
@@ -95,6 +94,9 @@ export async function handleJoin(conn: Connection, message: InboundMessage): Pro
       const bounds = await readResumeBounds(hub.pool);
       resync = options.lastSeq < bounds.prunedThrough || options.lastSeq > bounds.lastIssued;
     }
+    // A registry change that passed the feed while this join waited reached only the topics already joined: when
+    // nobody had joined this one, the decision above may be stale. Nothing awaits between this and `attach`.
+    if (hub.registryChangedSince(authorized.epoch)) authorized = await hub.authorize(conn.actor, table);
   } catch (err) {
     if (err instanceof FilterError) {
       conn.reply(message, 'error', {

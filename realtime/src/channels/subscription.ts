@@ -13,6 +13,10 @@ interface EncodedChange {
 
 const encoded = new WeakMap<ChangeRow, EncodedChange>();
 
+/**
+ * The push payload of a change, as SelfDB 0.0.5 sent it (`{event, table, new, old}`) plus `seq`, serialized once
+ * per change however many sockets receive it.
+ */
 function encode(change: ChangeRow): EncodedChange {
   let entry = encoded.get(change);
   if (!entry) {
@@ -29,14 +33,6 @@ function encode(change: ChangeRow): EncodedChange {
     encoded.set(change, entry);
   }
   return entry;
-}
-
-/**
- * The push payload of a change, as SelfDB 0.0.5 sent it (`{event, table, new, old}`) plus `seq`, serialized once
- * per change however many sockets receive it.
- */
-export function changePayload(change: ChangeRow): string {
-  return encode(change).payload;
 }
 
 /** One joined channel (`table:<name>`) of one socket. */
