@@ -82,7 +82,7 @@ case "$action" in
     ;;
 esac
 
-backups_load_env
+backups_require_env
 args=(backup)
 if [ -n "$name" ]; then args+=(--name "$name"); fi
 t0="$(now_ms)"

@@ -75,7 +75,7 @@ dir="$(backups_host_dir)"
 
 if [ -n "$verify" ]; then
   [ -f "$verify" ] || die "no such archive: $verify"
-  backups_load_env
+  backups_require_env
   say "Verifying $verify ($mode mode): restore into a throwaway database, compare with the manifest..."
   if [ "$mode" = docker ]; then
     # The archive may be anywhere on the host: it goes to the container on stdin.
@@ -100,7 +100,7 @@ if [ "$target" = latest ]; then
   [ -n "$target" ] || die "there are no backups in $dir."
 else
   target="${target##*/}"
-  [[ "$target" =~ ^selfdb_backup_[0-9]{8}_[0-9]{6}.*\.tar\.gz$ ]] ||
+  [ -n "$(archive_stamp "$target")" ] ||
     die "'$target' is not a backup name (selfdb_backup_YYYYMMDD_HHMMSS[_suffix].tar.gz); run ./restore_from_backup.sh to list them."
 fi
 [ -f "$dir/$target" ] || die "no backup named $target in $dir; run ./restore_from_backup.sh to list them."
@@ -115,7 +115,7 @@ if ! $yes; then
   case "$answer" in y | Y | yes | YES) ;; *) die "cancelled; nothing was changed." ;; esac
 fi
 
-backups_load_env
+backups_require_env
 t0="$(now_ms)"
 rc=0
 # A damaged archive is found before anything is stopped (the restore checks it again as it extracts).
@@ -143,7 +143,8 @@ if [ "$mode" = docker ]; then
     if backups_compose exec -T db pg_isready -q -h 127.0.0.1 -U "${POSTGRES_USER:-postgres}" >/dev/null 2>&1; then break; fi
     sleep 1
   done
-  backups_compose run --rm --no-deps -T backend node --import tsx "$BACKUP_CLI_IN_IMAGE" restore "/backups/$target" || rc=$?
+  # The backend is stopped now: this runs in a one-off container.
+  backups_cli_docker restore "/backups/$target" || rc=$?
   say "Starting SelfDB again..."
   backups_compose up -d || rc=1
 else

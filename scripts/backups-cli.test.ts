@@ -189,7 +189,6 @@ describe('backup_now.sh and restore_from_backup.sh (native mode)', () => {
 
   test('restore_from_backup.sh latest --yes: changes after the backup are gone, the services are back', async () => {
     // The damaged archive is the oldest by name; "latest" is the good one.
-    await api('/users/token', { method: 'POST', body: '{}' });
     const admin = parseEnvFile(envFile);
     const token = (await (
       await api('/users/token', {

@@ -15,8 +15,10 @@ APP_SERVICES="backend realtime storage functions frontend"
 
 # --- Mode (the rules of selfdb.sh: SELFDB_MODE, a running native stack, then Docker if it answers) ------------
 
+# `docker info` is bounded as in selfdb.sh: a hung daemon socket must not hang a backup.
 backups_docker_available() {
-  have docker && [ -f "$ROOT_DIR/docker-compose.yml" ] && docker info >/dev/null 2>&1 &&
+  have docker && [ -f "$ROOT_DIR/docker-compose.yml" ] &&
+    if have timeout; then timeout 10 docker info; else docker info; fi >/dev/null 2>&1 &&
     docker compose version >/dev/null 2>&1
 }
 
@@ -154,7 +156,8 @@ backups_cli_docker() {
   fi
 }
 
-backups_load_env() {
+# The scripts load the env file when present (load_env_if_present) before they pick a mode; running the backup
+# program needs it.
+backups_require_env() {
   [ -f "$ENV_FILE" ] || die "no env file at $ENV_FILE: start SelfDB once (./selfdb.sh start creates it), or set SELFDB_ENV_FILE."
-  load_env_file "$ENV_FILE"
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { acquireOperationLock } from '../src/modules/backups/maintenance.ts';
 import { ADMIN, call, login, registerUser } from './helpers.ts';
-import { type BackupsTestApp, query, startBackupsApp } from './backups-helpers.ts';
+import { type BackupsTestApp, downloadArchive, query, startBackupsApp } from './backups-helpers.ts';
 
 let t: BackupsTestApp;
 let adminToken = '';
@@ -130,11 +130,7 @@ test('download streams the archive byte for byte; names that are not archives ar
   const [newest] = (await call(t.app, 'GET', '/backups', { token: adminToken })).body as unknown as {
     filename: string;
   }[];
-  const response = await t.app.inject({
-    method: 'GET',
-    url: `/backups/${newest?.filename}/download`,
-    headers: { 'x-api-key': 'selfdb-test-api-key-0123456789abcdef', authorization: `Bearer ${adminToken}` },
-  });
+  const response = await downloadArchive(t.app, String(newest?.filename), adminToken);
   assert.equal(response.statusCode, 200);
   assert.equal(response.headers['content-type'], 'application/gzip');
   assert.equal(response.headers['content-disposition'], `attachment; filename="${newest?.filename}"`);

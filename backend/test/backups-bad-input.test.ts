@@ -21,9 +21,11 @@ import {
   type BackupsTestApp,
   cliService,
   craftArchive,
+  type CraftedMember,
   databaseFingerprint,
   FIXTURE,
   folderFingerprint,
+  leftovers,
   query,
   startBackupsApp,
   uploadRestore,
@@ -79,6 +81,8 @@ const flipped = () => {
 };
 
 const SQL = 'SELECT 1;\n';
+/** A crafted archive: a valid database.sql and `member`. */
+const withSql = (member: CraftedMember) => () => craftArchive([{ name: 'database.sql', data: SQL }, member]);
 const cases: [string, () => Buffer, RegExp][] = [
   ['an empty file', () => Buffer.alloc(0), /^The backup file is empty$/],
   [
@@ -101,65 +105,25 @@ const cases: [string, () => Buffer, RegExp][] = [
   ],
   [
     'a ../ member',
-    () =>
-      craftArchive([
-        { name: 'database.sql', data: SQL },
-        { name: '../escape.txt', data: 'x' },
-      ]),
+    withSql({ name: '../escape.txt', data: 'x' }),
     /Unsafe member name in the archive: "\.\.\/escape\.txt"/,
   ],
-  [
-    'a storage/../../ member',
-    () =>
-      craftArchive([
-        { name: 'database.sql', data: SQL },
-        { name: 'storage/../../escape.txt', data: 'x' },
-      ]),
-    /Unsafe member name/,
-  ],
+  ['a storage/../../ member', withSql({ name: 'storage/../../escape.txt', data: 'x' }), /Unsafe member name/],
   [
     'an absolute member',
-    () =>
-      craftArchive([
-        { name: 'database.sql', data: SQL },
-        { name: '/tmp/escape.txt', data: 'x' },
-      ]),
+    withSql({ name: '/tmp/escape.txt', data: 'x' }),
     /Unsafe member name in the archive: "\/tmp\/escape\.txt"/,
   ],
   [
     'a symbolic link',
-    () =>
-      craftArchive([
-        { name: 'database.sql', data: SQL },
-        { name: 'storage/b/link', type: 'SymbolicLink', linkpath: '/etc/passwd' },
-      ]),
+    withSql({ name: 'storage/b/link', type: 'SymbolicLink', linkpath: '/etc/passwd' }),
     /storage\/b\/link" is a link \(to "\/etc\/passwd"\): links are refused/,
   ],
-  [
-    'a hard link',
-    () =>
-      craftArchive([
-        { name: 'database.sql', data: SQL },
-        { name: 'storage/b/hard', type: 'Link', linkpath: 'database.sql' },
-      ]),
-    /is a link/,
-  ],
-  [
-    'database.sql twice',
-    () =>
-      craftArchive([
-        { name: 'database.sql', data: SQL },
-        { name: './database.sql', data: SQL },
-      ]),
-    /holds "database\.sql" twice/,
-  ],
+  ['a hard link', withSql({ name: 'storage/b/hard', type: 'Link', linkpath: 'database.sql' }), /is a link/],
+  ['database.sql twice', withSql({ name: './database.sql', data: SQL }), /holds "database\.sql" twice/],
   [
     'a reserved storage name',
-    () =>
-      craftArchive([
-        { name: 'database.sql', data: SQL },
-        { name: 'storage/.selfdb-restore-x/evil', data: 'x' },
-      ]),
+    withSql({ name: 'storage/.selfdb-restore-x/evil', data: 'x' }),
     /reserved name/,
   ],
   [
@@ -189,17 +153,7 @@ async function liveState() {
   return {
     database: await databaseFingerprint(live.db.directUrl),
     storage: folderFingerprint(live.storageDir),
-    leftovers: [
-      ...readdirSync(live.storageDir).filter((n) => n.startsWith('.selfdb-')),
-      ...readdirSync(live.backupsDir).filter((n) => n.startsWith('.selfdb-')),
-      ...(
-        await query<{ datname: string }>(
-          live.db.directUrl,
-          "SELECT datname FROM pg_database WHERE datname LIKE $1 || '\\_\\_%'",
-          [live.db.name],
-        )
-      ).map((r) => r.datname),
-    ],
+    leftovers: await leftovers(live),
   };
 }
 

@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, type TestContext, test } from 'node:test';
 import { archiveName } from '../src/modules/backups/archive-names.ts';
 import { acquireOperationLock } from '../src/modules/backups/maintenance.ts';
 import { createBackupScheduler } from '../src/modules/backups/scheduler.ts';
@@ -17,6 +17,7 @@ import {
   databaseFingerprint,
   FIXTURE,
   folderFingerprint,
+  leftovers,
   query,
   startBackupsApp,
   uploadRestore,
@@ -152,19 +153,26 @@ describe('the schedule', () => {
   });
 });
 
-test('a disk that fills up during a backup: 500 BACKUP_FAILED, partial archive removed, old archive intact', async (t) => {
+/** A 1 MiB tmpfs, unmounted after the suite; null (the test skipped) where mounting needs a root we lack. */
+function tinyDisk(t: TestContext): string | null {
   const mountPoint = mkdtempSync(join(tmpdir(), 'selfdb-tiny-disk-'));
   try {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint], { stdio: 'ignore' });
   } catch {
     rmSync(mountPoint, { recursive: true, force: true });
     t.skip('mounting a 1 MiB tmpfs needs root (CAP_SYS_ADMIN)');
-    return;
+    return null;
   }
   cleanups.push(() => {
     execFileSync('umount', [mountPoint]);
     rmSync(mountPoint, { recursive: true, force: true });
   });
+  return mountPoint;
+}
+
+test('a disk that fills up during a backup: 500 BACKUP_FAILED, partial archive removed, old archive intact', async (t) => {
+  const mountPoint = tinyDisk(t);
+  if (!mountPoint) return;
   const app = await newApp({ BACKUPS_DIR: mountPoint });
   const previous = join(mountPoint, 'selfdb_backup_20240101_000000.tar.gz');
   writeFileSync(previous, randomBytes(20_000));
@@ -192,18 +200,8 @@ test('a disk that fills up during a backup: 500 BACKUP_FAILED, partial archive r
 });
 
 test('a disk that fills up during a restore: 400 RESTORE_FAILED, the live storage and database stay', async (t) => {
-  const mountPoint = mkdtempSync(join(tmpdir(), 'selfdb-tiny-storage-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint], { stdio: 'ignore' });
-  } catch {
-    rmSync(mountPoint, { recursive: true, force: true });
-    t.skip('mounting a 1 MiB tmpfs needs root (CAP_SYS_ADMIN)');
-    return;
-  }
-  cleanups.push(() => {
-    execFileSync('umount', [mountPoint]);
-    rmSync(mountPoint, { recursive: true, force: true });
-  });
+  const mountPoint = tinyDisk(t);
+  if (!mountPoint) return;
   const app = await newApp({ STORAGE_DATA_PATH: mountPoint });
   mkdirSync(join(mountPoint, 'live-bucket'));
   writeFileSync(join(mountPoint, 'live-bucket', 'keep.txt'), 'live bytes');
@@ -213,9 +211,10 @@ test('a disk that fills up during a restore: 400 RESTORE_FAILED, the live storag
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   execFileSync('tar', ['-xzf', FIXTURE, '-C', dir]);
   writeFileSync(join(dir, 'storage', 'public-assets', 'noise.bin'), randomBytes(3 * 1024 * 1024));
-  execFileSync('tar', ['-czf', join(dir, '..', `${dir.split('/').pop()}.tar.gz`), '-C', dir, '.']);
-  const archive = readFileSync(join(dir, '..', `${dir.split('/').pop()}.tar.gz`));
-  cleanups.push(() => rmSync(join(dir, '..', `${dir.split('/').pop()}.tar.gz`), { force: true }));
+  const packed = `${dir}.tar.gz`;
+  cleanups.push(() => rmSync(packed, { force: true }));
+  execFileSync('tar', ['-czf', packed, '-C', dir, '.']);
+  const archive = readFileSync(packed);
 
   const refused = await uploadRestore(app.app, archive);
   assert.equal(refused.status, 400, JSON.stringify(refused.body));
@@ -260,15 +259,7 @@ describe('backup-verify', () => {
       await cli.close();
       assert.deepEqual(await databaseFingerprint(t.db.directUrl), database, 'live database untouched');
       assert.deepEqual(folderFingerprint(t.storageDir), storage, 'live storage untouched');
-      const left = await query(
-        t.db.directUrl,
-        "SELECT datname FROM pg_database WHERE datname LIKE '%\\_\\_verify\\_%'",
-      );
-      assert.deepEqual(left, [], 'the throwaway database is dropped');
-      assert.deepEqual(
-        readdirSync(t.backupsDir).filter((n) => n.startsWith('.selfdb-')),
-        [],
-      );
+      assert.deepEqual(await leftovers(t), [], 'the throwaway database and folder are removed');
     }
   }
 
@@ -318,6 +309,18 @@ describe('backup-verify', () => {
       report.problems.join('\n'),
     );
     assert.ok(report.problems.includes('storage/docs/a.txt: in the files table, not in the archive'));
+  });
+
+  test('a backups folder that does not exist yet (no backup made here so far) is created for the work files', async () => {
+    const missing = join(work, 'no-backups-yet');
+    const cli = cliService(t, { BACKUPS_DIR: missing });
+    try {
+      const report = await cli.service.verify(archive);
+      assert.equal(report.ok, true, report.problems.join('\n'));
+      assert.deepEqual(readdirSync(missing), []);
+    } finally {
+      await cli.close();
+    }
   });
 
   test('a corrupt archive is reported, not restored', async () => {

@@ -1,7 +1,7 @@
 // Shared by the backups suites: a backend with its own backups and storage folders, archives made by hand (to
 // craft bad ones), and fingerprints of a database and a storage folder to compare before and after a restore.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -131,7 +131,7 @@ export function craftArchive(members: CraftedMember[], options: { endMarker?: bo
 }
 
 /** `multipart/form-data` with one file field, for app.inject. */
-export function multipart(data: Buffer, field = 'file', filename = 'backup.tar.gz') {
+function multipart(data: Buffer, field = 'file', filename = 'backup.tar.gz') {
   const boundary = `----selfdb${randomBytes(8).toString('hex')}`;
   const payload = Buffer.concat([
     Buffer.from(
@@ -156,7 +156,34 @@ export async function uploadRestore(app: FastifyInstance, data: Buffer, field = 
   return { status: response.statusCode, body: response.json() as Record<string, unknown> };
 }
 
-export const sizeOf = (path: string) => statSync(path).size;
+/** GET /backups/{filename}/download as an admin: the raw response. */
+export const downloadArchive = (app: FastifyInstance, filename: string, token: string) =>
+  app.inject({
+    method: 'GET',
+    url: `/backups/${filename}/download`,
+    headers: { 'x-api-key': API_KEY, authorization: `Bearer ${token}` },
+  });
+
+/**
+ * What backups, restores and verifications leave behind when they go wrong: staging, previous and throwaway
+ * databases (`<db>__…`) and `.selfdb-` work files in the storage and backups folders. Empty when all is clean.
+ */
+export async function leftovers(t: BackupsTestApp): Promise<string[]> {
+  const databases = await query<{ datname: string }>(
+    t.db.directUrl,
+    "SELECT datname FROM pg_database WHERE datname LIKE $1 || '\\_\\_%' ORDER BY 1",
+    [t.db.name],
+  );
+  return [
+    ...databases.map((row) => row.datname),
+    ...readdirSync(t.storageDir)
+      .filter((name) => name.startsWith('.selfdb-'))
+      .map((name) => `storage/${name}`),
+    ...readdirSync(t.backupsDir)
+      .filter((name) => name.startsWith('.selfdb-'))
+      .map((name) => `backups/${name}`),
+  ];
+}
 
 /** The backups service as the CLI builds it (direct connections, no HTTP), on a test app's database and folders. */
 export function cliService(t: BackupsTestApp, overrides: Record<string, string> = {}) {

@@ -3,7 +3,7 @@
 // writers out while the data is replaced, and backup-verify.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -12,8 +12,10 @@ import {
   type BackupsTestApp,
   cliService,
   databaseFingerprint,
+  downloadArchive,
   FIXTURE,
   folderFingerprint,
+  leftovers,
   query,
   startBackupsApp,
   uploadRestore,
@@ -31,26 +33,6 @@ async function newApp(overrides: Record<string, string> = {}) {
   const started = await startBackupsApp(overrides);
   apps.push(started);
   return started;
-}
-
-/** No staging databases, staging folders or work files are left once a restore is over, whatever its outcome. */
-async function assertNoLeftovers(t: BackupsTestApp) {
-  const databases = await query<{ datname: string }>(
-    t.db.directUrl,
-    "SELECT datname FROM pg_database WHERE datname LIKE $1 || '\\_\\_%'",
-    [t.db.name],
-  );
-  assert.deepEqual(databases, [], 'no staging or previous database left');
-  assert.deepEqual(
-    readdirSync(t.storageDir).filter((name) => name.startsWith('.selfdb-')),
-    [],
-    'no staging folder left in storage',
-  );
-  assert.deepEqual(
-    readdirSync(t.backupsDir).filter((name) => name.startsWith('.selfdb-')),
-    [],
-    'no work files left in the backups folder',
-  );
 }
 
 /** Rows and files of an install made through the API (users, a table with rows) and on disk (a bucket's files). */
@@ -107,15 +89,8 @@ describe('round trip onto a fresh install, through the API', () => {
     ).body;
     const created = await call(source.app, 'POST', '/backups', { token: filled.admin.access_token });
     assert.equal(created.status, 200);
-    const download = await source.app.inject({
-      method: 'GET',
-      url: `/backups/${created.body.filename}/download`,
-      headers: {
-        'x-api-key': 'selfdb-test-api-key-0123456789abcdef',
-        authorization: `Bearer ${filled.admin.access_token}`,
-      },
-    });
-    archive = download.rawPayload;
+    archive = (await downloadArchive(source.app, String(created.body.filename), filled.admin.access_token))
+      .rawPayload;
     target = await newApp();
   });
 
@@ -137,7 +112,7 @@ describe('round trip onto a fresh install, through the API', () => {
     const sequence = 'SELECT last_value FROM realtime.changes_seq_seq';
     assert.deepEqual(await query(target.db.directUrl, sequence), await query(source.db.directUrl, sequence));
     assert.deepEqual(folderFingerprint(target.storageDir), folderFingerprint(source.storageDir));
-    await assertNoLeftovers(target);
+    assert.deepEqual(await leftovers(target), []);
   });
 
   test('after it, the old passwords log in and the API serves the same rows', async () => {
@@ -194,7 +169,7 @@ test('SelfDB 0.0.5 archive: restores on a fresh install, its users log in with t
     'SELECT count(*)::int AS n FROM selfdb_migrations',
   );
   assert.ok((migrated[0]?.n ?? 0) >= 3, 'the migration runner adopted the 0.0.5 schema');
-  await assertNoLeftovers(t);
+  assert.deepEqual(await leftovers(t), []);
 });
 
 test('same-machine restore (the CLI path): changes made after the backup are rolled back, files too', async () => {
@@ -222,7 +197,7 @@ test('same-machine restore (the CLI path): changes made after the backup are rol
       body: { email: 'mallory@example.com', password: 'UserPass123' },
     });
     assert.equal(mallory.status, 401);
-    await assertNoLeftovers(t);
+    assert.deepEqual(await leftovers(t), []);
   } finally {
     await cli.close();
   }

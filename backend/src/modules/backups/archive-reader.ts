@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { Transform, type TransformCallback, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import { RESERVED_NAME_PREFIX } from '@selfdb/common';
 import { Parser, type ReadEntry } from 'tar';
 import { ArchiveError } from './archive-error.ts';
 import { type Manifest, parseManifest } from './manifest.ts';
@@ -32,7 +33,6 @@ export interface ExtractResult {
 }
 
 const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
-const RESERVED_PREFIX = '.selfdb-';
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\x00-\x1f\x7f]/;
 
@@ -215,8 +215,8 @@ export async function extractArchive(archivePath: string, targets: ExtractTarget
       }
       if (name === 'storage' || name.startsWith('storage/')) {
         const relative = name.slice('storage/'.length);
-        if (relative.split('/').some((segment) => segment.startsWith(RESERVED_PREFIX))) {
-          throw new ArchiveError(`The archive member ${JSON.stringify(name)} uses a reserved name (.selfdb-)`);
+        if (relative.split('/').some((segment) => segment.startsWith(RESERVED_NAME_PREFIX))) {
+          throw new ArchiveError(`The archive member ${JSON.stringify(name)} uses a reserved name (${RESERVED_NAME_PREFIX})`);
         }
         if (!targets.storageDir) return isFile ? track(consume(entry, name, null)) : entry.resume();
         const target = relative === '' ? targets.storageDir : join(targets.storageDir, relative);
@@ -289,7 +289,7 @@ export async function extractArchive(archivePath: string, targets: ExtractTarget
 }
 
 /** Every member the manifest lists is there with its size and SHA-256, and nothing unlisted was added. */
-export function assertMatchesManifest(manifest: Manifest, members: Map<string, MemberRecord>): void {
+function assertMatchesManifest(manifest: Manifest, members: Map<string, MemberRecord>): void {
   const listed = new Set<string>();
   for (const expected of manifest.members) {
     listed.add(expected.name);

@@ -10,13 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { archiveName } from './archive-names.ts';
 import { DumpMeter } from './dump-scanner.ts';
-import {
-  describeFsError,
-  openRegularFile,
-  removeQuietly,
-  syncDirectory,
-  walkStorage,
-} from './fs-utils.ts';
+import { fsProblem, openRegularFile, removeQuietly, syncDirectory, walkStorage } from './fs-utils.ts';
 import { MANIFEST_FORMAT, MANIFEST_VERSION, type Manifest } from './manifest.ts';
 import { databaseOf, spawnPgDump } from './postgres-tools.ts';
 import type { Progress } from './progress.ts';
@@ -189,12 +183,8 @@ export async function createArchive(
     };
   } catch (err) {
     await unlink(temp).catch(() => {});
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EACCES' || code === 'EROFS') {
-      throw new BackupWriteError(
-        `${describeFsError(err, sources.backupsDir)} while writing the backup: the partial archive was removed`,
-      );
-    }
+    const problem = fsProblem(err, sources.backupsDir);
+    if (problem) throw new BackupWriteError(`${problem} while writing the backup: the partial archive was removed`);
     throw err;
   } finally {
     await removeQuietly(work);

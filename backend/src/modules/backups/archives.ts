@@ -1,9 +1,10 @@
 // The archives in the backups folder: listing (newest first), retention, and removal of work files that a
 // crashed process left behind.
-import { readdir, stat, unlink } from 'node:fs/promises';
+import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { RESERVED_NAME_PREFIX } from '@selfdb/common';
 import { parseArchiveName } from './archive-names.ts';
-import { RESERVED_PREFIX, removeQuietly } from './fs-utils.ts';
+import { removeQuietly } from './fs-utils.ts';
 
 export interface ArchiveEntry {
   filename: string;
@@ -60,8 +61,14 @@ export async function removeStaleWork(dir: string, maxAgeMs = 6 * 60 * 60 * 1000
   }
   const now = Date.now();
   for (const name of names) {
-    if (!name.startsWith(RESERVED_PREFIX)) continue;
+    if (!name.startsWith(RESERVED_NAME_PREFIX)) continue;
     const info = await stat(join(dir, name)).catch(() => null);
     if (info && now - info.mtimeMs > maxAgeMs) await removeQuietly(join(dir, name));
   }
+}
+
+/** A new hidden file name in `dir` for an archive being received (an upload, or the CLI's stdin). */
+export async function receivingPath(dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  return join(dir, `${RESERVED_NAME_PREFIX}upload-${process.pid}-${Date.now()}.tar.gz`);
 }

@@ -2,18 +2,18 @@
 // (in this process, and across processes and replicas through the advisory lock of maintenance.ts), progress,
 // and the mapping of failures to error codes.
 import { createReadStream } from 'node:fs';
-import { mkdir, open, stat, unlink } from 'node:fs/promises';
+import { open, stat, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AppError, ErrorCode, type Queryable } from '@selfdb/common';
+import { type Actor, AppError, ErrorCode, isAdmin, type Queryable } from '@selfdb/common';
 import type { Config } from '../../config.ts';
 import { findSystemInitialized } from '../system/system.repository.ts';
 import { ArchiveError, RestoreError } from './archive-error.ts';
 import { extractArchive } from './archive-reader.ts';
 import { isArchiveFileName, SUFFIX_PATTERN } from './archive-names.ts';
 import { BackupWriteError, type CreatedArchive, createArchive } from './archive-writer.ts';
-import { listArchives, removeStaleWork } from './archives.ts';
+import { listArchives, receivingPath, removeStaleWork } from './archives.ts';
 import { findMigrationLevel, findServerVersion, isOperationLocked } from './backups.repository.ts';
 import { describeFsError } from './fs-utils.ts';
 import { acquireOperationLock, type MaintenanceSession } from './maintenance.ts';
@@ -36,10 +36,6 @@ export interface BackupInfo {
   created_at: string;
 }
 
-interface Actor {
-  role: string;
-}
-
 export interface BackupRequest {
   trigger: 'api' | 'schedule' | 'cli';
   /** Timestamp of the name; now by default. */
@@ -48,10 +44,10 @@ export interface BackupRequest {
 }
 
 const assertAdmin = (actor: Actor) => {
-  if (actor.role !== 'ADMIN') throw AppError.forbidden('Admin access required');
+  if (!isAdmin(actor)) throw AppError.forbidden('Admin access required');
 };
 const notFound = () => AppError.notFound('Backup file not found', ErrorCode.BACKUP_NOT_FOUND);
-export const inProgress = () =>
+const inProgress = () =>
   AppError.conflict(
     'A backup or restore is already running; try again when it has finished',
     ErrorCode.BACKUP_IN_PROGRESS,
@@ -237,17 +233,14 @@ export function createBackupsService(config: BackupsConfig, db: Queryable, log: 
       return { message: `Backup ${filename} deleted successfully` };
     },
 
-    assertNotInitialized,
-
     /**
-     * Streams an upload to a hidden file in the backups folder and restores it (fresh installs only). The file is
-     * removed afterwards, whatever happens.
+     * Streams an upload to a hidden file in the backups folder and restores it (fresh installs only: checked before
+     * the upload is read, and again before anything is replaced). The file is removed afterwards, whatever happens.
      */
     async restoreUpload(upload: Readable, isTruncated: () => boolean) {
       await assertNotInitialized();
       if (current) throw inProgress();
-      await mkdir(settings.dir, { recursive: true });
-      const path = join(settings.dir, `.selfdb-upload-${process.pid}-${Date.now()}.tar.gz`);
+      const path = await receivingPath(settings.dir);
       try {
         const out = await open(path, 'wx', 0o640);
         try {

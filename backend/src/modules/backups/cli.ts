@@ -3,14 +3,15 @@
 // Usage: node --import tsx backend/src/modules/backups/cli.ts backup [--name SUFFIX]
 //        node --import tsx backend/src/modules/backups/cli.ts restore|verify ARCHIVE   (ARCHIVE '-' reads stdin)
 import { createWriteStream } from 'node:fs';
-import { mkdir, stat, unlink } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { stat, unlink } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { AppError, ConfigError, createPool } from '@selfdb/common';
 import { loadConfig } from '../../config.ts';
 import { MigrationError } from '../../db/migrate.ts';
+import { receivingPath } from './archives.ts';
 import { createBackupsService, formatMegabytes } from './backups.service.ts';
-import type { ProgressSnapshot } from './progress.ts';
+import type { Progress, ProgressSnapshot } from './progress.ts';
 
 const USAGE =
   'Usage: cli.ts backup [--name SUFFIX] | check ARCHIVE | restore ARCHIVE | verify ARCHIVE   (ARCHIVE - reads stdin)';
@@ -47,7 +48,7 @@ function describeProgress(snapshot: ProgressSnapshot): string {
 }
 
 /** Prints each step as it starts and, every second (TTY) or every 5 s (logs), how far it got. */
-function reportProgress(operation: string, progress: { snapshot(): ProgressSnapshot; onPhase: unknown }) {
+function reportProgress(operation: string, progress: Progress) {
   const steps = STEPS[operation] ?? [];
   const tty = process.stdout.isTTY;
   let line = '';
@@ -55,7 +56,7 @@ function reportProgress(operation: string, progress: { snapshot(): ProgressSnaps
     if (tty && line) process.stdout.write('\n');
     line = '';
   };
-  (progress as { onPhase: (s: ProgressSnapshot) => void }).onPhase = (snapshot) => {
+  progress.onPhase = (snapshot) => {
     flush();
     const index = steps.indexOf(snapshot.phase ?? '');
     console.log(`Step ${index + 1}/${steps.length} ${LABELS[snapshot.phase ?? ''] ?? snapshot.phase}`);
@@ -84,8 +85,7 @@ function reportProgress(operation: string, progress: { snapshot(): ProgressSnaps
 /** `-` means the archive comes on stdin (Docker mode pipes a host file in): it is spooled to the backups folder. */
 async function archivePath(argument: string, backupsDir: string): Promise<{ path: string; spooled: boolean }> {
   if (argument !== '-') return { path: resolve(argument), spooled: false };
-  await mkdir(backupsDir, { recursive: true });
-  const path = join(backupsDir, `.selfdb-upload-${process.pid}-${Date.now()}.tar.gz`);
+  const path = await receivingPath(backupsDir);
   await pipeline(process.stdin, createWriteStream(path, { flags: 'wx', mode: 0o640 }));
   return { path, spooled: true };
 }

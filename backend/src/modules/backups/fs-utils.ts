@@ -1,10 +1,8 @@
 // File-system steps shared by backups and restores.
 import { constants, type Dirent } from 'node:fs';
-import { type FileHandle, lstat, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
+import { type FileHandle, lstat, open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-
-/** Names the storage service keeps for itself (temp files, partial uploads) and restores use for staging. */
-export const RESERVED_PREFIX = '.selfdb-';
+import { RESERVED_NAME_PREFIX } from '@selfdb/common';
 
 /** fsync of a directory, so a rename or link in it survives a crash; ignored where the platform refuses it. */
 export async function syncDirectory(dir: string): Promise<void> {
@@ -21,15 +19,6 @@ export async function syncDirectory(dir: string): Promise<void> {
 
 export async function removeQuietly(path: string): Promise<void> {
   await rm(path, { recursive: true, force: true }).catch(() => {});
-}
-
-export async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export interface StorageEntry {
@@ -64,7 +53,7 @@ export async function walkStorage(root: string): Promise<StorageWalk> {
     }
     items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const item of items) {
-      if (item.name.startsWith(RESERVED_PREFIX)) continue;
+      if (item.name.startsWith(RESERVED_NAME_PREFIX)) continue;
       const relative = prefix ? `${prefix}/${item.name}` : item.name;
       const path = join(dir, item.name);
       if (item.isDirectory()) {
@@ -100,15 +89,16 @@ export async function openRegularFile(path: string): Promise<FileHandle | null> 
   }
 }
 
-export async function ensureDirectory(path: string): Promise<void> {
-  await mkdir(path, { recursive: true });
-}
-
-/** A short message for the file-system errors a user can act on; other errors keep their own message. */
-export function describeFsError(err: unknown, where: string): string {
+/** A short message for the file-system errors a user can act on (no space, no permission); null for others. */
+export function fsProblem(err: unknown, where: string): string | null {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ENOSPC' || code === 'EDQUOT') return `No space left on the device of ${where}`;
   if (code === 'EACCES' || code === 'EPERM') return `Permission denied writing to ${where}`;
   if (code === 'EROFS') return `${where} is on a read-only file system`;
-  return (err as Error).message;
+  return null;
+}
+
+/** fsProblem's message, or the error's own. */
+export function describeFsError(err: unknown, where: string): string {
+  return fsProblem(err, where) ?? (err as Error).message;
 }

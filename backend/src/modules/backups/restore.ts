@@ -59,7 +59,7 @@ export async function restoreArchive(
   const id = randomBytes(4).toString('hex');
   const names = companionNames(live, id);
   const stagingUrl = withDatabase(deps.directUrl, names.staging);
-  const stagedStorage = join(deps.storageDir, `.selfdb-restore-${id}`);
+  const stagedStorage = join(deps.storageDir, names.stagedStorage);
   await mkdir(deps.backupsDir, { recursive: true });
   const work = await mkdtemp(join(deps.backupsDir, '.selfdb-tmp-'));
   const sqlPath = join(work, 'database.sql');
@@ -132,7 +132,7 @@ export async function restoreArchive(
           previous: names.previous,
           storageRoot: deps.storageDir,
           stagedStorage,
-          previousStorage: join(deps.storageDir, `.selfdb-previous-${id}`),
+          previousStorage: join(deps.storageDir, names.previousStorage),
         },
         deps.log,
       );

@@ -72,5 +72,3 @@ export function createBackupScheduler(
     },
   };
 }
-
-export type BackupScheduler = ReturnType<typeof createBackupScheduler>;

@@ -3,6 +3,7 @@
 // databases trade places (the databases in one transaction), and every step is undone if a later one fails.
 import { mkdir, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { RESERVED_NAME_PREFIX } from '@selfdb/common';
 import type pg from 'pg';
 import {
   databaseExists,
@@ -13,22 +14,25 @@ import {
   swapDatabases,
   terminateConnections,
 } from './backups.repository.ts';
-import { RESERVED_PREFIX, removeQuietly, syncDirectory } from './fs-utils.ts';
+import { removeQuietly, syncDirectory } from './fs-utils.ts';
 
 interface Log {
   info(message: string): void;
   warn(message: string): void;
 }
 
-/** Generated names of the databases a restore or verification creates next to the live one. */
+/**
+ * Generated names of the databases a restore or verification creates next to the live one, and of the storage
+ * folders a restore creates inside the storage root. With an empty suffix, the prefixes that find them again.
+ */
 export function companionNames(live: string, suffix: string) {
   const base = live.slice(0, 40);
   return {
     staging: `${base}__restore_${suffix}`,
     previous: `${base}__previous_${suffix}`,
     verify: `${base}__verify_${suffix}`,
-    stagingPrefix: `${base}__restore_`,
-    previousPrefix: `${base}__previous_`,
+    stagedStorage: `${RESERVED_NAME_PREFIX}restore-${suffix}`,
+    previousStorage: `${RESERVED_NAME_PREFIX}previous-${suffix}`,
   };
 }
 
@@ -43,7 +47,7 @@ async function swapStorage(root: string, stagedDir: string, previousDir: string)
   try {
     await mkdir(previousDir, { recursive: true });
     for (const name of await readdir(root)) {
-      if (name.startsWith(RESERVED_PREFIX)) continue;
+      if (name.startsWith(RESERVED_NAME_PREFIX)) continue;
       await rename(join(root, name), join(previousDir, name));
       moved.push(name);
     }
@@ -120,11 +124,11 @@ export async function recoverInterruptedRestore(
     log.warn(`restore: ${live} was left closed to connections by an interrupted restore; reopening it`);
     await setAllowConnections(client, live, true);
   }
-  for (const name of await listDatabasesStartingWith(client, names.stagingPrefix)) {
+  for (const name of await listDatabasesStartingWith(client, names.staging)) {
     log.warn(`restore: dropping ${name}, the staging database of an interrupted restore`);
     await dropDatabase(client, name);
   }
-  for (const name of await listDatabasesStartingWith(client, names.previousPrefix)) {
+  for (const name of await listDatabasesStartingWith(client, names.previous)) {
     log.warn(`restore: keeping ${name}, the database from before an interrupted restore (drop it once you are sure)`);
   }
   let entries: string[] = [];
@@ -134,8 +138,8 @@ export async function recoverInterruptedRestore(
     return;
   }
   for (const name of entries) {
-    if (name.startsWith(`${RESERVED_PREFIX}restore-`)) await removeQuietly(join(storageRoot, name));
-    if (name.startsWith(`${RESERVED_PREFIX}previous-`)) {
+    if (name.startsWith(names.stagedStorage)) await removeQuietly(join(storageRoot, name));
+    if (name.startsWith(names.previousStorage)) {
       log.warn(`restore: keeping ${join(storageRoot, name)}, storage from before an interrupted restore`);
     }
   }

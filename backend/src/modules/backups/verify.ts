@@ -2,7 +2,7 @@
 // manifest (rows per table, every member's checksum) and with the files table (every file's bytes present),
 // without touching the live database or storage. The throwaway database and folder are always removed.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { runMigrations } from '../../db/migrate.ts';
@@ -71,9 +71,14 @@ export async function verifyArchive(
   const live = databaseOf(deps.directUrl);
   const name = companionNames(live, randomBytes(4).toString('hex')).verify;
   const url = withDatabase(deps.directUrl, name);
+  // The backups folder may not exist yet: `selfdb.sh backup-verify` can check an archive kept anywhere.
+  await mkdir(deps.backupsDir, { recursive: true });
   const work = await mkdtemp(join(deps.backupsDir, '.selfdb-tmp-verify-'));
   const storage = join(work, 'storage');
-  const admin = await openMaintenanceSession(deps.directUrl);
+  const admin = await openMaintenanceSession(deps.directUrl).catch(async (err: unknown) => {
+    await removeQuietly(work);
+    throw err;
+  });
   let created = false;
   let step = 'Reading the archive';
   try {

@@ -11,8 +11,8 @@ const missingFile = () =>
 
 /**
  * POST /backups/restore: multipart field `file` (a .tar.gz), streamed to disk and restored. API key only, and
- * only while the install is not initialized (nobody has logged in): 403 RESTORE_NOT_ALLOWED otherwise, checked
- * before the upload is read and again right before the live data is replaced.
+ * only while the install is not initialized (nobody has logged in): 403 RESTORE_NOT_ALLOWED otherwise (the
+ * service checks before the upload is read). A missing file field is 422 first, as upstream's FastAPI answers.
  */
 const restoreBackup: BackupsRouteModule = (app, ctx) => {
   app.post(
@@ -30,7 +30,6 @@ const restoreBackup: BackupsRouteModule = (app, ctx) => {
       validatorCompiler: () => () => true,
     },
     async (request) => {
-      await ctx.backups.assertNotInitialized();
       if (!request.isMultipart()) throw missingFile();
       let part;
       try {
