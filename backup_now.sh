@@ -69,7 +69,7 @@ if [ -n "$name" ] && ! [[ "$name" =~ ^[A-Za-z0-9_-]{1,64}$ ]]; then
 fi
 
 load_env_if_present
-backups_select_mode
+select_mode
 
 case "$action" in
   list)

@@ -68,7 +68,7 @@ while [ $# -gt 0 ]; do
 done
 
 load_env_if_present
-backups_select_mode
+select_mode
 dir="$(backups_host_dir)"
 
 # --- Verify ------------------------------------------------------------------------------------------------------
@@ -130,23 +130,23 @@ fi
 if [ "$mode" = docker ]; then
   running=""
   for service in $APP_SERVICES; do
-    if [ -n "$(backups_compose ps --status running -q "$service" 2>/dev/null)" ]; then running="$running $service"; fi
+    if [ -n "$(compose ps --status running -q "$service" 2>/dev/null)" ]; then running="$running $service"; fi
   done
   if [ -n "$running" ]; then
     say "Stopping the services that write:$running"
     # shellcheck disable=SC2086 # one argument per service
-    backups_compose stop $running
+    compose stop $running
   fi
   say "Starting the database..."
-  backups_compose up -d db
+  compose up -d db
   for _ in $(seq 1 30); do
-    if backups_compose exec -T db pg_isready -q -h 127.0.0.1 -U "${POSTGRES_USER:-postgres}" >/dev/null 2>&1; then break; fi
+    if compose exec -T db pg_isready -q -h 127.0.0.1 -U "${POSTGRES_USER:-postgres}" >/dev/null 2>&1; then break; fi
     sleep 1
   done
   # The backend is stopped now: this runs in a one-off container.
   backups_cli_docker restore "/backups/$target" || rc=$?
   say "Starting SelfDB again..."
-  backups_compose up -d || rc=1
+  compose up -d || rc=1
 else
   lock_state
   stopped=()

@@ -50,57 +50,7 @@ Environment (an exported variable wins over the env file):
 EOF
 }
 
-# --- Mode -------------------------------------------------------------------------------------------------------
-
-# `timeout` is not on every machine (macOS); without it a hung daemon socket could hang `docker info`.
-with_timeout() {
-  local seconds="$1"
-  shift
-  if have timeout; then timeout "$seconds" "$@"; else "$@"; fi
-}
-
-docker_available() {
-  have docker && [ -f "$ROOT_DIR/docker-compose.yml" ] &&
-    with_timeout 10 docker info >/dev/null 2>&1 &&
-    docker compose version >/dev/null 2>&1
-}
-
-native_has_pid_files() {
-  local run="${SELFDB_HOME:-$ROOT_DIR/.selfdb}/run"
-  case "$run" in /*) ;; *) run="$ROOT_DIR/$run" ;; esac
-  ls "$run"/*.pid >/dev/null 2>&1
-}
-
-# A native stack that is running keeps its mode, so stop/status reach it even after Docker appears.
-select_mode() {
-  case "${SELFDB_MODE:-auto}" in
-    native) mode=native ;;
-    docker)
-      docker_available || die "SELFDB_MODE=docker, but no Docker engine with the compose plugin answers (docker info; docker compose version), or docker-compose.yml is missing. Start Docker, or use SELFDB_MODE=native."
-      mode=docker
-      ;;
-    auto)
-      if native_has_pid_files; then
-        mode=native
-      elif docker_available; then
-        mode=docker
-      else
-        mode=native
-      fi
-      ;;
-    *) die "SELFDB_MODE must be auto, docker or native (got '${SELFDB_MODE}')." ;;
-  esac
-}
-
 # --- Docker mode ------------------------------------------------------------------------------------------------
-
-compose() {
-  if [ -n "${SELFDB_ENV_FILE:-}" ]; then
-    docker compose --env-file "$ENV_FILE" "$@"
-  else
-    docker compose "$@"
-  fi
-}
 
 # Waits until every container runs and is healthy (or has no health check); one-shot containers that exited 0
 # count as done. Fails early when one exits with an error.

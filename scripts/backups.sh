@@ -13,44 +13,6 @@ BACKUP_CLI_IN_IMAGE="src/modules/backups/cli.ts"
 # shellcheck disable=SC2034 # used by restore_from_backup.sh
 APP_SERVICES="backend realtime storage functions frontend"
 
-# --- Mode (the rules of selfdb.sh: SELFDB_MODE, a running native stack, then Docker if it answers) ------------
-
-# `docker info` is bounded as in selfdb.sh: a hung daemon socket must not hang a backup.
-backups_docker_available() {
-  have docker && [ -f "$ROOT_DIR/docker-compose.yml" ] &&
-    if have timeout; then timeout 10 docker info; else docker info; fi >/dev/null 2>&1 &&
-    docker compose version >/dev/null 2>&1
-}
-
-backups_select_mode() {
-  case "${SELFDB_MODE:-auto}" in
-    native) mode=native ;;
-    docker)
-      backups_docker_available || die "SELFDB_MODE=docker, but no Docker engine with the compose plugin answers."
-      mode=docker
-      ;;
-    auto)
-      native_init
-      if ls "$run_dir"/*.pid >/dev/null 2>&1; then
-        mode=native
-      elif backups_docker_available; then
-        mode=docker
-      else
-        mode=native
-      fi
-      ;;
-    *) die "SELFDB_MODE must be auto, docker or native (got '${SELFDB_MODE}')." ;;
-  esac
-}
-
-backups_compose() {
-  if [ -n "${SELFDB_ENV_FILE:-}" ]; then
-    docker compose --env-file "$ENV_FILE" "$@"
-  else
-    docker compose "$@"
-  fi
-}
-
 # The host folder that holds the archives: ./backups in Docker mode (compose mounts it at /backups), BACKUPS_DIR
 # (default ./backups) natively.
 backups_host_dir() {
@@ -147,12 +109,12 @@ backups_cli_native() {
 # Docker: in the running backend container, or in a one-off container of the backend image (same volumes and
 # environment) when the backend is stopped. Every command but `check` needs the db container.
 backups_cli_docker() {
-  if [ -n "$(backups_compose ps --status running -q backend 2>/dev/null)" ]; then
-    backups_compose exec -T backend node --import tsx "$BACKUP_CLI_IN_IMAGE" "$@"
+  if [ -n "$(compose ps --status running -q backend 2>/dev/null)" ]; then
+    compose exec -T backend node --import tsx "$BACKUP_CLI_IN_IMAGE" "$@"
   else
-    [ "$1" = check ] || [ -n "$(backups_compose ps --status running -q db 2>/dev/null)" ] ||
+    [ "$1" = check ] || [ -n "$(compose ps --status running -q db 2>/dev/null)" ] ||
       die "the db container is not running: start SelfDB first with ./selfdb.sh start."
-    backups_compose run --rm --no-deps -T backend node --import tsx "$BACKUP_CLI_IN_IMAGE" "$@"
+    compose run --rm --no-deps -T backend node --import tsx "$BACKUP_CLI_IN_IMAGE" "$@"
   fi
 }
 

@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Helpers shared by selfdb.sh's Docker and native modes: messages, the env file, ports, HTTP probes.
+# Helpers shared by selfdb.sh's Docker and native modes and the backup scripts: messages, the env file, ports,
+# HTTP probes, the choice of mode.
 # Sourced, never run. Written for bash 3.2 too (macOS), because Docker mode runs there.
 
 say() { printf '%s\n' "$*"; }
@@ -159,5 +160,58 @@ show_log_tail() {
       tail -n "$lines" | sed 's/^/  | /' >&2
   else
     printf '  (%s is empty)\n' "$log" >&2
+  fi
+}
+
+# --- Mode (selfdb.sh, backup_now.sh, restore_from_backup.sh) --------------------------------------------------
+
+# `timeout` is not on every machine (macOS); without it a hung daemon socket could hang `docker info`.
+with_timeout() {
+  local seconds="$1"
+  shift
+  if have timeout; then timeout "$seconds" "$@"; else "$@"; fi
+}
+
+docker_available() {
+  have docker && [ -f "$ROOT_DIR/docker-compose.yml" ] &&
+    with_timeout 10 docker info >/dev/null 2>&1 &&
+    docker compose version >/dev/null 2>&1
+}
+
+native_has_pid_files() {
+  local run="${SELFDB_HOME:-$ROOT_DIR/.selfdb}/run"
+  case "$run" in /*) ;; *) run="$ROOT_DIR/$run" ;; esac
+  ls "$run"/*.pid >/dev/null 2>&1
+}
+
+# Sets `mode` (docker or native) for the caller. A native stack that is running keeps its mode, so stop/status
+# reach it even after Docker appears.
+# shellcheck disable=SC2034 # mode is read by the scripts that source this file
+select_mode() {
+  case "${SELFDB_MODE:-auto}" in
+    native) mode=native ;;
+    docker)
+      docker_available || die "SELFDB_MODE=docker, but no Docker engine with the compose plugin answers (docker info; docker compose version), or docker-compose.yml is missing. Start Docker, or use SELFDB_MODE=native."
+      mode=docker
+      ;;
+    auto)
+      if native_has_pid_files; then
+        mode=native
+      elif docker_available; then
+        mode=docker
+      else
+        mode=native
+      fi
+      ;;
+    *) die "SELFDB_MODE must be auto, docker or native (got '${SELFDB_MODE}')." ;;
+  esac
+}
+
+# docker compose with the env file in use.
+compose() {
+  if [ -n "${SELFDB_ENV_FILE:-}" ]; then
+    docker compose --env-file "$ENV_FILE" "$@"
+  else
+    docker compose "$@"
   fi
 }
