@@ -1,4 +1,5 @@
 import type { Queryable } from '@selfdb/common';
+import { searchPattern } from '../../db/like.ts';
 
 export interface BucketRow {
   id: string;
@@ -45,12 +46,6 @@ const UPDATABLE: ReadonlyArray<keyof BucketChanges> = [
   'file_size_limit',
   'allowed_mime_types',
 ];
-
-/** `text` with LIKE's wildcards and escape character escaped, so it matches literally. */
-export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
-
-/** The ILIKE pattern of a `search` term (contained anywhere, literally); null when there is none. */
-export const searchPattern = (search?: string) => (search ? `%${escapeLike(search)}%` : null);
 
 /** Inserts a bucket; null when the name is taken. */
 export async function insertBucket(

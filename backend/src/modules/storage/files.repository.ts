@@ -1,5 +1,6 @@
 import type { Queryable } from '@selfdb/common';
-import { escapeLike, searchPattern, type Viewer } from './buckets.repository.ts';
+import { escapeLike, searchPattern } from '../../db/like.ts';
+import type { Viewer } from './buckets.repository.ts';
 
 export interface FileRow {
   id: string;

@@ -5,8 +5,8 @@ import type { QueryArrayResult } from 'pg';
 import type { RowFilter, RowOrder, RowQuery } from './data-query.ts';
 import { quoteIdent, quoteTable } from './identifiers.ts';
 import type { TableMeta } from './table-meta.ts';
-import { containsPattern } from './tables.repository.ts';
 import { ROW_TYPES } from './values.ts';
+import { containsPattern } from '../../db/like.ts';
 
 export type Row = Record<string, unknown>;
 

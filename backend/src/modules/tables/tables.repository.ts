@@ -1,5 +1,6 @@
 import type { Queryable } from '@selfdb/common';
 import type { TableSchema } from './table-schema.ts';
+import { containsPattern } from '../../db/like.ts';
 
 /** A row of the `tables` registry, with its live row count. */
 export interface TableRow {
@@ -37,11 +38,6 @@ const SORT_SQL: Record<TableSortColumn, string> = {
   updated_at: 'updated_at',
   name: 'name',
 };
-
-/** `%term%` for ILIKE with the term's own `%`, `_` and `\` matched literally. */
-export function containsPattern(term: string): string {
-  return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
 
 function filters(visibility: Visibility, search: string | undefined, params: unknown[]): string {
   const conditions: string[] = [];

@@ -1,4 +1,5 @@
 import type { Queryable } from '@selfdb/common';
+import { searchPattern } from '../../db/like.ts';
 
 export interface UserRow {
   id: string;
@@ -32,11 +33,6 @@ const UPDATABLE: ReadonlyArray<keyof UserChanges> = [
   'role',
   'is_active',
 ];
-
-/** Escapes LIKE wildcards so a search term matches literally. */
-function containsPattern(term: string): string {
-  return `%${term.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
-}
 
 export async function findUserById(db: Queryable, id: string): Promise<UserRow | null> {
   const { rows } = await db.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE id = $1`, [id]);
@@ -78,7 +74,7 @@ export async function listUsers(
      WHERE $1::text IS NULL OR email ILIKE $1 OR first_name ILIKE $1 OR last_name ILIKE $1
      ORDER BY ${query.sortBy} ${order} NULLS LAST, id ${order}
      OFFSET $2 LIMIT $3`,
-    [query.search ? containsPattern(query.search) : null, query.skip, query.limit],
+    [searchPattern(query.search), query.skip, query.limit],
   );
   return rows;
 }
@@ -87,7 +83,7 @@ export async function countUsers(db: Queryable, search?: string): Promise<number
   const { rows } = await db.query<{ count: number }>(
     `SELECT count(*)::int AS count FROM users
      WHERE $1::text IS NULL OR email ILIKE $1 OR first_name ILIKE $1 OR last_name ILIKE $1`,
-    [search ? containsPattern(search) : null],
+    [searchPattern(search)],
   );
   return rows[0]?.count ?? 0;
 }
