@@ -20,3 +20,8 @@ export interface RouteContext {
 }
 
 export type RouteModule = (app: FastifyInstance, ctx: RouteContext) => void;
+
+/** OpenAPI security of routes that need a token. */
+export const BEARER: Record<string, string[]>[] = [{ HTTPBearer: [] }];
+/** OpenAPI security of routes that take a token but also answer anonymous callers. */
+export const OPTIONAL_BEARER: Record<string, string[]>[] = [{ HTTPBearer: [] }, {}];

@@ -6,8 +6,7 @@ import type { ResumableUploads } from '../../modules/storage/resumable.ts';
 import type { UploadsService } from '../../modules/storage/uploads.service.ts';
 import type { RouteContext } from '../context.ts';
 
-/** OpenAPI security of routes that take a token but also answer anonymous callers. */
-export const OPTIONAL_BEARER: Record<string, string[]>[] = [{ HTTPBearer: [] }, {}];
+export { OPTIONAL_BEARER } from '../context.ts';
 
 /** What storage route files get: the shared context plus the storage services built in index.ts. */
 export interface StorageContext extends RouteContext {

@@ -13,6 +13,4 @@ export interface TablesContext extends RouteContext {
 
 export type TablesRouteModule = (app: FastifyInstance, ctx: TablesContext) => void;
 
-/** Bearer token optional: anonymous callers see public tables. */
-export const OPTIONAL_BEARER: Record<string, string[]>[] = [{ HTTPBearer: [] }, {}];
-export const BEARER: Record<string, string[]>[] = [{ HTTPBearer: [] }];
+export { BEARER, OPTIONAL_BEARER } from '../context.ts';
