@@ -109,6 +109,25 @@ function backupCron(expression: string): string {
   return expression;
 }
 
+/**
+ * REALTIME_URL must be http://: the backend tunnels upgrades to the realtime service as plain TCP bytes, so an
+ * https:// (or ws://) URL would be spoken to in the wrong protocol and every upgrade would fail.
+ */
+function realtimeUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(`REALTIME_URL must be a URL such as http://127.0.0.1:4000, got "${text}"`);
+  }
+  if (url.protocol !== 'http:') {
+    throw new ConfigError(
+      `REALTIME_URL must be an http:// URL (the backend tunnels WebSockets to the realtime service over plain TCP), got "${text}"`,
+    );
+  }
+  return text;
+}
+
 /** Reads and validates the backend's configuration once; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
   const read = createEnvReader(env);
@@ -156,9 +175,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl,
     directDatabaseUrl,
     dbPoolMax: read.int('DB_POOL_MAX', 10, { min: 1 }),
-    realtimeUrl:
+    realtimeUrl: realtimeUrl(
       read.raw('REALTIME_URL') ??
-      `http://127.0.0.1:${read.int('REALTIME_INTERNAL_PORT', 4000, { min: 1, max: 65535 })}`,
+        `http://127.0.0.1:${read.int('REALTIME_INTERNAL_PORT', 4000, { min: 1, max: 65535 })}`,
+    ),
     migrationsDir: read.string(
       'MIGRATIONS_DIR',
       fileURLToPath(new URL('../../database/migrations/', import.meta.url)),

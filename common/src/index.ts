@@ -16,7 +16,16 @@ export {
   withTransaction,
 } from './db.ts';
 export { AppError, ErrorCode } from './errors.ts';
-export { type AccessClaims, createJwtKey, type Role, signAccessToken, verifyAccessToken } from './jwt.ts';
+export {
+  type AccessClaims,
+  createJwtKey,
+  type Role,
+  signAccessToken,
+  type VerifiedClaims,
+  verifyAccessToken,
+} from './jwt.ts';
+export { type ApiKeyFailure, apiKeyDigest, checkApiKey } from './api-key.ts';
+export { refuseUpgrade } from './upgrade.ts';
 export { createLoggerOptions, REDACT_PATHS } from './logger.ts';
 export { type Actor, canManage, canRead, canWriteContent, isAdmin, type OwnedResource } from './access.ts';
 export {

@@ -1,12 +1,23 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { SignJWT } from 'jose';
 import { createJwtKey, signAccessToken, verifyAccessToken } from './jwt.ts';
 
 const key = createJwtKey('k'.repeat(32));
 
-test('a signed token verifies to its claims', async () => {
+test('a signed token verifies to its claims and the expiry it was signed with', async () => {
+  const before = Math.floor(Date.now() / 1000);
   const token = await signAccessToken(key, { sub: 'user-1', role: 'USER' }, 60);
-  assert.deepEqual(await verifyAccessToken(key, token), { sub: 'user-1', role: 'USER' });
+  const claims = await verifyAccessToken(key, token);
+  assert.deepEqual({ ...claims, exp: undefined }, { sub: 'user-1', role: 'USER', exp: undefined });
+  assert.ok(
+    claims!.exp! >= before + 60 && claims!.exp! <= Math.floor(Date.now() / 1000) + 60,
+    String(claims!.exp),
+  );
+  const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as {
+    exp: number;
+  };
+  assert.equal(claims!.exp, payload.exp);
 });
 
 test('tampered, expired, foreign and malformed tokens verify to null', async () => {
@@ -22,4 +33,12 @@ test('tampered, expired, foreign and malformed tokens verify to null', async () 
   );
   assert.equal(await verifyAccessToken(createJwtKey('o'.repeat(32)), token), null);
   for (const junk of ['', 'a.b.c', 'x'.repeat(5000)]) assert.equal(await verifyAccessToken(key, junk), null);
+});
+
+test('a valid token signed without an expiry verifies with exp null', async () => {
+  const token = await new SignJWT({ role: 'ADMIN' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject('user-2')
+    .sign(key);
+  assert.deepEqual(await verifyAccessToken(key, token), { sub: 'user-2', role: 'ADMIN', exp: null });
 });

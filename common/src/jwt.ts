@@ -7,6 +7,12 @@ export interface AccessClaims {
   role: Role;
 }
 
+/** What a verified access token says: its claims and when it expires. */
+export interface VerifiedClaims extends AccessClaims {
+  /** `exp` in seconds since the epoch, as verified (null for a token signed without one). */
+  exp: number | null;
+}
+
 const ALGORITHM = 'HS256';
 
 /** Turns the shared SECRET_KEY into the HMAC key jose expects. */
@@ -32,12 +38,12 @@ export async function signAccessToken(
  * Verifies an access token: HS256 only (so `alg: none` and RS/ES tokens are refused), a valid signature, not
  * expired, with a string `sub` and a known `role`. Returns null for any token that fails, never throws.
  */
-export async function verifyAccessToken(key: Uint8Array, token: string): Promise<AccessClaims | null> {
+export async function verifyAccessToken(key: Uint8Array, token: string): Promise<VerifiedClaims | null> {
   try {
     const { payload } = await jwtVerify(token, key, { algorithms: [ALGORITHM] });
     const role = payload.role;
     if (typeof payload.sub !== 'string' || (role !== 'USER' && role !== 'ADMIN')) return null;
-    return { sub: payload.sub, role };
+    return { sub: payload.sub, role, exp: payload.exp ?? null };
   } catch (err) {
     if (err instanceof errors.JOSEError || err instanceof TypeError) return null;
     throw err;

@@ -1,19 +1,20 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { createJwtKey, createLoggerOptions, createPool, ErrorCode, type Pool } from '@selfdb/common';
+import {
+  apiKeyDigest,
+  createJwtKey,
+  createLoggerOptions,
+  createPool,
+  ErrorCode,
+  type Pool,
+} from '@selfdb/common';
 import { type Logger, pino } from 'pino';
 import { WebSocketServer } from 'ws';
 import { CloseCode, Connection, type ConnectionDeps } from './channels/connection.ts';
 import { Hub } from './channels/hub.ts';
 import { authenticate, type Identity, isTokenRefusal } from './channels/tokens.ts';
 import type { RealtimeConfig } from './config.ts';
-import {
-  apiKeyDigest,
-  checkHandshake,
-  isRefusal,
-  refuseUpgrade,
-  SOCKET_PATHS,
-} from './protocol/handshake.ts';
+import { checkHandshake, isRefusal, refuseUpgrade, SOCKET_PATHS } from './protocol/handshake.ts';
 import { ChangeFeed } from './pubsub/change-feed.ts';
 
 export interface BuildOptions {

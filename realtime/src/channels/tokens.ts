@@ -15,18 +15,6 @@ export interface TokenRefusal {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** `exp` of a token whose signature was verified already. */
-function expiryOf(token: string): number | null {
-  try {
-    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
-      exp?: unknown;
-    };
-    return typeof payload.exp === 'number' ? payload.exp * 1000 : null;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Resolves an access token to the user as the database has it now (role and is_active from the row, not from
  * the token), as the backend does on every request.
@@ -43,7 +31,10 @@ export async function authenticate(
   const user = await hub.loadUser(claims.sub);
   if (!user) return { status: 401, code: ErrorCode.INVALID_TOKEN, detail: 'Could not validate credentials' };
   if (!user.is_active) return { status: 400, code: ErrorCode.USER_INACTIVE, detail: 'Inactive user' };
-  return { actor: { id: user.id, role: user.role }, expiresAt: expiryOf(token) };
+  return {
+    actor: { id: user.id, role: user.role },
+    expiresAt: claims.exp === null ? null : claims.exp * 1000,
+  };
 }
 
 export const isTokenRefusal = (value: Identity | TokenRefusal): value is TokenRefusal => 'status' in value;

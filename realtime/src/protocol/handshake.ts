@@ -1,7 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ErrorCode } from '@selfdb/common';
+import { checkApiKey, ErrorCode, refuseUpgrade as refuse } from '@selfdb/common';
 import { SUPPORTED_VSNS, type Vsn } from './frames.ts';
 
 /**
@@ -30,8 +29,6 @@ export interface Handshake {
   /** The access token, when the client sent one (query `token`, `Authorization: Bearer`, or the subprotocol). */
   token: string | null;
 }
-
-const digest = (value: string) => createHash('sha256').update(value).digest();
 
 function firstHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
@@ -70,13 +67,11 @@ export function checkHandshake(
       detail: `Unsupported protocol version vsn=${vsn}: use 1.0.0 (JSON objects) or 2.0.0 (JSON arrays)`,
     };
   }
-  const presented = firstHeader(request.headers['x-api-key']) ?? url.searchParams.get('X-API-Key') ?? '';
-  if (presented === '') {
-    return { status: 406, code: ErrorCode.API_KEY_MISSING, detail: 'Missing required header: X-API-Key' };
-  }
-  if (!timingSafeEqual(digest(presented), apiKeyDigest)) {
-    return { status: 401, code: ErrorCode.API_KEY_INVALID, detail: 'Invalid API key' };
-  }
+  const keyFailure = checkApiKey(
+    firstHeader(request.headers['x-api-key']) ?? url.searchParams.get('X-API-Key'),
+    apiKeyDigest,
+  );
+  if (keyFailure) return keyFailure;
   const bearer = /^Bearer\s+(\S+)$/i.exec(firstHeader(request.headers.authorization) ?? '')?.[1];
   const token =
     url.searchParams.get('token') ||
@@ -89,25 +84,9 @@ export function checkHandshake(
 export const isRefusal = (value: Handshake | HandshakeRefusal): value is HandshakeRefusal =>
   'status' in value;
 
-const REASONS: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  404: 'Not Found',
-  406: 'Not Acceptable',
-  503: 'Service Unavailable',
-};
-
-/** Answers a refused upgrade with a plain HTTP response carrying the usual `{detail, code}` body. */
-export function refuseUpgrade(socket: Duplex, refusal: HandshakeRefusal): void {
-  const body = JSON.stringify({ detail: refusal.detail, code: refusal.code });
-  socket.end(
-    `HTTP/1.1 ${refusal.status} ${REASONS[refusal.status] ?? 'Error'}\r\n` +
-      'Content-Type: application/json\r\n' +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-      'Connection: close\r\n\r\n' +
-      body,
-  );
-}
-
-/** Digest of the configured API key, compared in constant time with what clients present. */
-export const apiKeyDigest = (apiKey: string): Buffer => digest(apiKey);
+/**
+ * Answers a refused upgrade with a plain HTTP response carrying the usual `{detail, code}` body; app.ts passes
+ * refusals (its own, the handshake's, the token check's) whole.
+ */
+export const refuseUpgrade = (socket: Duplex, refusal: HandshakeRefusal): void =>
+  refuse(socket, refusal.status, refusal);

@@ -1,27 +1,19 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { ErrorCode } from '@selfdb/common';
+import { apiKeyDigest, checkApiKey, ErrorCode, refuseUpgrade } from '@selfdb/common';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.ts';
 
 const SOCKET_PATHS = new Set(['/realtime/socket', '/realtime/socket/websocket']);
-const STATUS_TEXT: Record<number, string> = {
-  401: 'Unauthorized',
-  404: 'Not Found',
-  406: 'Not Acceptable',
-  503: 'Service Unavailable',
-};
 
-const digest = (value: string) => createHash('sha256').update(value).digest();
-
-function refuse(socket: Duplex, status: number, code: string, detail: string): void {
-  const body = JSON.stringify({ detail, code });
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nContent-Type: application/json\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
+/**
+ * Where `net.connect` reaches the realtime service at `url` (http:, which config.ts enforces: the tunnel is plain
+ * TCP). A URL's hostname keeps an IPv6 address's brackets, which `net.connect` cannot resolve.
+ */
+export function realtimeTarget(url: string): { host: string; port: number } {
+  const target = new URL(url);
+  return { host: target.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(target.port || 80) };
 }
 
 /** The request line and headers as the client sent them, plus who it came from. */
@@ -44,30 +36,28 @@ function requestHead(request: IncomingMessage): string {
  * `X-API-Key` query parameter browsers must use), so a bad key costs the service nothing.
  */
 export function installRealtimeProxy(app: FastifyInstance, config: Pick<Config, 'apiKey' | 'realtimeUrl'>) {
-  const target = new URL(config.realtimeUrl);
-  const port = Number(target.port || 80);
-  const expected = digest(config.apiKey);
+  const target = realtimeTarget(config.realtimeUrl);
+  const expected = apiKeyDigest(config.apiKey);
   const tunnels = new Set<Socket | Duplex>();
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (!SOCKET_PATHS.has(url.pathname.replace(/\/+$/, ''))) {
-      refuse(socket, 404, ErrorCode.NOT_FOUND, 'Not Found');
+      refuseUpgrade(socket, 404, { detail: 'Not Found', code: ErrorCode.NOT_FOUND });
       return;
     }
     const header = request.headers['x-api-key'];
-    const presented = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('X-API-Key') ?? '';
-    if (presented === '') {
-      refuse(socket, 406, ErrorCode.API_KEY_MISSING, 'Missing required header: X-API-Key');
-      return;
-    }
-    if (!timingSafeEqual(digest(presented), expected)) {
-      refuse(socket, 401, ErrorCode.API_KEY_INVALID, 'Invalid API key');
+    const failure = checkApiKey(
+      (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('X-API-Key'),
+      expected,
+    );
+    if (failure) {
+      refuseUpgrade(socket, failure.status, failure);
       return;
     }
 
-    const upstream = connect({ host: target.hostname, port });
+    const upstream = connect({ host: target.host, port: target.port });
     let connected = false;
     tunnels.add(socket);
     tunnels.add(upstream);
@@ -90,7 +80,10 @@ export function installRealtimeProxy(app: FastifyInstance, config: Pick<Config, 
       app.log.warn({ err: err.message, target: config.realtimeUrl }, 'realtime service unreachable');
       tunnels.delete(socket);
       tunnels.delete(upstream);
-      refuse(socket, 503, ErrorCode.REALTIME_UNAVAILABLE, 'Realtime service unavailable');
+      refuseUpgrade(socket, 503, {
+        detail: 'Realtime service unavailable',
+        code: ErrorCode.REALTIME_UNAVAILABLE,
+      });
     });
     upstream.on('close', () => connected && teardown());
     socket.on('close', teardown);
