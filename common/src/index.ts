@@ -39,7 +39,12 @@ export {
   RESERVED_NAME_PREFIX,
   STORAGE_KEY_HEADER,
   storageServiceKey,
+  type NewUpload,
+  type StoredObject,
+  type UploadState,
 } from './storage.ts';
+export { errnoCode, syncDirectory } from './fs.ts';
+export { feed } from './streams.ts';
 export {
   type ByteRange,
   contentRange,

@@ -88,3 +88,32 @@ export function storageServiceKey(secretKey: string, explicitKey?: string): stri
   if (explicitKey) return explicitKey;
   return createHmac('sha256', secretKey).update('selfdb-storage-service-key').digest('hex');
 }
+
+// The storage service's wire contract, as the backend reads it: one definition, so the two sides cannot drift.
+
+/** Where a write landed and what it holds, as the storage service reports it. */
+export interface StoredObject {
+  bucket: string;
+  /** Where the object landed: the requested path, or a numbered one when it was taken and ifExists is rename. */
+  path: string;
+  size: number;
+  sha256: string;
+  etag: string;
+}
+
+/** A resumable upload as the backend asks for it. */
+export interface NewUpload {
+  /** Chosen by the caller: 16–128 characters of [A-Za-z0-9_-]. */
+  id: string;
+  bucket: string;
+  path: string;
+  length: number;
+  /** Opaque to the store: kept with the upload and given back by getUpload. */
+  meta: Record<string, string | null>;
+}
+
+/** A resumable upload as the storage service reports it: `offset` bytes of `length` have arrived. */
+export interface UploadState extends NewUpload {
+  offset: number;
+  createdAt: string;
+}

@@ -9,7 +9,7 @@ export interface StorageConfig {
   /** Every request except /health must carry it in `X-Storage-Key` (shared with the backend). */
   serviceKey: string;
   logLevel: string;
-  /** Unfinished resumable uploads older than this are deleted. */
+  /** Unfinished resumable uploads that received no bytes for this long are deleted. */
   uploadExpiryHours: number;
 }
 

@@ -114,8 +114,33 @@ test('bad uploads are refused: unknown bucket, bad path, taken id; abandoned and
   const old = newId();
   await create({ id: old, bucket: 'resumable', path: 'old', length: 10 });
   const past = new Date(Date.now() - 48 * 3600 * 1000);
-  utimesSync(join(s.root, '.selfdb-uploads', `${old}.json`), past, past);
+  for (const file of [`${old}.json`, `${old}.part`])
+    utimesSync(join(s.root, '.selfdb-uploads', file), past, past);
   assert.equal(await s.store.deleteExpiredUploads(24 * 3600 * 1000), 1);
   assert.equal((await request(s.app, 'GET', `/api/v1/uploads/${old}`)).status, 404);
   assert.deepEqual(filesUnder(join(s.root, '.selfdb-uploads')), []);
+});
+
+test('expiry counts from the last byte received, not from creation: a slow upload being resumed is kept', async () => {
+  const id = newId();
+  const dir = join(s.root, '.selfdb-uploads');
+  const dayMs = 24 * 3600 * 1000;
+  await request(s.app, 'POST', '/api/v1/uploads', {
+    body: { id, bucket: 'resumable', path: 'slow.bin', length: 10, meta: {} },
+  });
+  // Created two days ago, still receiving bytes an hour ago.
+  const created = new Date(Date.now() - 2 * dayMs);
+  const active = new Date(Date.now() - 3600 * 1000);
+  utimesSync(join(dir, `${id}.json`), created, created);
+  utimesSync(join(dir, `${id}.part`), active, active);
+  assert.equal(await s.store.deleteExpiredUploads(dayMs), 0);
+  assert.equal((await state(id)).offset, 0);
+  // An append moves the activity forward by itself.
+  utimesSync(join(dir, `${id}.part`), created, created);
+  assert.equal((await append(id, 0, Buffer.from('12345'))).json.offset, 5);
+  assert.equal(await s.store.deleteExpiredUploads(dayMs), 0);
+  // Silent for longer than the expiry: gone.
+  utimesSync(join(dir, `${id}.part`), created, created);
+  assert.equal(await s.store.deleteExpiredUploads(dayMs), 1);
+  assert.equal((await request(s.app, 'GET', `/api/v1/uploads/${id}`)).status, 404);
 });

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { type FileHandle, lstat, mkdir, open, realpath } from 'node:fs/promises';
 import { join, sep } from 'node:path';
-import { AppError, ErrorCode, isValidBucketName, objectPathProblem } from '@selfdb/common';
+import { AppError, ErrorCode, errnoCode, isValidBucketName, objectPathProblem } from '@selfdb/common';
 
 // Path safety for the local store. Names are validated as text first (no `..`, NUL, absolute paths, …: see
 // objectPathProblem), then every directory on the way is checked on disk to be a real directory, never a
@@ -27,14 +27,11 @@ export function splitObjectPath(path: string): { dirs: string[]; name: string } 
   return { dirs: segments, name };
 }
 
-/** The errno code of a failed file-system call (`ENOENT`, `EEXIST`, …). */
-export const errorCode = (err: unknown) => (err as NodeJS.ErrnoException).code;
-
 async function lstatOrNull(path: string) {
   try {
     return await lstat(path);
   } catch (err) {
-    if (errorCode(err) === 'ENOENT') return null;
+    if (errnoCode(err) === 'ENOENT') return null;
     throw err;
   }
 }
@@ -68,7 +65,7 @@ async function ensureDirectories(bucketDir: string, dirs: string[]): Promise<str
       try {
         await mkdir(current, { mode: 0o750 });
       } catch (err) {
-        if (errorCode(err) !== 'EEXIST') throw err;
+        if (errnoCode(err) !== 'EEXIST') throw err;
       }
       stats = await lstat(current);
     }
@@ -90,7 +87,7 @@ async function findDirectory(bucketDir: string, dirs: string[]): Promise<string 
   try {
     real = await realpath(expected);
   } catch (err) {
-    if (errorCode(err) === 'ENOENT' || errorCode(err) === 'ENOTDIR') return null;
+    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return null;
     throw err;
   }
   if (real !== expected) throw invalidPath('The path goes through a symbolic link');
@@ -126,7 +123,7 @@ export async function openRegularFile(path: string): Promise<FileHandle | null> 
     // O_NOFOLLOW: a symbolic link in the last component fails with ELOOP instead of being followed.
     handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (err) {
-    const code = errorCode(err);
+    const code = errnoCode(err);
     if (code === 'ENOENT' || code === 'ENOTDIR') return null;
     if (code === 'ELOOP') throw invalidPath('The path is a symbolic link');
     throw err;
@@ -147,18 +144,5 @@ export async function syncFile(path: string) {
     return await handle.stat();
   } finally {
     await handle.close();
-  }
-}
-
-/** fsync of a directory, so a rename or link in it survives a crash; ignored where the platform refuses it. */
-export async function syncDirectory(dir: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // Some file systems do not support fsync on directories; the data itself was already synced.
-  } finally {
-    await handle?.close().catch(() => {});
   }
 }

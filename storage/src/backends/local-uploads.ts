@@ -3,17 +3,14 @@ import { open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/pr
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AppError, ErrorCode } from '@selfdb/common';
+import { AppError, ErrorCode, errnoCode, feed, syncDirectory } from '@selfdb/common';
 import {
   bucketNotFound,
-  errorCode,
   findBucketDirectory,
   prepareDirectory,
   splitObjectPath,
-  syncDirectory,
   syncFile,
 } from './local-paths.ts';
-import { feed } from '../streams.ts';
 import { ByteMeter, etagOf, placeFile, STREAM_CHUNK_BYTES } from './local-write.ts';
 import type { IfExists, NewUpload, StoredObject, UploadState } from './types.ts';
 
@@ -66,7 +63,7 @@ export class LocalUploads {
       // Creating the part file exclusively claims the id.
       await (await open(data, 'wx', 0o640)).close();
     } catch (err) {
-      if (errorCode(err) === 'EEXIST') throw AppError.conflict('An upload with this id exists');
+      if (errnoCode(err) === 'EEXIST') throw AppError.conflict('An upload with this id exists');
       throw err;
     }
     await writeFile(`${info}.tmp`, JSON.stringify(state), { mode: 0o640 });
@@ -81,7 +78,7 @@ export class LocalUploads {
       const state = JSON.parse(await readFile(info, 'utf8')) as StoredState;
       return { ...state, offset: (await stat(data)).size };
     } catch (err) {
-      if (errorCode(err) === 'ENOENT') return null;
+      if (errnoCode(err) === 'ENOENT') return null;
       throw err;
     }
   }
@@ -150,10 +147,16 @@ export class LocalUploads {
     return existed;
   }
 
-  /** Deletes uploads created before `maxAgeMs` ago, and part files whose description was never written. */
+  /**
+   * Deletes uploads untouched for `maxAgeMs`, and part files whose description was never written. An upload's
+   * age counts from its last activity (the later mtime of its part file, which every append moves, and its
+   * description), not from its creation: a slow upload still being resumed must not expire mid-transfer.
+   */
   async removeExpired(maxAgeMs: number): Promise<number> {
     const cutoff = Date.now() - maxAgeMs;
     const names = new Set(await readdir(this.dir));
+    const mtimeOf = async (name: string) =>
+      (await stat(join(this.dir, name)).catch(() => null))?.mtimeMs ?? null;
     let removed = 0;
     for (const name of names) {
       const match = /^(.+)\.(part|json)$/.exec(name);
@@ -161,8 +164,10 @@ export class LocalUploads {
       if (!id || !ID_PATTERN.test(id) || this.busy.has(id)) continue;
       const isOrphanPart = match[2] === 'part' && !names.has(`${id}.json`);
       if (match[2] !== 'json' && !isOrphanPart) continue;
-      const stats = await stat(join(this.dir, name)).catch(() => null);
-      if (stats && stats.mtimeMs < cutoff) {
+      const info = await mtimeOf(`${id}.json`);
+      const data = await mtimeOf(`${id}.part`);
+      if (info === null && data === null) continue;
+      if (Math.max(info ?? 0, data ?? 0) < cutoff) {
         await this.remove(id);
         removed++;
       }

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { type FileHandle, link, lstat, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
-import { AppError, ErrorCode, numberedPath, objectName, objectPathProblem } from '@selfdb/common';
-import { errorCode, invalidPath } from './local-paths.ts';
+import { AppError, ErrorCode, errnoCode, numberedPath, objectName, objectPathProblem } from '@selfdb/common';
+import { invalidPath } from './local-paths.ts';
 import type { IfExists, ObjectInfo } from './types.ts';
 
 /** Buffer size of file streams: 128 KiB copied fastest here (64 KiB: more calls; 512 KiB+: fresh memory per read). */
@@ -79,7 +79,7 @@ export async function placeFile(
       await unlink(source);
       return candidate;
     } catch (err) {
-      const code = errorCode(err);
+      const code = errnoCode(err);
       if (code === 'EEXIST') {
         if (ifExists === 'fail') throw fileExists();
         continue;
@@ -91,7 +91,7 @@ export async function placeFile(
     const taken = await lstat(target).then(
       () => true,
       (err: unknown) => {
-        if (errorCode(err) === 'ENOENT') return false;
+        if (errnoCode(err) === 'ENOENT') return false;
         throw err;
       },
     );

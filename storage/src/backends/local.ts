@@ -4,19 +4,24 @@ import { access, lstat, mkdir, readdir, realpath, rename, rm, stat, unlink } fro
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AppError, type ByteRange, ErrorCode, RESERVED_NAME_PREFIX } from '@selfdb/common';
+import {
+  AppError,
+  type ByteRange,
+  ErrorCode,
+  errnoCode,
+  feed,
+  RESERVED_NAME_PREFIX,
+  syncDirectory,
+} from '@selfdb/common';
 import { LocalUploads } from './local-uploads.ts';
 import {
   assertBucketName,
-  errorCode,
   findBucketDirectory,
   locateObject,
   openRegularFile,
   prepareDirectory,
-  syncDirectory,
   syncFile,
 } from './local-paths.ts';
-import { feed } from '../streams.ts';
 import { ByteMeter, etagOf, infoOf, placeFile, STREAM_CHUNK_BYTES } from './local-write.ts';
 import type {
   IfExists,
@@ -69,7 +74,7 @@ export class LocalObjectStore implements ObjectStore {
       await mkdir(join(this.root, name), { mode: 0o750 });
       await syncDirectory(this.root);
     } catch (err) {
-      if (errorCode(err) !== 'EEXIST') throw err;
+      if (errnoCode(err) !== 'EEXIST') throw err;
       if (!(await findBucketDirectory(this.root, name))) throw err;
     }
   }
@@ -85,7 +90,7 @@ export class LocalObjectStore implements ObjectStore {
     try {
       await rename(dir, trash);
     } catch (err) {
-      if (errorCode(err) === 'ENOENT') return;
+      if (errnoCode(err) === 'ENOENT') return;
       throw err;
     }
     this.removeInBackground(trash);
@@ -158,7 +163,7 @@ export class LocalObjectStore implements ObjectStore {
       if ((await lstat(location.file)).isDirectory()) return false;
       await unlink(location.file);
     } catch (err) {
-      if (errorCode(err) === 'ENOENT') return false;
+      if (errnoCode(err) === 'ENOENT') return false;
       throw err;
     }
     await syncDirectory(location.dir);

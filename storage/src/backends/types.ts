@@ -1,5 +1,8 @@
 import type { Readable } from 'node:stream';
-import type { ByteRange } from '@selfdb/common';
+import type { ByteRange, NewUpload, StoredObject, UploadState } from '@selfdb/common';
+
+// The wire types shared with the backend live in @selfdb/common; re-exported for the store's implementations.
+export type { NewUpload, StoredObject, UploadState };
 
 /**
  * What the storage service needs from a byte store. `local.ts` keeps bytes on a file system; an S3-compatible
@@ -34,7 +37,7 @@ export interface ObjectStore {
   /** Verifies, hashes and links the upload into its bucket, at `path` when given (else where it was created for). */
   completeUpload(id: string, ifExists: IfExists, path?: string): Promise<StoredObject>;
   deleteUpload(id: string): Promise<boolean>;
-  /** Deletes unfinished uploads older than `maxAgeMs`; returns how many. */
+  /** Deletes unfinished uploads whose last activity is older than `maxAgeMs`; returns how many. */
   deleteExpiredUploads(maxAgeMs: number): Promise<number>;
 }
 
@@ -51,15 +54,6 @@ export interface PutOptions {
   expectedSha256?: string;
 }
 
-export interface StoredObject {
-  bucket: string;
-  /** Where the object landed: the requested path, or a numbered one when it was taken and ifExists is rename. */
-  path: string;
-  size: number;
-  sha256: string;
-  etag: string;
-}
-
 export interface ObjectInfo {
   size: number;
   etag: string;
@@ -73,19 +67,4 @@ export interface OpenedObject {
   stream(range?: ByteRange): Readable;
   /** Releases the object without reading it. */
   close(): Promise<void>;
-}
-
-export interface NewUpload {
-  /** Chosen by the caller: 16–128 characters of [A-Za-z0-9_-]. */
-  id: string;
-  bucket: string;
-  path: string;
-  length: number;
-  /** Opaque to the store: kept with the upload and given back by getUpload. */
-  meta: Record<string, string | null>;
-}
-
-export interface UploadState extends NewUpload {
-  offset: number;
-  createdAt: string;
 }

@@ -8,9 +8,10 @@ import { link, mkdir, mkdtemp, open, readFile, stat, unlink } from 'node:fs/prom
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
+import { syncDirectory } from '@selfdb/common';
 import { archiveName } from './archive-names.ts';
 import { DumpMeter } from './dump-scanner.ts';
-import { fsProblem, openRegularFile, removeQuietly, syncDirectory, walkStorage } from './fs-utils.ts';
+import { fsProblem, openRegularFile, removeQuietly, walkStorage } from './fs-utils.ts';
 import { MANIFEST_FORMAT, MANIFEST_VERSION, type Manifest } from './manifest.ts';
 import { databaseOf, spawnPgDump } from './postgres-tools.ts';
 import type { Progress } from './progress.ts';

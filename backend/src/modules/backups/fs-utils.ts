@@ -2,20 +2,7 @@
 import { constants, type Dirent } from 'node:fs';
 import { type FileHandle, lstat, open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RESERVED_NAME_PREFIX } from '@selfdb/common';
-
-/** fsync of a directory, so a rename or link in it survives a crash; ignored where the platform refuses it. */
-export async function syncDirectory(dir: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // Some file systems do not support fsync on directories.
-  } finally {
-    await handle?.close().catch(() => {});
-  }
-}
+import { errnoCode, RESERVED_NAME_PREFIX } from '@selfdb/common';
 
 export async function removeQuietly(path: string): Promise<void> {
   await rm(path, { recursive: true, force: true }).catch(() => {});
@@ -48,7 +35,7 @@ export async function walkStorage(root: string): Promise<StorageWalk> {
     try {
       items = await readdir(dir, { withFileTypes: true });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      if (errnoCode(err) === 'ENOENT') return;
       throw err;
     }
     items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -83,7 +70,7 @@ export async function openRegularFile(path: string): Promise<FileHandle | null> 
     await handle.close();
     return null;
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+    const code = errnoCode(err);
     if (code === 'ENOENT' || code === 'ELOOP' || code === 'ENOTDIR') return null;
     throw err;
   }
@@ -91,7 +78,7 @@ export async function openRegularFile(path: string): Promise<FileHandle | null> 
 
 /** A short message for the file-system errors a user can act on (no space, no permission); null for others. */
 export function fsProblem(err: unknown, where: string): string | null {
-  const code = (err as NodeJS.ErrnoException).code;
+  const code = errnoCode(err);
   if (code === 'ENOSPC' || code === 'EDQUOT') return `No space left on the device of ${where}`;
   if (code === 'EACCES' || code === 'EPERM') return `Permission denied writing to ${where}`;
   if (code === 'EROFS') return `${where} is on a read-only file system`;

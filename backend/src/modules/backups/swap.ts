@@ -3,7 +3,7 @@
 // databases trade places (the databases in one transaction), and every step is undone if a later one fails.
 import { mkdir, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RESERVED_NAME_PREFIX } from '@selfdb/common';
+import { RESERVED_NAME_PREFIX, syncDirectory } from '@selfdb/common';
 import type pg from 'pg';
 import {
   databaseExists,
@@ -14,7 +14,7 @@ import {
   swapDatabases,
   terminateConnections,
 } from './backups.repository.ts';
-import { removeQuietly, syncDirectory } from './fs-utils.ts';
+import { removeQuietly } from './fs-utils.ts';
 
 interface Log {
   info(message: string): void;

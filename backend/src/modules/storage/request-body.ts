@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
-import { AppError, ErrorCode } from '@selfdb/common';
+import { AppError, ErrorCode, feed } from '@selfdb/common';
 
 export const fileTooLarge = (limit: number) =>
   new AppError(413, ErrorCode.FILE_TOO_LARGE, `File too large: this bucket takes files up to ${limit} bytes`);
@@ -22,19 +22,6 @@ export function meteredBody(request: IncomingMessage, maxBytes?: number): Transf
       else callback(null, chunk);
     },
   });
-  // AppErrors, so the error handler does not log a client's disconnect as a server failure.
-  const cutShort = () => AppError.badRequest('The client closed the connection before the body ended');
-  const onError = () => body.destroy(cutShort());
-  const onClose = () => {
-    if (!request.readableEnded) body.destroy(cutShort());
-  };
-  request.on('error', onError);
-  request.on('close', onClose);
-  body.on('close', () => {
-    request.off('error', onError);
-    request.off('close', onClose);
-    request.unpipe(body);
-  });
-  request.pipe(body);
+  feed(request, body, 'The client closed the connection before the body ended');
   return body;
 }

@@ -1,26 +1,14 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import { AppError, ErrorCode, STORAGE_KEY_HEADER } from '@selfdb/common';
+import {
+  AppError,
+  ErrorCode,
+  type NewUpload,
+  STORAGE_KEY_HEADER,
+  type StoredObject,
+  type UploadState,
+} from '@selfdb/common';
 import { Pool } from 'undici';
-
-/** Where a write landed and what it holds, as the storage service reports it. */
-export interface StoredObject {
-  bucket: string;
-  path: string;
-  size: number;
-  sha256: string;
-  etag: string;
-}
-
-export interface UploadSession {
-  id: string;
-  bucket: string;
-  path: string;
-  length: number;
-  offset: number;
-  meta: Record<string, string | null>;
-  createdAt: string;
-}
 
 export interface ObjectResponse {
   status: number;
@@ -186,19 +174,18 @@ export function createStorageClient(options: StorageClientOptions) {
 
     deleteObject: (bucket: string, path: string) => json<void>('DELETE', objectUrlPath(bucket, path), 204),
 
-    createUpload: (upload: Omit<UploadSession, 'offset' | 'createdAt'>) =>
-      json<UploadSession>('POST', '/api/v1/uploads', 201, jsonBody(upload)),
-    async getUpload(id: string): Promise<UploadSession | null> {
+    createUpload: (upload: NewUpload) => json<UploadState>('POST', '/api/v1/uploads', 201, jsonBody(upload)),
+    async getUpload(id: string): Promise<UploadState | null> {
       const response = await call('GET', `/api/v1/uploads/${encodeURIComponent(id)}`);
       if (response.statusCode === 404) {
         await response.body.dump();
         return null;
       }
       if (response.statusCode !== 200) throw await errorFromResponse(response.statusCode, response.body);
-      return (await response.body.json()) as UploadSession;
+      return (await response.body.json()) as UploadState;
     },
     appendUpload: (id: string, offset: number, body: Readable) =>
-      json<UploadSession>('PATCH', `/api/v1/uploads/${encodeURIComponent(id)}`, 200, {
+      json<UploadState>('PATCH', `/api/v1/uploads/${encodeURIComponent(id)}`, 200, {
         headers: { 'content-type': 'application/offset+octet-stream', 'upload-offset': String(offset) },
         body,
       }),

@@ -10,13 +10,14 @@ import {
   objectName,
   objectPathProblem,
   type Pool,
+  type StoredObject,
 } from '@selfdb/common';
 import type { FastifyBaseLogger } from 'fastify';
 import { type BucketRow, findBucketById } from './buckets.repository.ts';
 import { assertVisible, bucketNotFound } from './buckets.service.ts';
 import { type FileRow, findTakenPaths, insertFile } from './files.repository.ts';
 import { fileTooLarge, meteredBody } from './request-body.ts';
-import type { StorageClient, StoredObject } from './storage-client.ts';
+import type { StorageClient } from './storage-client.ts';
 import { downloadUrl, isMimeTypeAllowed, mimeEssence } from './storage.dto.ts';
 
 export interface UploadTarget {
