@@ -104,3 +104,11 @@ export class AppError extends Error {
     return new AppError(409, code, message);
   }
 }
+
+/** A short, printable rendering of client input for error messages: control characters replaced, cut at `max`. */
+export function preview(value: unknown, max = 60): string {
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is replaced
+  const clean = text.replace(/[\x00-\x1f\x7f]/g, '?');
+  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+}

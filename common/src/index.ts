@@ -15,7 +15,7 @@ export {
   type Queryable,
   withTransaction,
 } from './db.ts';
-export { AppError, ErrorCode } from './errors.ts';
+export { AppError, ErrorCode, preview } from './errors.ts';
 export {
   type AccessClaims,
   createJwtKey,
@@ -53,3 +53,9 @@ export {
   type RangeRequest,
   rangeStillValid,
 } from './http-conditions.ts';
+export {
+  type FilterCondition,
+  type FilterIsValue,
+  type FilterOperator,
+  parseFilterCondition,
+} from './row-filter.ts';

@@ -1,14 +1,18 @@
+import { AppError, type FilterCondition, parseFilterCondition } from '@selfdb/common';
 import type { ColumnRow } from './access.repository.ts';
 
 /**
- * Row filters of a join (`{"filter": "status=eq.open"}`), with the operators of the data API. The column is checked
- * against the table's catalog and the value is converted to the column's type when the channel is joined; the
- * filter is then evaluated in memory on each change's row. No SQL is ever built from it.
+ * Row filters of a join (`{"filter": "status=eq.open"}`). The condition after `=` is parsed by the data API's parser
+ * (common's parseFilterCondition), so both accept the same operators, `not.`, lists and `is.` values. The column is
+ * checked against the table's catalog and the values are converted to the column's type when the channel is
+ * joined; the filter is then evaluated in memory on each change's row, with SQL's three-valued logic. No SQL is
+ * ever built from it.
  */
-export type FilterOperator = 'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte' | 'like' | 'ilike' | 'in' | 'is';
 
 type Kind = 'number' | 'string' | 'boolean' | 'uuid' | 'instant';
 type Value = number | string | boolean;
+/** SQL's truth values: null is UNKNOWN (a comparison with NULL), which neither matches nor does its negation. */
+type Truth = boolean | null;
 
 /** A filter the client sent that cannot be used; the message says why and goes back in the join reply. */
 export class FilterError extends Error {
@@ -21,10 +25,11 @@ export interface RowFilter {
   matches(row: Record<string, unknown> | null): boolean;
 }
 
-const SYNTAX = /^([A-Za-z_][A-Za-z0-9_]{0,62})=(eq|neq|gt|gte|lt|lte|like|ilike|in|is)\.([\s\S]*)$/;
+const COLUMN = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_FILTER_LENGTH = 1000;
+// The data API takes 1000; a join is one small WebSocket frame (docs/realtime-protocol.md, Limits).
 const MAX_IN_VALUES = 100;
 const ORDERED: ReadonlySet<Kind> = new Set(['number', 'string', 'instant']);
 
@@ -79,35 +84,14 @@ function rowValue(kind: Kind, value: unknown): Value | undefined {
   }
 }
 
-/** `(a,b,"c,d")` → ['a', 'b', 'c,d']. */
-function splitList(text: string): string[] {
-  if (!text.startsWith('(') || !text.endsWith(')')) {
-    throw new FilterError('in needs a parenthesized list, e.g. status=in.(open,closed)');
-  }
-  const items: string[] = [];
-  let current = '';
-  let quoted = false;
-  for (const char of text.slice(1, -1)) {
-    if (char === '"') quoted = !quoted;
-    else if (char === ',' && !quoted) {
-      items.push(current);
-      current = '';
-    } else current += char;
-  }
-  if (quoted) throw new FilterError('unbalanced quote in the in list');
-  items.push(current);
-  if (items.length > MAX_IN_VALUES) throw new FilterError(`in takes at most ${MAX_IN_VALUES} values`);
-  return items.map((item) => item.trim());
-}
-
-/** SQL LIKE (`%`, `_`, and `*` as PostgREST's alias of `%`; `\` escapes) as an anchored regular expression. */
+/** SQL LIKE (`%`, `_`; `\` escapes) as an anchored regular expression. The parser already made `*` a `%`. */
 function likePattern(pattern: string, ignoreCase: boolean): RegExp {
   let source = '';
   for (let i = 0; i < pattern.length; i++) {
     const char = pattern[i]!;
     if (char === '\\' && i + 1 < pattern.length)
       source += pattern[++i]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    else if (char === '%' || char === '*') source += '[\\s\\S]*';
+    else if (char === '%') source += '[\\s\\S]*';
     else if (char === '_') source += '[\\s\\S]';
     else source += char.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   }
@@ -115,38 +99,39 @@ function likePattern(pattern: string, ignoreCase: boolean): RegExp {
 }
 
 function comparator(
-  operator: FilterOperator,
+  condition: FilterCondition,
   kind: Kind,
-  raw: string,
   column: string,
-): (value: Value | undefined) => boolean {
-  switch (operator) {
+): (value: Value | undefined) => Truth {
+  switch (condition.op) {
     case 'is': {
-      if (raw === 'null') return (value) => value === undefined;
-      if ((raw === 'true' || raw === 'false') && kind === 'boolean') {
-        const wanted = raw === 'true';
-        return (value) => value === wanted;
-      }
-      throw new FilterError(
-        kind === 'boolean' ? 'is takes null, true or false' : `is takes null for column ${column}`,
-      );
+      const wanted = condition.value;
+      if (wanted === 'null') return (value) => value === undefined;
+      if (kind !== 'boolean')
+        throw new FilterError(`is.${wanted} needs a boolean column; ${column} is not one`);
+      // IS never answers UNKNOWN: `is.unknown` is true exactly for NULL.
+      if (wanted === 'unknown') return (value) => value === undefined;
+      return (value) => value === (wanted === 'true');
     }
     case 'in': {
-      const set = new Set(splitList(raw).map((item) => convert(kind, item, column)));
-      return (value) => value !== undefined && set.has(value);
+      const set = new Set(condition.values.map((item) => convert(kind, item, column)));
+      // `NULL = ANY('{}')` is false, not UNKNOWN: nothing to compare with.
+      return (value) => (value === undefined ? (set.size === 0 ? false : null) : set.has(value));
     }
     case 'like':
     case 'ilike': {
-      if (kind !== 'string') throw new FilterError(`${operator} needs a text column; ${column} is not one`);
-      const regex = likePattern(raw, operator === 'ilike');
-      return (value) => typeof value === 'string' && regex.test(value);
+      if (kind !== 'string')
+        throw new FilterError(`${condition.op} needs a text column; ${column} is not one`);
+      const regex = likePattern(condition.value, condition.op === 'ilike');
+      return (value) => (typeof value === 'string' ? regex.test(value) : null);
     }
     default: {
-      if (operator !== 'eq' && operator !== 'neq' && !ORDERED.has(kind)) {
-        throw new FilterError(`${operator} cannot compare column ${column} (${kind})`);
+      const { op } = condition;
+      if (op !== 'eq' && op !== 'neq' && !ORDERED.has(kind)) {
+        throw new FilterError(`${op} cannot compare column ${column} (${kind})`);
       }
-      const wanted = convert(kind, raw, column);
-      const tests: Record<string, (value: Value) => boolean> = {
+      const wanted = convert(kind, condition.value, column);
+      const tests: Record<typeof op, (value: Value) => boolean> = {
         eq: (value) => value === wanted,
         neq: (value) => value !== wanted,
         gt: (value) => value > wanted,
@@ -154,40 +139,49 @@ function comparator(
         lt: (value) => value < wanted,
         lte: (value) => value <= wanted,
       };
-      const test = tests[operator]!;
-      // SQL semantics: a comparison with NULL is never true (neq included).
-      return (value) => value !== undefined && test(value);
+      const test = tests[op];
+      return (value) => (value === undefined ? null : test(value));
     }
   }
 }
 
-/** Checks a filter's syntax; returns the column it names (to look the table's columns up). */
-export function parseFilter(text: unknown): { column: string; operator: FilterOperator; value: string } {
+/** Checks a filter's syntax (all of it but the column's type); returns the column it names and its condition. */
+export function parseFilter(text: unknown): { column: string; condition: FilterCondition } {
   if (typeof text !== 'string' || text.length === 0) {
     throw new FilterError('filter must be a non-empty string such as "status=eq.open"');
   }
   if (text.length > MAX_FILTER_LENGTH) {
     throw new FilterError(`filter is longer than ${MAX_FILTER_LENGTH} characters`);
   }
-  const match = SYNTAX.exec(text);
-  if (!match) {
+  const equals = text.indexOf('=');
+  const column = equals < 0 ? '' : text.slice(0, equals);
+  if (!COLUMN.test(column)) {
     throw new FilterError(
       'filter must look like column=operator.value, with operator one of eq, neq, gt, gte, lt, lte, like, ilike, in, is',
     );
   }
-  return { column: match[1]!, operator: match[2] as FilterOperator, value: match[3]! };
+  try {
+    return {
+      column,
+      condition: parseFilterCondition(column, text.slice(equals + 1), { maxInValues: MAX_IN_VALUES }),
+    };
+  } catch (err) {
+    if (err instanceof AppError) throw new FilterError(err.message);
+    throw err;
+  }
 }
 
 /** Builds the filter against the table's columns; throws FilterError for an unknown column or a bad value. */
 export function compileFilter(text: string, columns: readonly ColumnRow[]): RowFilter {
-  const { column, operator, value } = parseFilter(text);
+  const { column, condition } = parseFilter(text);
   const found = columns.find((candidate) => candidate.name === column);
   if (!found) throw new FilterError(`column ${column} does not exist`);
   const kind = kindOf(found);
   if (!kind) throw new FilterError(`column ${column} has type ${found.type}, which filters cannot compare`);
-  const test = comparator(operator, kind, value, column);
+  const test = comparator(condition, kind, column);
+  const wanted = !condition.negate;
   return {
     text,
-    matches: (row) => row !== null && test(rowValue(kind, row[column])),
+    matches: (row) => row !== null && test(rowValue(kind, row[column])) === wanted,
   };
 }

@@ -1,5 +1,4 @@
-import { AppError, ErrorCode } from '@selfdb/common';
-import { preview } from './identifiers.ts';
+import { AppError, ErrorCode, preview } from '@selfdb/common';
 
 /** How values of a column are checked and passed: the element kind for array columns. */
 export type ValueKind =

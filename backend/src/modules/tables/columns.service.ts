@@ -1,4 +1,4 @@
-import { type Actor, AppError, type PoolClient } from '@selfdb/common';
+import { type Actor, AppError, type PoolClient, preview } from '@selfdb/common';
 import { type ColumnType, kindOfCatalogType, parseColumnType } from './column-types.ts';
 import {
   addColumn,
@@ -10,7 +10,7 @@ import {
   setColumnNullable,
 } from './ddl.repository.ts';
 import { type DefaultSpec, parseDefault } from './defaults.ts';
-import { assertColumnName, preview } from './identifiers.ts';
+import { assertColumnName } from './identifiers.ts';
 import { type ChangeDeps, changeTable, refreshTableTriggers } from './table-changes.ts';
 import { parseColumnEntry, type SchemaEntry, type TableSchema, toSchemaEntry } from './table-schema.ts';
 import { type TableRow, updateTable } from './tables.repository.ts';

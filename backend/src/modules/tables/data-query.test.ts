@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AppError } from '@selfdb/common';
-import { parseDataQuery, parseInList } from './data-query.ts';
+import { parseDataQuery } from './data-query.ts';
 import type { MetaColumn, TableMeta } from './table-meta.ts';
 
 const column = (name: string, kind: MetaColumn['kind'], type: string = kind): MetaColumn => ({
@@ -102,8 +102,19 @@ test('order, select, count', () => {
   assert.equal(code({ count: ['exact', 'none'] }), '400 INVALID_FILTER');
 });
 
-test('in. lists: quoted values may hold commas', () => {
-  assert.deepEqual(parseInList('(a,b)', 'c'), ['a', 'b']);
-  assert.deepEqual(parseInList('("a,b", c ,"d\\"e")', 'c'), ['a,b', 'c', 'd"e']);
-  assert.deepEqual(parseInList('()', 'c'), []);
+test('in. lists: quoted values may hold commas; each value is checked against the column', () => {
+  assert.deepEqual(parseDataQuery(meta, { status: 'in.("a,b", c ,"d\\"e")' }).filters[0], {
+    column: 'status',
+    op: 'in',
+    negate: false,
+    values: ['a,b', 'c', 'd"e'],
+  });
+  assert.deepEqual(parseDataQuery(meta, { qty: 'not.in.()' }).filters[0], {
+    column: 'qty',
+    op: 'in',
+    negate: true,
+    values: [],
+  });
+  assert.equal(code({ qty: 'in.(1,x)' }), '400 INVALID_VALUE');
+  assert.equal(code({ qty: `in.(${'1,'.repeat(1000)}1)` }), '400 INVALID_FILTER');
 });

@@ -1,10 +1,13 @@
-import { AppError, ErrorCode } from '@selfdb/common';
-import { preview } from './identifiers.ts';
+import {
+  AppError,
+  ErrorCode,
+  type FilterIsValue,
+  type FilterOperator,
+  parseFilterCondition,
+  preview,
+} from '@selfdb/common';
 import type { MetaColumn, TableMeta } from './table-meta.ts';
 import { toFilterParam } from './values.ts';
-
-export type FilterOperator = 'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte' | 'like' | 'ilike' | 'in' | 'is';
-export type IsValue = 'null' | 'true' | 'false' | 'unknown';
 
 /** One checked column filter: the column exists, the operator is known, the value fits (and is bound). */
 export type RowFilter =
@@ -16,7 +19,7 @@ export type RowFilter =
       cast: boolean;
     }
   | { column: string; op: 'in'; negate: boolean; values: unknown[] }
-  | { column: string; op: 'is'; negate: boolean; value: IsValue };
+  | { column: string; op: 'is'; negate: boolean; value: FilterIsValue };
 
 export interface RowOrder {
   column: string;
@@ -61,21 +64,7 @@ export const DATA_QUERY_KEYS = new Set([
   'select',
   'count',
 ]);
-const OPERATORS = new Set<FilterOperator>([
-  'eq',
-  'neq',
-  'gt',
-  'gte',
-  'lt',
-  'lte',
-  'like',
-  'ilike',
-  'in',
-  'is',
-]);
-const IS_VALUES = new Set<IsValue>(['null', 'true', 'false', 'unknown']);
 const MAX_FILTERS = 50;
-const MAX_IN_VALUES = 1000;
 
 const bad = (message: string) => AppError.badRequest(message, ErrorCode.INVALID_FILTER);
 
@@ -84,62 +73,21 @@ function single(name: string, value: unknown): string {
   return value;
 }
 
-/** `(a,b,"c,d")` → ['a', 'b', 'c,d']: PostgREST's list syntax, with double quotes around values holding commas. */
-export function parseInList(text: string, column: string): string[] {
-  if (!text.startsWith('(') || !text.endsWith(')'))
-    throw bad(`Filter on '${column}': in. takes a list in parentheses, e.g. in.(a,b)`);
-  const body = text.slice(1, -1);
-  if (body === '') return [];
-  const values: string[] = [];
-  const token = /\s*(?:"((?:[^"\\]|\\.)*)"|([^,]*))\s*(,|$)/y;
-  let index = 0;
-  while (index <= body.length) {
-    token.lastIndex = index;
-    const match = token.exec(body);
-    if (!match) throw bad(`Filter on '${column}': malformed list ${preview(text)}`);
-    values.push(match[1] !== undefined ? match[1].replace(/\\(.)/g, '$1') : match[2]!.trim());
-    if (match[3] === '') break;
-    index = token.lastIndex;
-  }
-  if (values.length > MAX_IN_VALUES) throw bad(`Filter on '${column}': at most ${MAX_IN_VALUES} values`);
-  return values;
-}
-
+/** The condition's syntax is common's (shared with realtime filters); its values are checked against the column. */
 function parseFilter(column: MetaColumn, raw: string): RowFilter {
-  let rest = raw;
-  let negate = false;
-  if (rest.startsWith('not.')) {
-    negate = true;
-    rest = rest.slice(4);
+  const condition = parseFilterCondition(column.name, raw);
+  const name = column.name;
+  switch (condition.op) {
+    case 'is':
+      return { column: name, ...condition };
+    case 'in':
+      return { column: name, ...condition, values: condition.values.map((v) => toFilterParam(column, v)) };
+    case 'like':
+    case 'ilike':
+      return { column: name, ...condition, cast: column.kind !== 'text' };
+    default:
+      return { column: name, ...condition, value: toFilterParam(column, condition.value), cast: false };
   }
-  const dot = rest.indexOf('.');
-  const op = (dot < 0 ? rest : rest.slice(0, dot)) as FilterOperator;
-  if (dot < 0 || !OPERATORS.has(op))
-    throw bad(
-      `Invalid filter on '${column.name}': ${preview(raw)}. Use <operator>.<value> with eq, neq, gt, gte, lt, ` +
-        'lte, like, ilike, in or is (optionally prefixed by not.)',
-    );
-  const value = rest.slice(dot + 1);
-  if (op === 'is') {
-    if (!IS_VALUES.has(value as IsValue))
-      throw bad(`Filter on '${column.name}': is. takes null, true, false or unknown`);
-    return { column: column.name, op, negate, value: value as IsValue };
-  }
-  if (op === 'in') {
-    const values = parseInList(value, column.name).map((v) => toFilterParam(column, v));
-    return { column: column.name, op, negate, values };
-  }
-  if (op === 'like' || op === 'ilike') {
-    // PostgREST's `*` wildcard, which needs no URL encoding, is `%`.
-    return {
-      column: column.name,
-      op,
-      negate,
-      value: value.replace(/\*/g, '%'),
-      cast: column.kind !== 'text',
-    };
-  }
-  return { column: column.name, op, negate, value: toFilterParam(column, value), cast: false };
 }
 
 function parseOrder(meta: TableMeta, text: string): RowOrder[] {

@@ -1,6 +1,6 @@
-import { AppError, ErrorCode } from '@selfdb/common';
+import { AppError, ErrorCode, preview } from '@selfdb/common';
 import type { ColumnType } from './column-types.ts';
-import { preview, quoteLiteral } from './identifiers.ts';
+import { quoteLiteral } from './identifiers.ts';
 import { toColumnParam } from './values.ts';
 
 /** A column default, checked: one of a few known functions, or a literal of the column's type. */

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AppError } from '@selfdb/common';
+import { AppError, preview } from '@selfdb/common';
 import {
   assertColumnName,
   assertTableName,
-  preview,
   quoteIdent,
   quoteLiteral,
   quoteTable,

@@ -1,4 +1,4 @@
-import { AppError, ErrorCode } from '@selfdb/common';
+import { AppError, ErrorCode, preview } from '@selfdb/common';
 
 /** Postgres truncates longer identifiers silently (NAMEDATALEN - 1), so longer names are refused instead. */
 export const MAX_IDENTIFIER_LENGTH = 63;
@@ -98,12 +98,4 @@ export function quoteLiteral(value: string): string {
     throw AppError.badRequest('Values cannot contain NUL characters', ErrorCode.INVALID_DEFAULT);
   const quoted = value.replace(/'/g, "''");
   return value.includes('\\') ? `E'${quoted.replace(/\\/g, '\\\\')}'` : `'${quoted}'`;
-}
-
-/** A short, printable rendering of user input for error messages. */
-export function preview(value: unknown, max = 60): string {
-  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is replaced
-  const clean = text.replace(/[\x00-\x1f\x7f]/g, '?');
-  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }

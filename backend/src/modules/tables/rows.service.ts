@@ -1,6 +1,5 @@
-import { type Actor, AppError, canManage, ErrorCode, type Queryable } from '@selfdb/common';
+import { type Actor, AppError, canManage, ErrorCode, type Queryable, preview } from '@selfdb/common';
 import { type DataQueryInput, parseDataQuery } from './data-query.ts';
-import { preview } from './identifiers.ts';
 import { isStaleMetadataError, toTableError } from './pg-detail.ts';
 import {
   countRows,

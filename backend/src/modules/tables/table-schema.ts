@@ -1,7 +1,7 @@
-import { AppError, ErrorCode } from '@selfdb/common';
+import { AppError, ErrorCode, preview } from '@selfdb/common';
 import { type ColumnType, parseColumnType } from './column-types.ts';
 import { type DefaultSpec, parseDefault } from './defaults.ts';
-import { assertColumnName, preview } from './identifiers.ts';
+import { assertColumnName } from './identifiers.ts';
 
 /** One column as the API describes it, checked. */
 export interface ColumnSpec {

@@ -1,7 +1,6 @@
-import { AppError, ErrorCode } from '@selfdb/common';
+import { AppError, ErrorCode, preview } from '@selfdb/common';
 import pg from 'pg';
 import type { ValueKind } from './column-types.ts';
-import { preview } from './identifiers.ts';
 
 /** What value checks need to know about a column. */
 export interface ValueColumn {
