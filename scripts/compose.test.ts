@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { parse } from 'yaml';
-import { NODE_FLAGS, SERVICES, type Service as NodeService } from './build.ts';
+import { NODE_FLAGS, RUNTIME_ENV, SERVICES, type Service as NodeService } from './build.ts';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const readRepoFile = (path: string) => readFileSync(join(root, path), 'utf8');
@@ -408,6 +408,10 @@ function bundleProblems(dockerfile: string, service: NodeService): string[] {
   const cmd = JSON.parse(stage.find((i) => i.keyword === 'CMD')?.args ?? '[]') as unknown;
   if (!isDeepStrictEqual(cmd, ['node', ...NODE_FLAGS[service], 'dist/server.js']))
     problems.push('the image does not run dist/server.js with the flags of scripts/build.ts');
+  const env = envValues(stage);
+  for (const [name, value] of Object.entries(RUNTIME_ENV[service])) {
+    if (env.get(name) !== value) problems.push(`the image does not set ${name}=${value} (scripts/build.ts)`);
+  }
   return problems;
 }
 
@@ -419,6 +423,10 @@ describe('Dockerfiles', () => {
     const broken = readRepoFile('storage/Dockerfile').replace('scripts/build.ts storage', 'scripts/build.ts');
     assert.deepEqual(bundleProblems(broken, 'storage'), [
       'the build stage does not run scripts/build.ts for this service',
+    ]);
+    const untuned = readRepoFile('backend/Dockerfile').replace('MALLOC_ARENA_MAX=2', 'MALLOC_ARENA_MAX=8');
+    assert.deepEqual(bundleProblems(untuned, 'backend'), [
+      'the image does not set MALLOC_ARENA_MAX=2 (scripts/build.ts)',
     ]);
   });
 

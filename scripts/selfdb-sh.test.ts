@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { freePort } from './lib/processes.ts';
 import { liveCommandLine, parseEnvFile, runScript, type ScriptResult } from './lib/run-script.ts';
-import { NODE_FLAGS, SERVICES } from './build.ts';
+import { NODE_FLAGS, RUNTIME_ENV, SERVICES } from './build.ts';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const START_TIMEOUT_MS = 60_000;
@@ -73,7 +73,7 @@ describe('selfdb.sh (native mode)', () => {
     assert.match(result.stdout, new RegExp(`http://127\\.0\\.0\\.1:${ports.backend}/docs`));
     const pids = recordPids();
     assert.equal(pids.length, 5, `expected 5 pid files in ${runDir}, got ${pids.length}`);
-    // The Node services run as their bundles (no TypeScript loader in memory) with the V8 flags of the images.
+    // The Node services run as their bundles (no TypeScript loader in memory) with the flags and env of the images.
     const nodeServices = pids
       .map((pid) => liveCommandLine(pid) ?? '')
       .filter((line) => /server\.js/.test(line));
@@ -86,6 +86,10 @@ describe('selfdb.sh (native mode)', () => {
       const line = nodeServices.find((candidate) => candidate.includes(`/${service}/dist/`)) ?? '';
       const args = line.split('\0');
       for (const flag of NODE_FLAGS[service]) assert.ok(args.includes(flag), `${service}: ${args.join(' ')}`);
+      const pid = pids.find((candidate) => liveCommandLine(candidate) === line);
+      const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      for (const [name, value] of Object.entries(RUNTIME_ENV[service]))
+        assert.ok(environ.includes(`${name}=${value}`), `${service} runs without ${name}=${value}`);
     }
     const health = await api('/health');
     assert.equal(health.status, 200);

@@ -1,8 +1,8 @@
 // A SelfDB service started for a benchmark as production runs it: its bundle (scripts/build.ts) with the same V8
-// flags, as its own process, so its CPU time and RSS can be read from /proc alone.
+// flags and environment, as its own process, so its CPU time and RSS can be read from /proc alone.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { bundlePath, buildServices, NODE_FLAGS, type Service } from '../../scripts/build.ts';
+import { bundlePath, buildServices, NODE_FLAGS, RUNTIME_ENV, type Service } from '../../scripts/build.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -15,7 +15,7 @@ export async function startServiceBundle(
   await buildServices([service]);
   const child = spawn(process.execPath, [...NODE_FLAGS[service], bundlePath(service)], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', ...RUNTIME_ENV[service], ...env },
     stdio: ['ignore', 'inherit', 'inherit'], // services log warnings only (LOG_LEVEL=warn)
   });
   const deadline = Date.now() + 60_000;

@@ -523,8 +523,9 @@ start_backend() {
   export BACKEND_HOST="$backend_host" BACKEND_PORT="$backend_port" SELFDB_HOME="$state_dir"
   # Backups read (and restores replace) the storage service's folder, and copy the env file in use.
   export STORAGE_DATA_PATH="${STORAGE_DATA_PATH:-$storage_path}" BACKUP_ENV_FILE="${BACKUP_ENV_FILE:-$ENV_FILE}"
-  # V8 flags as in scripts/build.ts (NODE_FLAGS).
-  launch backend node --max-semi-space-size=2 "$ROOT_DIR/backend/dist/server.js"
+  # V8 flags and malloc settings as in scripts/build.ts (NODE_FLAGS, RUNTIME_ENV).
+  launch backend env MALLOC_ARENA_MAX=2 MALLOC_TRIM_THRESHOLD_=131072 \
+    node --max-semi-space-size=2 "$ROOT_DIR/backend/dist/server.js"
   wait_healthy backend "$t0"
 }
 
