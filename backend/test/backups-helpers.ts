@@ -14,7 +14,7 @@ import { createBackupsService } from '../src/modules/backups/backups.service.ts'
 import { API_KEY, startTestApp, type TestApp, testEnv } from './helpers.ts';
 
 export const FIXTURE = new URL(
-  '../../../shared/reference/fixtures/selfdb_backup_20251205_143022.tar.gz',
+  './fixtures/selfdb_backup_20251205_143022.tar.gz',
   import.meta.url,
 ).pathname;
 

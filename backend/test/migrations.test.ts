@@ -16,7 +16,7 @@ import { call, login, testEnv } from './helpers.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('../../database/migrations/', import.meta.url));
 const FIXTURE = fileURLToPath(
-  new URL('../../../shared/reference/fixtures/selfdb_backup_20251205_143022.tar.gz', import.meta.url),
+  new URL('./fixtures/selfdb_backup_20251205_143022.tar.gz', import.meta.url),
 );
 const silent = { info: () => {} };
 const temps: string[] = [];

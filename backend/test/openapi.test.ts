@@ -19,7 +19,7 @@ type Document = {
 };
 
 const reference = JSON.parse(
-  readFileSync(new URL('../../../shared/reference/selfdb-0.0.5-openapi.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('./fixtures/selfdb-0.0.5-openapi.json', import.meta.url), 'utf8'),
 ) as Document;
 let ours: Document;
 before(async () => {

@@ -17,7 +17,7 @@ import { ADMIN, call, login, registerUser, startTestApp, type TestApp } from './
 
 const MIGRATIONS = fileURLToPath(new URL('../../database/migrations/', import.meta.url));
 const FIXTURE = fileURLToPath(
-  new URL('../../../shared/reference/fixtures/selfdb_backup_20251205_143022.tar.gz', import.meta.url),
+  new URL('./fixtures/selfdb_backup_20251205_143022.tar.gz', import.meta.url),
 );
 const CLUSTER = `postgresql://postgres:selfdb-test@127.0.0.1:${process.env.SELFDB_TEST_PG_PORT}`;
 
