@@ -13,10 +13,7 @@ import { loadConfig } from '../src/config.ts';
 import { createBackupsService } from '../src/modules/backups/backups.service.ts';
 import { API_KEY, startTestApp, type TestApp, testEnv } from './helpers.ts';
 
-export const FIXTURE = new URL(
-  './fixtures/selfdb_backup_20251205_143022.tar.gz',
-  import.meta.url,
-).pathname;
+export const FIXTURE = new URL('./fixtures/selfdb_backup_20251205_143022.tar.gz', import.meta.url).pathname;
 
 export interface BackupsTestApp extends TestApp {
   backupsDir: string;

@@ -15,9 +15,7 @@ import { prepareDatabase } from '../src/prepare-database.ts';
 import { call, login, testEnv } from './helpers.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('../../database/migrations/', import.meta.url));
-const FIXTURE = fileURLToPath(
-  new URL('./fixtures/selfdb_backup_20251205_143022.tar.gz', import.meta.url),
-);
+const FIXTURE = fileURLToPath(new URL('./fixtures/selfdb_backup_20251205_143022.tar.gz', import.meta.url));
 const silent = { info: () => {} };
 const temps: string[] = [];
 after(() => {

@@ -16,9 +16,7 @@ import type { SchemaChange } from '../src/routes/schema/schemas.ts';
 import { ADMIN, call, login, registerUser, startTestApp, type TestApp } from './helpers.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('../../database/migrations/', import.meta.url));
-const FIXTURE = fileURLToPath(
-  new URL('./fixtures/selfdb_backup_20251205_143022.tar.gz', import.meta.url),
-);
+const FIXTURE = fileURLToPath(new URL('./fixtures/selfdb_backup_20251205_143022.tar.gz', import.meta.url));
 const CLUSTER = `postgresql://postgres:selfdb-test@127.0.0.1:${process.env.SELFDB_TEST_PG_PORT}`;
 
 let t: TestApp;
