@@ -164,7 +164,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: read.string('LOG_LEVEL', 'info'),
     apiKey: read.string('API_KEY'),
     secretKey,
-    accessTokenTtlSeconds: read.int('ACCESS_TOKEN_EXPIRE_MINUTES', 30, { min: 1 }) * 60,
+    // At most a day: tokens claiming to live longer are refused (MAX_ACCESS_TOKEN_LIFETIME_SECONDS).
+    accessTokenTtlSeconds: read.int('ACCESS_TOKEN_EXPIRE_MINUTES', 30, { min: 1, max: 1440 }) * 60,
     refreshTokenTtlDays: read.int('REFRESH_TOKEN_EXPIRE_DAYS', 30, { min: 1 }),
     corsOrigins: read.list('CORS_ORIGINS', [
       'http://localhost:3000',

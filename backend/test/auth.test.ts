@@ -223,33 +223,56 @@ test('bcrypt hashes from SelfDB 0.0.5 verify and are replaced by argon2id on log
   }
 });
 
-test('forged, expired, foreign-key, alg:none and malformed access tokens → 401 with WWW-Authenticate', async () => {
+test('forged, expired, foreign-key, alg:none, malformed and sessionless access tokens → 401 with WWW-Authenticate', async () => {
   const me = (await call(t.app, 'GET', '/users/me', { token: adminToken })).body;
+  // Every token below names the admin's real, open session: only what the case says is wrong with it.
+  const sid = String(decodeJwt(adminToken).sid);
+  const admin = { sub: String(me.id), role: 'ADMIN' as const, sid };
   const key = createJwtKey(SECRET_KEY);
   const otherKey = createJwtKey('another-secret-key-of-sufficient-length-000');
   const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const future = Math.floor(Date.now() / 1000) + 600;
+  const now = Math.floor(Date.now() / 1000);
+  const future = now + 600;
+  const signed = (claims: Record<string, unknown>) =>
+    new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(key);
+  const ended = await registerUser(t.app, 'ended-session@example.com');
+  await call(t.app, 'POST', '/users/logout', { token: ended.access_token });
+  const other = await registerUser(t.app, 'open-session@example.com');
   const tokens = {
-    expired: await signAccessToken(key, { sub: String(me.id), role: 'ADMIN' }, -60),
-    otherKey: await signAccessToken(otherKey, { sub: String(me.id), role: 'ADMIN' }, 600),
-    algNone: `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: me.id, role: 'ADMIN', exp: future })}.`,
-    hs512: await new SignJWT({ role: 'ADMIN' })
+    expired: await signAccessToken(key, admin, -60),
+    otherKey: await signAccessToken(otherKey, admin, 600),
+    algNone: `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...admin, iat: now, exp: future })}.`,
+    hs512: await new SignJWT({ role: 'ADMIN', sid })
       .setProtectedHeader({ alg: 'HS512' })
       .setSubject(String(me.id))
+      .setIssuedAt(now)
       .setExpirationTime(future)
       .sign(key),
-    badRole: await new SignJWT({ role: 'ROOT' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(String(me.id))
-      .setExpirationTime(future)
-      .sign(key),
+    badRole: await signed({ ...admin, role: 'ROOT', iat: now, exp: future }),
     garbage: 'not.a.jwt',
-    unknownUser: await signAccessToken(
+    unknownUser: await signAccessToken(key, { ...admin, sub: '00000000-0000-4000-8000-000000000000' }, 600),
+    noExp: await signed({ ...admin, iat: now }),
+    noIat: await signed({ ...admin, exp: future }),
+    tooLong: await signed({ ...admin, iat: now, exp: now + 15 * 60 + 1 }),
+    centuryLong: await signed({ ...admin, iat: now, exp: now + 100 * 365 * 86_400 }),
+    issuedInTheFuture: await signed({ ...admin, iat: now + 3600, exp: now + 3600 + 60 }),
+    noSession: await signed({ sub: admin.sub, role: 'ADMIN', iat: now, exp: future }),
+    unknownSession: await signAccessToken(
       key,
-      { sub: '00000000-0000-4000-8000-000000000000', role: 'ADMIN' },
+      { ...admin, sid: '00000000-0000-4000-8000-000000000000' },
       600,
     ),
+    anotherUsersSession: await signAccessToken(
+      key,
+      { ...admin, sid: String(decodeJwt(other.access_token).sid) },
+      600,
+    ),
+    endedSession: ended.access_token,
   };
+  assert.equal(
+    (await call(t.app, 'GET', '/users/count', { token: await signAccessToken(key, admin, 600) })).status,
+    200,
+  );
   for (const [name, token] of Object.entries(tokens)) {
     const response = await call(t.app, 'GET', '/users/count', { token });
     assert.equal(response.status, 401, name);
@@ -268,7 +291,8 @@ test('forged, expired, foreign-key, alg:none and malformed access tokens → 401
 
 test('a token names its role, but the role stored in the database decides', async () => {
   const user = await registerUser(t.app, 'rolecheck@example.com');
-  const forged = await signAccessToken(createJwtKey(SECRET_KEY), { sub: user.id, role: 'ADMIN' }, 600);
+  const sid = String(decodeJwt(user.access_token).sid);
+  const forged = await signAccessToken(createJwtKey(SECRET_KEY), { sub: user.id, role: 'ADMIN', sid }, 600);
   assert.equal((await call(t.app, 'GET', '/users/count', { token: forged })).status, 403);
 });
 

@@ -15,6 +15,8 @@ interface Scenario {
   expect: Record<Actor, number>;
   /** true: each actor gets a fresh target user, because the operation changes it. */
   freshTarget?: boolean;
+  /** true: each actor signs in anew, because the operation ends the session of its token. */
+  freshSession?: boolean;
 }
 
 const SCENARIOS: Scenario[] = [
@@ -53,7 +55,7 @@ const SCENARIOS: Scenario[] = [
     name: 'change password',
     method: 'PATCH',
     path: '/users/:target',
-    body: { password: 'NewPass1234' },
+    body: { password: 'NewPass1234', current_password: 'UserPass123' },
     freshTarget: true,
     expect: { nokey: 406, anonymous: 401, self: 200, other: 403, admin: 200 },
   },
@@ -84,12 +86,14 @@ const SCENARIOS: Scenario[] = [
     name: 'logout',
     method: 'POST',
     path: '/users/logout',
+    freshSession: true,
     expect: { nokey: 406, anonymous: 401, self: 200, other: 200, admin: 200 },
   },
   {
     name: 'logout all',
     method: 'POST',
     path: '/users/logout/all',
+    freshSession: true,
     expect: { nokey: 406, anonymous: 401, self: 200, other: 200, admin: 200 },
   },
 ];
@@ -119,12 +123,14 @@ describe('/users authorization', () => {
         const target = scenario.freshTarget
           ? await registerUser(t.app, `fresh${++counter}@example.com`)
           : shared;
+        const signIn = async (email: string, password: string, token: string) =>
+          scenario.freshSession ? (await login(t.app, email, password)).access_token : token;
         const token = {
           nokey: undefined,
           anonymous: undefined,
-          self: target.access_token,
-          other: other.access_token,
-          admin: adminToken,
+          self: await signIn(target.email, target.password, target.access_token),
+          other: await signIn(other.email, other.password, other.access_token),
+          admin: await signIn(ADMIN.email, ADMIN.password, adminToken),
         }[actor];
         const response = await call(t.app, scenario.method, scenario.path.replace(':target', target.id), {
           token,
@@ -132,6 +138,11 @@ describe('/users authorization', () => {
           body: scenario.body,
         });
         assert.equal(response.status, expected, JSON.stringify(response.body));
+        if (scenario.freshSession) {
+          // Logging out of all devices ended the shared sessions too: sign in again for the scenarios after.
+          adminToken = (await login(t.app, ADMIN.email, ADMIN.password)).access_token;
+          other = { ...other, ...(await login(t.app, other.email, other.password)) };
+        }
         if (expected >= 400) {
           assert.equal(typeof response.body.detail, 'string');
           assert.equal(typeof response.body.code, 'string');
@@ -181,7 +192,13 @@ describe('what each actor sees and changes', () => {
     const me = await registerUser(t.app, 'selfservice@example.com');
     const patched = await call(t.app, 'PATCH', `/users/${me.id}`, {
       token: me.access_token,
-      body: { first_name: 'Snake', lastName: 'Camel', email: 'moved@example.com', password: 'Changed123' },
+      body: {
+        first_name: 'Snake',
+        lastName: 'Camel',
+        email: 'moved@example.com',
+        password: 'Changed123',
+        current_password: 'UserPass123',
+      },
     });
     assert.equal(patched.status, 200);
     assert.equal(patched.body.firstName, 'Snake');
@@ -216,7 +233,7 @@ describe('what each actor sees and changes', () => {
     assert.equal(after.body.firstName, 'Test');
   });
 
-  test('an admin promotes a user, who then has admin rights at once with the same token', async () => {
+  test('an admin promotes a user: their old tokens are refused, a new login has admin rights', async () => {
     const me = await registerUser(t.app, 'promoted@example.com');
     assert.equal((await call(t.app, 'GET', '/users/count', { token: me.access_token })).status, 403);
     const response = await call(t.app, 'PATCH', `/users/${me.id}`, {
@@ -225,7 +242,9 @@ describe('what each actor sees and changes', () => {
     });
     assert.equal(response.status, 200);
     assert.equal(response.body.role, 'ADMIN');
-    assert.equal((await call(t.app, 'GET', '/users/count', { token: me.access_token })).status, 200);
+    assert.equal((await call(t.app, 'GET', '/users/count', { token: me.access_token })).status, 401);
+    const again = await login(t.app, me.email, me.password);
+    assert.equal((await call(t.app, 'GET', '/users/count', { token: again.access_token })).status, 200);
   });
 
   test('email taken by someone else → 409, nothing changed', async () => {
@@ -300,5 +319,73 @@ describe('what each actor sees and changes', () => {
     assert.equal(listed.status, 200, 'no trailing slash works too');
     assert.equal(listed.body.length, all.body);
     assert.ok((listed.body as unknown as object[]).every((u) => !('password' in u)));
+  });
+});
+
+describe('passwords', () => {
+  test('changing your own password needs the current one; an admin sets another user’s without it', async () => {
+    const me = await registerUser(t.app, 'changer@example.com');
+    const change = (token: string, body: Record<string, unknown>, id = me.id) =>
+      call(t.app, 'PATCH', `/users/${id}`, { token, body });
+    for (const [name, body] of [
+      ['missing', { password: 'Newer1234' }],
+      ['null', { password: 'Newer1234', current_password: null }],
+      ['wrong', { password: 'Newer1234', current_password: 'WrongPass1' }],
+    ] as const) {
+      const refused = await change(me.access_token, body);
+      assert.equal(refused.status, 400, name);
+      assert.equal(refused.body.code, 'INVALID_CURRENT_PASSWORD', name);
+      assert.equal(typeof refused.body.detail, 'string');
+    }
+    assert.equal((await change(me.access_token, { current_password: 'x'.repeat(73) })).status, 422);
+    // Nothing changed: the old password logs in, the session is still open.
+    assert.equal((await call(t.app, 'GET', '/users/me', { token: me.access_token })).status, 200);
+    await login(t.app, me.email, 'UserPass123');
+    // Other fields need no current password.
+    assert.equal((await change(me.access_token, { firstName: 'Still' })).status, 200);
+
+    const changed = await change(me.access_token, { password: 'Newer1234', currentPassword: 'UserPass123' });
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    assert.equal((await call(t.app, 'GET', '/users/me', { token: me.access_token })).status, 401);
+    const after = await login(t.app, me.email, 'Newer1234');
+
+    const set = await change(adminToken, { password: 'AdminSet123' });
+    assert.equal(set.status, 200, 'an admin sets another user’s password without the current one');
+    assert.equal((await call(t.app, 'GET', '/users/me', { token: after.access_token })).status, 401);
+    await login(t.app, me.email, 'AdminSet123');
+
+    // An admin changing their own password is a user changing their own password.
+    const boss = await registerUser(t.app, 'boss@example.com');
+    await change(adminToken, { role: 'ADMIN' }, boss.id);
+    const bossToken = (await login(t.app, boss.email, boss.password)).access_token;
+    const own = await change(bossToken, { password: 'BossPass123' }, boss.id);
+    assert.equal(own.status, 400);
+    assert.equal(own.body.code, 'INVALID_CURRENT_PASSWORD');
+    const ownRight = await change(
+      bossToken,
+      { password: 'BossPass123', current_password: boss.password },
+      boss.id,
+    );
+    assert.equal(ownRight.status, 200);
+  });
+
+  test('guessing the current password through PATCH is rate limited like login', async () => {
+    const limited = await startTestApp({ RATE_LIMIT_LOGIN_PER_ACCOUNT: '3' });
+    try {
+      const me = await registerUser(limited.app, 'guessed@example.com');
+      const guess = () =>
+        call(limited.app, 'PATCH', `/users/${me.id}`, {
+          token: me.access_token,
+          body: { password: 'Newer1234', current_password: 'WrongPass1' },
+        });
+      // The registration's login counted once.
+      for (let i = 0; i < 2; i++) assert.equal((await guess()).status, 400);
+      const blocked = await guess();
+      assert.equal(blocked.status, 429);
+      assert.equal(blocked.body.code, 'RATE_LIMITED');
+      assert.ok(Number(blocked.headers['retry-after']) > 0);
+    } finally {
+      await limited.close();
+    }
   });
 });

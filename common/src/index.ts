@@ -19,6 +19,7 @@ export { AppError, ErrorCode, preview } from './errors.ts';
 export {
   type AccessClaims,
   createJwtKey,
+  MAX_ACCESS_TOKEN_LIFETIME_SECONDS,
   type Role,
   signAccessToken,
   type VerifiedClaims,

@@ -85,7 +85,7 @@ describe('connecting', () => {
     });
   }
 
-  test('an expired token, a deleted user and an inactive user are refused; the key header works too', async () => {
+  test('an expired token, a deleted or inactive user, an ended or foreign session are refused; the key header works too', async () => {
     const expired = await signToken(owner, -10);
     await assert.rejects(RawClient.open(socketUrl(realtime.base, { token: expired })), { status: 401 });
     const gone = await createUser(sql, 'USER');
@@ -95,6 +95,13 @@ describe('connecting', () => {
     await sql.query('UPDATE users SET is_active = false WHERE id = $1', [inactive.id]);
     await assert.rejects(RawClient.open(socketUrl(realtime.base, { token: inactive.token })), {
       status: 400,
+    });
+    const ended = await createUser(sql, 'USER');
+    await sql.query('UPDATE refresh_tokens SET revoked_at = NOW() WHERE user_id = $1', [ended.id]);
+    await assert.rejects(RawClient.open(socketUrl(realtime.base, { token: ended.token })), { status: 401 });
+    const foreignSession = await signToken({ ...owner, sid: other.sid }, 600);
+    await assert.rejects(RawClient.open(socketUrl(realtime.base, { token: foreignSession })), {
+      status: 401,
     });
     const viaHeaders = await RawClient.open(socketUrl(realtime.base, { 'X-API-Key': undefined }), '2.0.0', {
       'X-API-Key': API_KEY,

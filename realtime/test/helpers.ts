@@ -101,10 +101,12 @@ const jwtKey = createJwtKey(SECRET_KEY);
 export interface TestUser {
   id: string;
   role: 'USER' | 'ADMIN';
+  /** The session its tokens belong to (a refresh token row carries it, as a login makes). */
+  sid: string;
   token: string;
 }
 
-/** Inserts a user and signs an access token for it (the realtime service only reads the users table). */
+/** Inserts a user with an open session and signs an access token for it (what a login through the backend makes). */
 export async function createUser(
   sql: pg.Client,
   role: 'USER' | 'ADMIN' = 'USER',
@@ -116,11 +118,17 @@ export async function createUser(
     [role],
   );
   const id = rows[0]!.id;
-  return { id, role, token: await signAccessToken(jwtKey, { sub: id, role }, ttlSeconds) };
+  const session = await sql.query<{ session_id: string }>(
+    `INSERT INTO refresh_tokens (user_id, token_hash, expires_at)
+     VALUES ($1, encode(sha256(gen_random_uuid()::text::bytea), 'hex'), NOW() + INTERVAL '1 day') RETURNING session_id`,
+    [id],
+  );
+  const sid = session.rows[0]!.session_id;
+  return { id, role, sid, token: await signAccessToken(jwtKey, { sub: id, role, sid }, ttlSeconds) };
 }
 
-export const signToken = (user: { id: string; role: 'USER' | 'ADMIN' }, ttlSeconds: number) =>
-  signAccessToken(jwtKey, { sub: user.id, role: user.role }, ttlSeconds);
+export const signToken = (user: { id: string; role: 'USER' | 'ADMIN'; sid: string }, ttlSeconds: number) =>
+  signAccessToken(jwtKey, { sub: user.id, role: user.role, sid: user.sid }, ttlSeconds);
 
 /** Creates a user table `name (id serial, label text, n int)`, registers it and captures its changes. */
 export async function createTable(

@@ -7,6 +7,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The signed-in user, set by the `requireUser`/`optionalUser` hooks; null for anonymous requests. */
     user: UserRow | null;
+    /** The session of the access token the user signed in with (null for anonymous requests). */
+    sessionId: string | null;
   }
 }
 
@@ -18,7 +20,7 @@ function bearerToken(request: FastifyRequest): string | null {
 }
 
 export interface AuthHooks {
-  /** Rejects the request (401) unless it carries a valid bearer token of an active user. */
+  /** Rejects the request (401) unless it carries a valid bearer token of an active user in an open session. */
   requireUser(request: FastifyRequest): Promise<void>;
   /** Sets `request.user` when a valid token is present; an invalid or expired one is treated as anonymous. */
   optionalUser(request: FastifyRequest): Promise<void>;
@@ -26,17 +28,22 @@ export interface AuthHooks {
 
 export function installAuth(app: FastifyInstance, auth: AuthService): AuthHooks {
   app.decorateRequest('user', null);
+  app.decorateRequest('sessionId', null);
   return {
     async requireUser(request) {
       const token = bearerToken(request);
       if (!token) throw AppError.unauthorized('Not authenticated', ErrorCode.NOT_AUTHENTICATED);
-      request.user = await auth.authenticate(token);
+      const { user, sessionId } = await auth.authenticate(token);
+      request.user = user;
+      request.sessionId = sessionId;
     },
     async optionalUser(request) {
       const token = bearerToken(request);
       if (!token) return;
       try {
-        request.user = await auth.authenticate(token);
+        const { user, sessionId } = await auth.authenticate(token);
+        request.user = user;
+        request.sessionId = sessionId;
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
       }
@@ -48,4 +55,10 @@ export function installAuth(app: FastifyInstance, auth: AuthService): AuthHooks 
 export function currentUser(request: FastifyRequest): UserRow {
   if (!request.user) throw AppError.unauthorized('Not authenticated', ErrorCode.NOT_AUTHENTICATED);
   return request.user;
+}
+
+/** The session of the signed-in user's access token, on a route guarded by `requireUser`. */
+export function currentSession(request: FastifyRequest): string {
+  if (!request.sessionId) throw AppError.unauthorized('Not authenticated', ErrorCode.NOT_AUTHENTICATED);
+  return request.sessionId;
 }

@@ -1,4 +1,4 @@
-import { type Actor, ErrorCode, verifyAccessToken } from '@selfdb/common';
+import { type Actor, ErrorCode, type Queryable, verifyAccessToken } from '@selfdb/common';
 import type { Hub } from './hub.ts';
 
 export interface Identity {
@@ -13,11 +13,31 @@ export interface TokenRefusal {
   detail: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const invalidToken = (): TokenRefusal => ({
+  status: 401,
+  code: ErrorCode.INVALID_TOKEN,
+  detail: 'Could not validate credentials',
+});
+
+/**
+ * Whether the session an access token names is still open: one of the user's refresh tokens carries it, unrevoked
+ * and unexpired (the backend's rule, migration 0032). Logout, logout-all, a new password or role and deactivation
+ * revoke them, so a token of an ended session is refused here from the next connect or join on, in every process.
+ * Read from the database on each connect/join, never cached: these are rare next to the frames that follow.
+ */
+async function isSessionOpen(db: Queryable, userId: string, sessionId: string): Promise<boolean> {
+  const { rows } = await db.query<{ open: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM refresh_tokens
+                    WHERE session_id = $2 AND user_id = $1 AND revoked_at IS NULL AND expires_at > NOW()) AS open`,
+    [userId, sessionId],
+  );
+  return rows[0]?.open === true;
+}
 
 /**
  * Resolves an access token to the user as the database has it now (role and is_active from the row, not from
- * the token), as the backend does on every request.
+ * the token), as the backend does on every request: the token must verify (signature, `exp`, `iat`, `sid`), its
+ * user exist and be active, and its session be open.
  */
 export async function authenticate(
   hub: Hub,
@@ -25,16 +45,12 @@ export async function authenticate(
   token: string,
 ): Promise<Identity | TokenRefusal> {
   const claims = await verifyAccessToken(jwtKey, token);
-  if (!claims || !UUID.test(claims.sub)) {
-    return { status: 401, code: ErrorCode.INVALID_TOKEN, detail: 'Could not validate credentials' };
-  }
+  if (!claims) return invalidToken();
   const user = await hub.loadUser(claims.sub);
-  if (!user) return { status: 401, code: ErrorCode.INVALID_TOKEN, detail: 'Could not validate credentials' };
+  if (!user) return invalidToken();
   if (!user.is_active) return { status: 400, code: ErrorCode.USER_INACTIVE, detail: 'Inactive user' };
-  return {
-    actor: { id: user.id, role: user.role },
-    expiresAt: claims.exp === null ? null : claims.exp * 1000,
-  };
+  if (!(await isSessionOpen(hub.pool, claims.sub, claims.sid))) return invalidToken();
+  return { actor: { id: user.id, role: user.role }, expiresAt: claims.exp * 1000 };
 }
 
 export const isTokenRefusal = (value: Identity | TokenRefusal): value is TokenRefusal => 'status' in value;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   AppError,
   ErrorCode,
@@ -11,10 +12,12 @@ import { findUserByEmail, findUserById, type UserRow, updateUser } from '../user
 import {
   deleteExpiredRefreshTokens,
   findRefreshTokenForUpdate,
+  findUserWithSession,
   insertRefreshToken,
+  markPasswordRehash,
   revokeAllRefreshTokens,
   revokeRefreshTokenById,
-  revokeUserRefreshToken,
+  revokeUserSessions,
 } from './auth.repository.ts';
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './passwords.ts';
 import { generateRefreshToken, hashRefreshToken } from './refresh-tokens.ts';
@@ -24,6 +27,12 @@ export interface TokenPair {
   refresh_token: string;
   token_type: 'bearer';
   expires_in: number;
+}
+
+/** Who an access token speaks for: the user as the database has it now, and the token's session. */
+export interface Authenticated {
+  user: UserRow;
+  sessionId: string;
 }
 
 export interface AuthDeps {
@@ -38,13 +47,19 @@ const inactiveUser = () => new AppError(400, ErrorCode.USER_INACTIVE, 'Inactive 
 export function createAuthService(deps: AuthDeps) {
   const { pool } = deps;
 
-  async function issueTokens(db: Pick<Pool, 'query'>, user: UserRow): Promise<TokenPair> {
+  /** A new refresh token in session `sessionId` (a new session at login, the same one on rotation). */
+  async function issueTokens(db: Pick<Pool, 'query'>, user: UserRow, sessionId: string): Promise<TokenPair> {
     const refreshToken = generateRefreshToken();
-    await insertRefreshToken(db, user.id, hashRefreshToken(refreshToken), deps.refreshTokenTtlDays);
+    await insertRefreshToken(db, {
+      userId: user.id,
+      sessionId,
+      tokenHash: hashRefreshToken(refreshToken),
+      ttlDays: deps.refreshTokenTtlDays,
+    });
     return {
       access_token: await signAccessToken(
         deps.jwtKey,
-        { sub: user.id, role: user.role },
+        { sub: user.id, role: user.role, sid: sessionId },
         deps.accessTokenTtlSeconds,
       ),
       refresh_token: refreshToken,
@@ -65,11 +80,17 @@ export function createAuthService(deps: AuthDeps) {
         throw AppError.unauthorized('Incorrect email or password', ErrorCode.INVALID_CREDENTIALS);
       }
       if (!user.is_active) throw inactiveUser();
-      if (needsRehash(user.password))
-        await updateUser(pool, user.id, { password: await hashPassword(password) });
+      if (needsRehash(user.password)) {
+        const rehashed = await hashPassword(password);
+        // The same password in a stronger hash: the user's other sessions stay open.
+        await withTransaction(pool, async (client) => {
+          await markPasswordRehash(client);
+          await updateUser(client, user.id, { password: rehashed });
+        });
+      }
       await markSystemInitialized(pool);
       await deleteExpiredRefreshTokens(pool, user.id);
-      return issueTokens(pool, user);
+      return issueTokens(pool, user, randomUUID());
     },
 
     /**
@@ -89,7 +110,7 @@ export function createAuthService(deps: AuthDeps) {
         if (!user) return { error: 'no-user' as const };
         if (!user.is_active) return { error: 'inactive' as const };
         await revokeRefreshTokenById(client, stored.id);
-        return { tokens: await issueTokens(client, user) };
+        return { tokens: await issueTokens(client, user, stored.session_id) };
       });
       if (outcome.tokens) return outcome.tokens;
       switch (outcome.error) {
@@ -107,27 +128,36 @@ export function createAuthService(deps: AuthDeps) {
       }
     },
 
-    /** Revokes one refresh token of the user, or all of them when none is given. */
-    async logout(userId: string, refreshToken?: string | null): Promise<void> {
-      if (refreshToken) await revokeUserRefreshToken(pool, userId, hashRefreshToken(refreshToken));
-      else await revokeAllRefreshTokens(pool, userId);
+    /**
+     * Ends the session of the access token, and the session of `refreshToken` too when it is another one of the
+     * user's. The user's other sessions stay open.
+     */
+    async logout(userId: string, sessionId: string, refreshToken?: string | null): Promise<void> {
+      await revokeUserSessions(pool, userId, sessionId, refreshToken ? hashRefreshToken(refreshToken) : null);
     },
 
+    /** Ends every session of the user (every device). */
     async logoutAll(userId: string): Promise<void> {
       await revokeAllRefreshTokens(pool, userId);
     },
 
     /**
-     * Resolves a bearer token to the current user row. The row is read on every call, so a deactivated, deleted or
-     * demoted user loses access at once, whatever tokens they still hold.
+     * Resolves a bearer token to the current user row and its session. Both are read on every call, in the one
+     * query that reads the user: a deactivated, deleted or demoted user loses access at once, and so does every
+     * token of a session that ended (logout, logout-all, a new password or role), in every process.
+     *
+     * Why no cache: the row has to be read anyway (role and is_active decide access), so the session check rides
+     * on that round trip (one more index probe). A per-process cache of revocations would save nothing here and
+     * would leave a window in which an ended session still works.
      */
-    async authenticate(accessToken: string): Promise<UserRow> {
-      const claims = await verifyAccessToken(deps.jwtKey, accessToken);
+    async authenticate(accessToken: string): Promise<Authenticated> {
+      const claims = await verifyAccessToken(deps.jwtKey, accessToken, deps.accessTokenTtlSeconds);
       if (!claims) throw AppError.unauthorized();
-      const user = await findUserById(pool, claims.sub);
-      if (!user) throw AppError.unauthorized();
-      if (!user.is_active) throw inactiveUser();
-      return user;
+      const row = await findUserWithSession(pool, claims.sub, claims.sid);
+      if (!row) throw AppError.unauthorized();
+      if (!row.is_active) throw inactiveUser();
+      if (!row.session_open) throw AppError.unauthorized();
+      return { user: row, sessionId: claims.sid };
     },
   };
 }

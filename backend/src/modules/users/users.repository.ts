@@ -23,7 +23,8 @@ export interface UserChanges {
   is_active?: boolean;
 }
 
-const COLUMNS = 'id, email, password, first_name, last_name, role, is_active, created_at';
+/** The columns of a UserRow, for queries that read users (here and in the auth repository). */
+export const USER_COLUMNS = 'id, email, password, first_name, last_name, role, is_active, created_at';
 // Whitelist of updatable columns: UserChanges keys are never taken from request text.
 const UPDATABLE: ReadonlyArray<keyof UserChanges> = [
   'email',
@@ -35,13 +36,13 @@ const UPDATABLE: ReadonlyArray<keyof UserChanges> = [
 ];
 
 export async function findUserById(db: Queryable, id: string): Promise<UserRow | null> {
-  const { rows } = await db.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE id = $1`, [id]);
+  const { rows } = await db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id]);
   return rows[0] ?? null;
 }
 
 export async function findUserByEmail(db: Queryable, email: string): Promise<UserRow | null> {
   const { rows } = await db.query<UserRow>(
-    `SELECT ${COLUMNS} FROM users WHERE lower(email) = lower($1) ORDER BY created_at LIMIT 1`,
+    `SELECT ${USER_COLUMNS} FROM users WHERE lower(email) = lower($1) ORDER BY created_at LIMIT 1`,
     [email],
   );
   return rows[0] ?? null;
@@ -57,7 +58,7 @@ export async function insertUser(
      SELECT $1::text, $2::text, $3::text, $4::text, $5::text
      WHERE NOT EXISTS (SELECT 1 FROM users WHERE lower(email) = lower($1::text))
      ON CONFLICT (email) DO NOTHING
-     RETURNING ${COLUMNS}`,
+     RETURNING ${USER_COLUMNS}`,
     [user.email, user.passwordHash, user.firstName, user.lastName, user.role],
   );
   return rows[0] ?? null;
@@ -70,7 +71,7 @@ export async function listUsers(
   const order = query.sortOrder === 'asc' ? 'ASC' : 'DESC';
   // sortBy is a UserSortColumn (validated against an enum), so it is safe as an identifier.
   const { rows } = await db.query<UserRow>(
-    `SELECT ${COLUMNS} FROM users
+    `SELECT ${USER_COLUMNS} FROM users
      WHERE $1::text IS NULL OR email ILIKE $1 OR first_name ILIKE $1 OR last_name ILIKE $1
      ORDER BY ${query.sortBy} ${order} NULLS LAST, id ${order}
      OFFSET $2 LIMIT $3`,
@@ -94,7 +95,7 @@ export async function updateUser(db: Queryable, id: string, changes: UserChanges
   if (columns.length === 0) return findUserById(db, id);
   const assignments = columns.map((column, index) => `${column} = $${index + 2}`).join(', ');
   const { rows } = await db.query<UserRow>(
-    `UPDATE users SET ${assignments} WHERE id = $1 RETURNING ${COLUMNS}`,
+    `UPDATE users SET ${assignments} WHERE id = $1 RETURNING ${USER_COLUMNS}`,
     [id, ...columns.map((column) => changes[column])],
   );
   return rows[0] ?? null;

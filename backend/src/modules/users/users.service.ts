@@ -7,8 +7,7 @@ import {
   type Queryable,
   withTransaction,
 } from '@selfdb/common';
-import { revokeAllRefreshTokens } from '../auth/auth.repository.ts';
-import { hashPassword } from '../auth/passwords.ts';
+import { hashPassword, verifyPassword } from '../auth/passwords.ts';
 import { toUserDto, type UserDto } from './users.dto.ts';
 import {
   countOtherActiveAdmins,
@@ -34,6 +33,8 @@ export interface NewUser {
 export interface UserPatch {
   email?: string | null;
   password?: string | null;
+  /** The password the user has now: required when users change their own password. */
+  currentPassword?: string | null;
   role?: 'USER' | 'ADMIN' | null;
   isActive?: boolean | null;
   firstName?: string | null;
@@ -50,6 +51,7 @@ export interface UserListQuery {
 
 const userNotFound = () => AppError.notFound('User not found');
 const emailTaken = () => AppError.conflict('Email already taken', ErrorCode.EMAIL_TAKEN);
+const badCurrentPassword = (detail: string) => new AppError(400, ErrorCode.INVALID_CURRENT_PASSWORD, detail);
 
 function assertAdmin(actor: Actor) {
   if (!isAdmin(actor)) throw AppError.forbidden('Admin access required');
@@ -121,13 +123,25 @@ export function createUsersService(pool: Pool) {
     },
 
     /**
-     * Updates a profile. Users may change their own email, names and password; only admins change `role` and
-     * `isActive`, or touch other users. A new password or a deactivation revokes the user's refresh tokens.
+     * Updates a profile. Users may change their own email, names and password (with their current password);
+     * only admins change `role` and `isActive`, or touch other users (an admin sets another user's password
+     * without knowing the old one). A new password, a new role or a deactivation ends every session of the user
+     * (the `users_end_sessions` trigger, migration 0032): their tokens are refused from then on.
      */
     async update(actor: Actor, userId: string, patch: UserPatch): Promise<UserDto> {
       assertSelfOrAdmin(actor, userId);
       if (!isAdmin(actor) && (patch.role != null || patch.isActive != null)) {
         throw AppError.forbidden('Only admins can change role or isActive');
+      }
+      if (patch.password && actor.id === userId) {
+        // A stolen access token must not be enough to take the account over for good.
+        if (!patch.currentPassword) {
+          throw badCurrentPassword('current_password is required to change your own password');
+        }
+        const self = await findUserById(pool, userId);
+        if (!self || !(await verifyPassword(self.password, patch.currentPassword))) {
+          throw badCurrentPassword('Current password is incorrect');
+        }
       }
       const changes: UserChanges = {
         email: patch.email ?? undefined,
@@ -150,7 +164,6 @@ export function createUsersService(pool: Pool) {
         });
         const updated = await updateUser(client, userId, changes);
         if (!updated) throw userNotFound();
-        if (changes.password || changes.is_active === false) await revokeAllRefreshTokens(client, userId);
         return updated;
       });
       return toUserDto(row);

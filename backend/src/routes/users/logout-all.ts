@@ -3,7 +3,7 @@ import { ref } from '../../schemas/common.ts';
 import type { RouteModule } from '../context.ts';
 import { LogoutResponse } from './schemas.ts';
 
-/** POST /users/logout/all: revokes every refresh token of the caller (all devices). */
+/** POST /users/logout/all: ends every session of the caller (all devices): every token of theirs is refused. */
 const logoutAll: RouteModule = (app, ctx) => {
   app.post(
     '/logout/all',
@@ -11,6 +11,8 @@ const logoutAll: RouteModule = (app, ctx) => {
       schema: {
         operationId: 'logoutAllDevices',
         summary: 'Log out of all devices',
+        description:
+          'Ends every session of the caller: all refresh tokens are revoked and all access tokens are refused from now on, including the one of this request.',
         tags: ['users'],
         security: [{ HTTPBearer: [] }],
         response: { 200: ref(LogoutResponse) },

@@ -1,17 +1,22 @@
-import { currentUser } from '../../plugins/auth.ts';
+import { currentSession, currentUser } from '../../plugins/auth.ts';
 import { optionalBody } from '../../plugins/openapi.ts';
 import { ref } from '../../schemas/common.ts';
 import type { RouteModule } from '../context.ts';
 import { LogoutRequest, LogoutResponse } from './schemas.ts';
 
-/** POST /users/logout: revokes the given refresh token, or all of the caller's when none is given. */
+/**
+ * POST /users/logout: ends the session of the caller's access token (and of the given refresh token, when it is
+ * another of theirs). Its access tokens are refused from then on; the caller's other sessions stay open.
+ */
 const logout: RouteModule = (app, ctx) => {
   app.post<{ Body: LogoutRequest | undefined }>(
     '/logout',
     {
       schema: {
         operationId: 'logout',
-        summary: 'Log out (revoke a refresh token)',
+        summary: 'Log out (end this session)',
+        description:
+          'Ends the session the access token belongs to: its refresh token is revoked and its access tokens are refused from now on. With `refresh_token`, the session of that token ends too (when it is one of yours). Other sessions stay open; `POST /users/logout/all` ends them all.',
         tags: ['users'],
         security: [{ HTTPBearer: [] }],
         body: ref(LogoutRequest),
@@ -25,7 +30,11 @@ const logout: RouteModule = (app, ctx) => {
       preHandler: ctx.auth.requireUser,
     },
     async (request) => {
-      await ctx.authService.logout(currentUser(request).id, request.body?.refresh_token);
+      await ctx.authService.logout(
+        currentUser(request).id,
+        currentSession(request),
+        request.body?.refresh_token,
+      );
       return { status: 'logged_out' };
     },
   );

@@ -4,6 +4,8 @@ import { Nullable, SearchTerm, Skip, SortOrder, Uuid } from '../../schemas/commo
 const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\x00]+$' });
 const Email = Type.String({ format: 'email', maxLength: 255 });
 const NewPassword = Type.String({ minLength: 8, maxLength: 72, pattern: '^[A-Za-z0-9@$!%*?&]{8,72}$' });
+/** A password as login takes it (any printable ASCII): checked against the hash, never stored. */
+const AnyPassword = Type.String({ minLength: 1, maxLength: 72, pattern: '^[\\x20-\\x7E]+$' });
 const UserRole = Type.Union([Type.Literal('USER'), Type.Literal('ADMIN')], {
   $id: 'UserRole',
   title: 'UserRole',
@@ -28,11 +30,21 @@ export const UserCreate = Type.Object(
 );
 export type UserCreate = Static<typeof UserCreate>;
 
-/** Accepts camelCase and SelfDB 0.0.5's snake_case aliases; null means "leave unchanged". */
+/**
+ * Accepts camelCase and SelfDB 0.0.5's snake_case aliases; null means "leave unchanged". `current_password` is
+ * SelfDB-TS's addition (0.0.5 let only admins change passwords).
+ */
 export const UserUpdate = Type.Object(
   {
     email: Nullable(Email),
     password: Nullable(NewPassword),
+    current_password: Type.Optional(
+      Type.Union([AnyPassword, Type.Null()], {
+        description:
+          'Your current password: required to change your own password (an admin setting another user’s password does not send it). A new password, role or deactivation ends every session of the user.',
+      }),
+    ),
+    currentPassword: Nullable(AnyPassword),
     role: Nullable(UserRole),
     isActive: Nullable(Type.Boolean()),
     is_active: Nullable(Type.Boolean()),
@@ -48,7 +60,7 @@ export type UserUpdate = Static<typeof UserUpdate>;
 export const LoginRequest = Type.Object(
   {
     email: Email,
-    password: Type.String({ minLength: 1, maxLength: 72, pattern: '^[\\x20-\\x7E]+$' }),
+    password: AnyPassword,
   },
   { additionalProperties: false, $id: 'LoginRequest', title: 'LoginRequest' },
 );
