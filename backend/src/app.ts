@@ -99,6 +99,7 @@ export async function buildApp(
       loginPerAccount: new RateLimiter(config.rateLimit.loginPerAccount, windowMs),
       loginPerAddress: new RateLimiter(config.rateLimit.loginPerAddress, windowMs),
       refreshPerAddress: new RateLimiter(config.rateLimit.refreshPerAddress, windowMs),
+      signupPerAddress: new RateLimiter(config.rateLimit.signupPerAddress, windowMs),
     },
   };
 

@@ -42,7 +42,11 @@ export interface Config {
     loginPerAccount: number;
     loginPerAddress: number;
     refreshPerAddress: number;
+    /** Anonymous sign-ups (`POST /users/` without an admin token) per client address per window. */
+    signupPerAddress: number;
   };
+  /** Whether anyone with the API key may sign up (`POST /users/` without a token); admins always create users. */
+  allowSignup: boolean;
   /** Dynamic tables (/tables). */
   tables: {
     /** How long a backend trusts its cached table metadata before re-reading it (other processes' changes). */
@@ -196,7 +200,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       loginPerAccount: read.int('RATE_LIMIT_LOGIN_PER_ACCOUNT', 10, { min: 1 }),
       loginPerAddress: read.int('RATE_LIMIT_LOGIN_PER_ADDRESS', 100, { min: 1 }),
       refreshPerAddress: read.int('RATE_LIMIT_REFRESH_PER_ADDRESS', 60, { min: 1 }),
+      signupPerAddress: read.int('RATE_LIMIT_SIGNUP_PER_ADDRESS', 10, { min: 1 }),
     },
+    allowSignup: read.bool('ALLOW_SIGNUP', true),
     tables: {
       metadataTtlMs: read.int('TABLES_METADATA_TTL_MS', 1000, { min: 0, max: 600_000 }),
     },

@@ -65,6 +65,7 @@ export function testEnv(db: TestDatabase, overrides: Record<string, string> = {}
     RATE_LIMIT_LOGIN_PER_ACCOUNT: '1000',
     RATE_LIMIT_LOGIN_PER_ADDRESS: '1000',
     RATE_LIMIT_REFRESH_PER_ADDRESS: '1000',
+    RATE_LIMIT_SIGNUP_PER_ADDRESS: '1000',
     ...overrides,
   };
 }

@@ -2,7 +2,7 @@
 // user, and an admin (SPEC §2: self-service profile, admin-only lists, counts, deletes and role changes).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ADMIN, call, login, registerUser, startTestApp, type TestApp } from './helpers.ts';
+import { ADMIN, API_KEY, call, login, registerUser, startTestApp, type TestApp } from './helpers.ts';
 
 type Actor = 'nokey' | 'anonymous' | 'self' | 'other' | 'admin';
 
@@ -322,7 +322,7 @@ describe('what each actor sees and changes', () => {
   });
 });
 
-describe('passwords', () => {
+describe('passwords and sign-up', () => {
   test('changing your own password needs the current one; an admin sets another user’s without it', async () => {
     const me = await registerUser(t.app, 'changer@example.com');
     const change = (token: string, body: Record<string, unknown>, id = me.id) =>
@@ -384,6 +384,71 @@ describe('passwords', () => {
       assert.equal(blocked.status, 429);
       assert.equal(blocked.body.code, 'RATE_LIMITED');
       assert.ok(Number(blocked.headers['retry-after']) > 0);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  test('ALLOW_SIGNUP=false: anonymous sign-up answers 403 SIGNUP_DISABLED and creates nothing; admins still create users', async () => {
+    const closed = await startTestApp({ ALLOW_SIGNUP: 'false' });
+    try {
+      const body = (email: string) => ({ email, password: 'Passw0rd!', firstName: 'N', lastName: 'U' });
+      const refused = await call(closed.app, 'POST', '/users/', { body: body('walkin@example.com') });
+      assert.equal(refused.status, 403);
+      assert.equal(refused.body.code, 'SIGNUP_DISABLED');
+      assert.equal(typeof refused.body.detail, 'string');
+      const admin = (await login(closed.app, ADMIN.email, ADMIN.password)).access_token;
+      const created = await call(closed.app, 'POST', '/users/', {
+        token: admin,
+        body: body('invited@example.com'),
+      });
+      assert.equal(created.status, 201);
+      assert.equal(created.body.role, 'USER');
+      const user = (await login(closed.app, 'invited@example.com', 'Passw0rd!')).access_token;
+      for (const [name, token] of [
+        ['a user token', user],
+        ['an invalid token', 'not.a.jwt'],
+      ]) {
+        const attempt = await call(closed.app, 'POST', '/users/', {
+          token,
+          body: body('friend@example.com'),
+        });
+        assert.equal(attempt.status, 403, name);
+        assert.equal(attempt.body.code, 'SIGNUP_DISABLED', name);
+      }
+      const emails = (await call(closed.app, 'GET', '/users/', { token: admin })).body as unknown as {
+        email: string;
+      }[];
+      assert.deepEqual(emails.map((u) => u.email).sort(), [ADMIN.email, 'invited@example.com']);
+    } finally {
+      await closed.close();
+    }
+  });
+
+  test('anonymous sign-up is rate limited per client address; admins are not', async () => {
+    const limited = await startTestApp({ RATE_LIMIT_SIGNUP_PER_ADDRESS: '2' });
+    try {
+      const signUp = (email: string, remoteAddress = '127.0.0.1', token?: string) =>
+        limited.app.inject({
+          method: 'POST',
+          url: '/users/',
+          remoteAddress,
+          headers: { 'x-api-key': API_KEY, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          payload: { email, password: 'Passw0rd!', firstName: 'N', lastName: 'U' },
+        });
+      assert.equal((await signUp('flood1@example.com')).statusCode, 201);
+      assert.equal((await signUp('flood2@example.com')).statusCode, 201);
+      const blocked = await signUp('flood3@example.com');
+      assert.equal(blocked.statusCode, 429);
+      assert.equal(blocked.json().code, 'RATE_LIMITED');
+      assert.ok(Number(blocked.headers['retry-after']) > 0);
+      assert.equal((await signUp('elsewhere@example.com', '192.0.2.7')).statusCode, 201, 'another address');
+      const admin = (await login(limited.app, ADMIN.email, ADMIN.password)).access_token;
+      assert.equal((await signUp('byadmin@example.com', '127.0.0.1', admin)).statusCode, 201, 'an admin');
+      const emails = (await call(limited.app, 'GET', '/users/', { token: admin })).body as unknown as {
+        email: string;
+      }[];
+      assert.ok(!emails.some((u) => u.email === 'flood3@example.com'), 'the refused sign-up created nothing');
     } finally {
       await limited.close();
     }

@@ -16,7 +16,12 @@ export interface RouteContext {
   auth: AuthHooks;
   users: UsersService;
   authService: AuthService;
-  limiters: { loginPerAccount: RateLimiter; loginPerAddress: RateLimiter; refreshPerAddress: RateLimiter };
+  limiters: {
+    loginPerAccount: RateLimiter;
+    loginPerAddress: RateLimiter;
+    refreshPerAddress: RateLimiter;
+    signupPerAddress: RateLimiter;
+  };
 }
 
 export type RouteModule = (app: FastifyInstance, ctx: RouteContext) => void;
