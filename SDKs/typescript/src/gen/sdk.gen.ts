@@ -53,7 +53,9 @@ export const refreshAccessToken = <ThrowOnError extends boolean = false>(options
 });
 
 /**
- * Log out (revoke a refresh token)
+ * Log out (end this session)
+ *
+ * Ends the session the access token belongs to: its refresh token is revoked and its access tokens are refused from now on. With `refresh_token`, the session of that token ends too (when it is one of yours). Other sessions stay open; `POST /users/logout/all` ends them all.
  */
 export const logout = <ThrowOnError extends boolean = false>(options?: Options<LogoutData, ThrowOnError>) => (options?.client ?? client).post<LogoutResponses, LogoutErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -67,6 +69,8 @@ export const logout = <ThrowOnError extends boolean = false>(options?: Options<L
 
 /**
  * Log out of all devices
+ *
+ * Ends every session of the caller: all refresh tokens are revoked and all access tokens are refused from now on, including the one of this request.
  */
 export const logoutAllDevices = <ThrowOnError extends boolean = false>(options?: Options<LogoutAllDevicesData, ThrowOnError>) => (options?.client ?? client).post<LogoutAllDevicesResponses, LogoutAllDevicesErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -103,8 +107,11 @@ export const readUsers = <ThrowOnError extends boolean = false>(options?: Option
 
 /**
  * Register a user
+ *
+ * Anyone with the API key may sign up, unless `ALLOW_SIGNUP=false` (403 `SIGNUP_DISABLED`); sign-ups are limited per client address (429 `RATE_LIMITED`, `RATE_LIMIT_SIGNUP_PER_ADDRESS`). With an admin’s token neither applies.
  */
 export const createUser = <ThrowOnError extends boolean = false>(options: Options<CreateUserData, ThrowOnError>) => (options.client ?? client).post<CreateUserResponses, CreateUserErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
     url: '/users/',
     ...options,
     headers: {

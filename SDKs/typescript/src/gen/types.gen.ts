@@ -38,6 +38,11 @@ export type UserCreate = {
 export type UserUpdate = {
     email?: string | null;
     password?: string | null;
+    /**
+     * Your current password: required to change your own password (an admin setting another user’s password does not send it). A new password, role or deactivation ends every session of the user.
+     */
+    current_password?: string | null;
+    currentPassword?: string | null;
     role?: 'USER' | 'ADMIN' | null;
     isActive?: boolean | null;
     is_active?: boolean | null;
