@@ -107,16 +107,12 @@ describe('/sql authorization', () => {
       body: { role: 'ADMIN' },
     });
     assert.equal(promote.status, 200);
-    const ok = await call(t.app, 'POST', '/sql/query', {
-      token: other.access_token,
-      body: { query: 'SELECT 1' },
-    });
+    // A role change ends the user's sessions: the new admin signs in again.
+    const asAdmin = (await login(t.app, other.email, other.password)).access_token;
+    const ok = await call(t.app, 'POST', '/sql/query', { token: asAdmin, body: { query: 'SELECT 1' } });
     assert.equal(ok.status, 200);
     await call(t.app, 'PATCH', `/users/${other.id}`, { token: adminToken, body: { role: 'USER' } });
-    const denied = await call(t.app, 'POST', '/sql/query', {
-      token: other.access_token,
-      body: { query: 'SELECT 1' },
-    });
-    assert.equal(denied.status, 403);
+    const denied = await call(t.app, 'POST', '/sql/query', { token: asAdmin, body: { query: 'SELECT 1' } });
+    assert.equal(denied.status, 401, 'the demotion ended the session of the admin token');
   });
 });

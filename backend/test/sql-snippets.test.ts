@@ -15,7 +15,8 @@ before(async () => {
   bobId = second.id;
   const promoted = await call(t.app, 'PATCH', `/users/${second.id}`, { token: ada, body: { role: 'ADMIN' } });
   assert.equal(promoted.status, 200);
-  bob = second.access_token;
+  // The promotion ended bob's sessions: he signs in again as an admin.
+  bob = (await login(t.app, second.email, second.password)).access_token;
 });
 after(() => t.close());
 
