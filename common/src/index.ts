@@ -26,6 +26,7 @@ export {
 } from './jwt.ts';
 export { type ApiKeyFailure, apiKeyDigest, checkApiKey } from './api-key.ts';
 export { refuseUpgrade } from './upgrade.ts';
+export { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth.ts';
 export { createLoggerOptions, REDACT_PATHS } from './logger.ts';
 export { type Actor, canManage, canRead, canWriteContent, isAdmin, type OwnedResource } from './access.ts';
 export {
