@@ -201,6 +201,7 @@ describe('CORS', () => {
         'content-disposition',
         'upload-offset',
         'retry-after',
+        'x-selfdb-truncated',
       ]) {
         assert.ok(exposed.includes(name), `${name} exposed on ${method} ${url}`);
       }

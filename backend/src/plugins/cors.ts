@@ -28,7 +28,10 @@ export const CORS_ALLOWED_HEADERS = [
   'X-Requested-With',
 ];
 
-/** Response headers a browser client may read beyond the safelisted ones: downloads, tus, rate limits. */
+/**
+ * Response headers a browser client may read beyond the safelisted ones: downloads, tus, rate limits, the SQL
+ * console's cut result.
+ */
 export const CORS_EXPOSED_HEADERS = [
   'Content-Disposition',
   'Content-Range',
@@ -49,6 +52,7 @@ export const CORS_EXPOSED_HEADERS = [
   'Tus-Max-Size',
   'X-SelfDB-File-Id',
   'X-SelfDB-File-Path',
+  'X-SelfDB-Truncated',
 ];
 
 /** How long a browser may cache a preflight answer, in seconds. */
