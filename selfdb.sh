@@ -100,6 +100,7 @@ docker_start() {
   local backend_port frontend_port
   backend_port="$(port_value BACKEND_PORT 8000)"
   frontend_port="$(port_value FRONTEND_PORT 3000)"
+  warn_insecure_settings
   say "Starting SelfDB with Docker Compose (the first start builds the images and takes a few minutes)..."
   compose up -d || die "docker compose up failed (see above): fix the cause and run ./selfdb.sh start again."
   docker_wait_healthy
@@ -110,6 +111,7 @@ docker_start() {
   say "API docs: http://localhost:$backend_port/docs"
   say "Admin UI: http://localhost:$frontend_port"
   say "Admin:    ${ADMIN_EMAIL:-admin@example.com}, password ADMIN_PASSWORD (both from $ENV_FILE; the admin is created on first start)"
+  warn_insecure_settings
 }
 
 docker_logs() {

@@ -19,11 +19,17 @@ interface Service {
   image?: string;
   build?: string | { context?: string; dockerfile?: string };
   environment?: Record<string, string | number | boolean | null> | string[];
-  ports?: (string | number)[];
+  ports?: (string | number | PortMapping)[];
   volumes?: string[];
   depends_on?: string[] | Record<string, { condition?: string }>;
   healthcheck?: { test?: string | string[]; disable?: boolean };
   networks?: string[] | Record<string, unknown>;
+}
+/** The long syntax of a published port. */
+interface PortMapping {
+  target?: number | string;
+  published?: number | string;
+  host_ip?: string;
 }
 interface Compose {
   services: Record<string, Service>;
@@ -168,6 +174,43 @@ function databaseUrlProblems(services: Record<string, Service>, env: Env): strin
   for (const variable of ['DATABASE_URL', 'DIRECT_DATABASE_URL']) {
     if (backend[variable])
       problems.push(`backend sets ${variable}, which overrides the host and port variables`);
+  }
+  return problems;
+}
+
+/**
+ * Where each service may publish ports on the host: the API on every interface; PgBouncer and Postgres (and any
+ * service not named here) on loopback only, for tools on the host; the internal services not at all.
+ */
+const PUBLISHING: Record<string, 'anywhere' | 'loopback' | 'nowhere'> = {
+  backend: 'anywhere',
+  realtime: 'nowhere',
+  storage: 'nowhere',
+};
+const LOOPBACK = new Set(['127.0.0.1', '::1', '[::1]', 'localhost']);
+
+/** The host address a published port binds to, resolved with `env`; '' means every interface. */
+function hostAddressOf(port: string | number | PortMapping, env: Env): string {
+  if (typeof port === 'object') return interpolate(port.host_ip ?? '', env);
+  const text = interpolate(String(port), env).replace(/\/(tcp|udp)$/, '');
+  const ipv6 = /^\[([^\]]+)\]:[^:]+:[^:]+$/.exec(text);
+  if (ipv6) return ipv6[1]!;
+  const parts = text.split(':');
+  return parts.length === 3 ? parts[0]! : '';
+}
+
+/** Ports published beyond what PUBLISHING allows: the database must never be reachable from the network. */
+function publishedPortProblems(services: Record<string, Service>, env: Env): string[] {
+  const problems: string[] = [];
+  for (const [name, service] of Object.entries(services)) {
+    const policy = PUBLISHING[name] ?? 'loopback';
+    for (const port of service.ports ?? []) {
+      const shown = typeof port === 'object' ? JSON.stringify(port) : String(port);
+      const address = hostAddressOf(port, env);
+      if (policy === 'nowhere') problems.push(`${name} publishes ${shown}, but it is internal`);
+      else if (policy === 'loopback' && !LOOPBACK.has(address))
+        problems.push(`${name} publishes ${shown} on ${address || 'every interface'}, not 127.0.0.1`);
+    }
   }
   return problems;
 }
@@ -361,8 +404,16 @@ describe('docker-compose.yml', () => {
     const published = (service: string) =>
       (services[service]?.ports ?? []).map((port) => interpolate(String(port), envExample));
     assert.deepEqual(published('backend'), [`${codeDefaults.backend}:${codeDefaults.backend}`]);
-    assert.deepEqual(published('pgbouncer'), [`${codeDefaults.pgbouncer}:${codeDefaults.pgbouncer}`]);
+    assert.deepEqual(published('pgbouncer'), [
+      `127.0.0.1:${codeDefaults.pgbouncer}:${codeDefaults.pgbouncer}`,
+    ]);
     assert.deepEqual(published('db'), []);
+  });
+
+  it('publishes the API only: PgBouncer on 127.0.0.1, Postgres, realtime and storage not at all', () => {
+    assert.deepEqual(publishedPortProblems(services, envExample), []);
+    // Written in the file, not taken from a variable that a .env could set to 0.0.0.0.
+    assert.equal(services.pgbouncer?.ports?.[0], '127.0.0.1:${PGBOUNCER_PORT}:${PGBOUNCER_PORT}');
   });
 
   it('sends the pooled URL through pgbouncer and the direct URL to db', () => {
@@ -647,6 +698,23 @@ describe('the checks above catch broken input', () => {
       'backend POSTGRES_HOST is unset, not db',
       'backend DB_PORT is unset, but db listens on 7777',
       'backend sets DATABASE_URL, which overrides the host and port variables',
+    ]);
+  });
+
+  it('reports database ports published beyond loopback, and internal services published at all', () => {
+    const broken: Record<string, Service> = {
+      db: { ports: ['${DB_PORT}:5432', '127.0.0.1:5433:5432'] },
+      pgbouncer: { ports: ['0.0.0.0:6432:6432', '[::1]:6433:6432', { target: 6432, published: 6434 }] },
+      backend: { ports: ['8000:8000'] },
+      realtime: { ports: ['127.0.0.1:4000:4000'] },
+      extra: { ports: [{ target: 1, published: 1, host_ip: '127.0.0.1' }, '9999'] },
+    };
+    assert.deepEqual(publishedPortProblems(broken, new Map([['DB_PORT', '5432']])), [
+      'db publishes ${DB_PORT}:5432 on every interface, not 127.0.0.1',
+      'pgbouncer publishes 0.0.0.0:6432:6432 on 0.0.0.0, not 127.0.0.1',
+      'pgbouncer publishes {"target":6432,"published":6434} on every interface, not 127.0.0.1',
+      'realtime publishes 127.0.0.1:4000:4000, but it is internal',
+      'extra publishes 9999 on every interface, not 127.0.0.1',
     ]);
   });
 

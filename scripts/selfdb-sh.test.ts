@@ -2,7 +2,16 @@
 // ./selfdb.sh start/status/stop/start/stop run for real (Postgres, PgBouncer, storage, backend, realtime) in a temp
 // SELFDB_HOME on free ports. Every process the script started is killed in `after`, even when an assertion fails.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -223,6 +232,10 @@ describe('selfdb.sh (native mode)', () => {
     const result = await selfdb(['start'], START_TIMEOUT_MS);
     await assertStartedAndHealthy(result);
     assert.match(result.stdout, /initdb/);
+    // generate_keys.sh made fresh keys, but ADMIN_PASSWORD is still .env.example's `password`: said loudly.
+    assert.match(result.stderr, /WARNING: insecure settings/);
+    assert.match(result.stderr, /- ADMIN_PASSWORD is the example value/);
+    assert.doesNotMatch(result.stderr, /- (SECRET_KEY|API_KEY) is the example value/);
   });
 
   test('the admin from the env file logs in, and a new user can register', async () => {
@@ -290,5 +303,54 @@ describe('selfdb.sh (native mode)', () => {
     const userLogin = await login(newUser.email, newUser.password);
     assert.equal(userLogin.status, 200);
     await assertStopped(await selfdb(['stop'], 90_000), recordPids());
+  });
+});
+
+describe('selfdb.sh start warns about example secrets (Docker mode, against a stub docker)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'selfdb-sh-docker-'));
+  const envFile = join(dir, 'env');
+  // Answers every docker command with success and no output: `start` runs `compose up`, then finds no container
+  // and stops with an error. Nothing reaches a real Docker engine.
+  const stub = join(dir, 'bin');
+  mkdirSync(stub);
+  writeFileSync(join(stub, 'docker'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+  const env = (): NodeJS.ProcessEnv => ({
+    PATH: `${stub}:${process.env.PATH ?? ''}`,
+    HOME: dir,
+    SELFDB_MODE: 'docker',
+    SELFDB_ENV_FILE: envFile,
+    SELFDB_START_TIMEOUT: '5',
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('the example .env: SECRET_KEY, API_KEY and ADMIN_PASSWORD are named before anything starts', async () => {
+    copyFileSync(join(root, '.env.example'), envFile);
+    const result = await runScript('selfdb.sh', ['start'], env());
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.match(result.stderr, /no containers/);
+    const warning = result.stderr.slice(0, result.stderr.indexOf('no containers'));
+    assert.match(warning, /WARNING: insecure settings/);
+    for (const name of ['SECRET_KEY', 'API_KEY', 'ADMIN_PASSWORD']) {
+      assert.match(warning, new RegExp(`- ${name} is the example value`), name);
+    }
+  });
+
+  test('weak admin passwords count too; strong secrets get no warning', async () => {
+    const example = readFileSync(join(root, '.env.example'), 'utf8');
+    const strong = example
+      .replace(/^SECRET_KEY=.*$/m, `SECRET_KEY=${'ab12'.repeat(16)}`)
+      .replace(/^API_KEY=.*$/m, 'API_KEY=selfdb-0f0e0d0c-1111-2222-3333-444455556666')
+      .replace(/^POSTGRES_PASSWORD=.*$/m, 'POSTGRES_PASSWORD=Pg-Long-Random-9f8e7d');
+    for (const weak of ['admin123', 'Password123', 'short']) {
+      writeFileSync(envFile, strong.replace(/^ADMIN_PASSWORD=.*$/m, `ADMIN_PASSWORD=${weak}`));
+      const result = await runScript('selfdb.sh', ['start'], env());
+      assert.match(result.stderr, /- ADMIN_PASSWORD is the example value or a weak one/, weak);
+      assert.doesNotMatch(result.stderr, /- (SECRET_KEY|API_KEY|POSTGRES_PASSWORD) is/, weak);
+    }
+    writeFileSync(envFile, strong.replace(/^ADMIN_PASSWORD=.*$/m, 'ADMIN_PASSWORD=Adm1n-Str0ng-Pass'));
+    const result = await runScript('selfdb.sh', ['start'], env());
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /no containers/);
+    assert.doesNotMatch(result.stderr, /WARNING/);
   });
 });

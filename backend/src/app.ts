@@ -1,4 +1,3 @@
-import cors from '@fastify/cors';
 import { createJwtKey, createLoggerOptions, createPool, type Pool } from '@selfdb/common';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
@@ -8,9 +7,11 @@ import { createSystemService } from './modules/system/system.service.ts';
 import { createUsersService } from './modules/users/users.service.ts';
 import { installApiKeyCheck } from './plugins/api-key.ts';
 import { installAuth } from './plugins/auth.ts';
-import { installErrorHandler } from './plugins/errors.ts';
+import { installCors } from './plugins/cors.ts';
+import { answerClientError, answerFrameworkError, installErrorHandler } from './plugins/errors.ts';
 import { installJsonParser } from './plugins/json-body.ts';
 import { installOpenApi } from './plugins/openapi.ts';
+import { installSecurityHeaders } from './plugins/security-headers.ts';
 import { installStrictQuery } from './plugins/strict-query.ts';
 import { installValidation } from './plugins/validation.ts';
 import { backupsRoutes } from './routes/backups/index.ts';
@@ -54,6 +55,8 @@ export async function buildApp(
           },
     trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true },
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   });
 
   const pool: Pool = createPool(config.databaseUrl, {
@@ -62,10 +65,11 @@ export async function buildApp(
   });
   app.addHook('onClose', async () => pool.end());
 
+  installSecurityHeaders(app);
   installValidation(app);
   installErrorHandler(app);
   installJsonParser(app);
-  await app.register(cors, { origin: config.corsOrigins, credentials: true });
+  await installCors(app, config.corsOrigins);
   installApiKeyCheck(app, config.apiKey);
   installStrictQuery(app);
   // Every area's shared schemas are added here, before any route: a schema added later from an area plugin makes

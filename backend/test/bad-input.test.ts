@@ -176,3 +176,97 @@ test('unknown routes → 404 with the error body', async () => {
   const response = await call(t.app, 'GET', '/nope');
   assert.deepEqual(response.body, { detail: 'Not Found', code: 'NOT_FOUND' });
 });
+
+const nestedObject = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
+const nestedArray = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+
+test('JSON nested 4,500 or 5,000 levels → 400 JSON_TOO_DEEP on every JSON route; 128 levels still work', async () => {
+  const table = await call(t.app, 'POST', '/tables/', {
+    token: adminToken,
+    body: { name: 'deep_docs', table_schema: { doc: { type: 'jsonb', nullable: true } } },
+  });
+  assert.equal(table.status, 201, JSON.stringify(table.body));
+  const tableId = String(table.body.id);
+  const rowCount = async () =>
+    (await call(t.app, 'GET', `/tables/${tableId}/data`, { token: adminToken })).body.total;
+  const inserted = await call(t.app, 'POST', `/tables/${tableId}/data`, {
+    token: adminToken,
+    body: { doc: { keep: 'me' } },
+  });
+  assert.equal(inserted.status, 200, JSON.stringify(inserted.body));
+  const rowId = String((inserted.body.data as { id: string }).id);
+  const users = await userCount();
+  const rows = await rowCount();
+
+  // Every operation with a JSON body, from the document; ids of real records where the route takes one.
+  const document = (await call(t.app, 'GET', '/openapi.json')).body as unknown as {
+    paths: Record<string, Record<string, { requestBody?: { content?: Record<string, unknown> } }>>;
+  };
+  const ids: Record<string, string> = {
+    user_id: user.id,
+    table_id: tableId,
+    row_id: rowId,
+    column_name: 'doc',
+  };
+  const operations = Object.entries(document.paths).flatMap(([path, item]) =>
+    Object.entries(item)
+      .filter(([, operation]) => operation.requestBody?.content?.['application/json'])
+      .map(([method, _]) => [
+        method.toUpperCase(),
+        path.replace(
+          /\{([^}]+)\}/g,
+          (_m, name: string) => ids[name] ?? '00000000-0000-0000-0000-000000000000',
+        ),
+      ]),
+  );
+  assert.ok(operations.length >= 17, `found ${operations.length} JSON operations`);
+  for (const [method, url] of operations) {
+    for (const deep of [
+      nestedObject(4500),
+      nestedArray(5000),
+      `{"doc":${nestedObject(4500)}}`,
+      `[${nestedArray(5000)}]`,
+    ]) {
+      const response = await call(t.app, method!, url!, {
+        token: adminToken,
+        body: deep,
+        headers: JSON_TYPE,
+      });
+      assert.equal(
+        response.status,
+        400,
+        `${method} ${url}: ${response.status} ${JSON.stringify(response.body)}`,
+      );
+      assert.deepEqual(response.body, {
+        detail: 'JSON body nested deeper than 128 levels of arrays and objects',
+        code: 'JSON_TOO_DEEP',
+      });
+    }
+  }
+  // Refused before authentication, validation or the database see it.
+  const anonymous = await call(t.app, 'POST', '/users/', { body: nestedArray(4500), headers: JSON_TYPE });
+  assert.equal(anonymous.body.code, 'JSON_TOO_DEEP');
+  assert.equal(await userCount(), users);
+  assert.equal(await rowCount(), rows);
+  const kept = await call(t.app, 'GET', `/tables/${tableId}/data`, { token: adminToken });
+  assert.deepEqual(
+    (kept.body.data as { doc: unknown }[]).map((row) => row.doc),
+    [{ keep: 'me' }],
+  );
+
+  // At the limit: a body of 128 levels (a jsonb value of 127 inside the row object) is stored and read back.
+  const atLimit = await call(t.app, 'POST', `/tables/${tableId}/data`, {
+    token: adminToken,
+    body: `{"doc":${nestedObject(127)}}`,
+    headers: JSON_TYPE,
+  });
+  assert.equal(atLimit.status, 200, JSON.stringify(atLimit.body));
+  assert.deepEqual((atLimit.body.data as { doc: unknown }).doc, JSON.parse(nestedObject(127)));
+  const overLimit = await call(t.app, 'POST', `/tables/${tableId}/data`, {
+    token: adminToken,
+    body: `{"doc":${nestedObject(128)}}`,
+    headers: JSON_TYPE,
+  });
+  assert.equal(overLimit.status, 400);
+  assert.equal(overLimit.body.code, 'JSON_TOO_DEEP');
+});

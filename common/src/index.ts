@@ -27,6 +27,8 @@ export {
 } from './jwt.ts';
 export { type ApiKeyFailure, apiKeyDigest, checkApiKey } from './api-key.ts';
 export { refuseUpgrade } from './upgrade.ts';
+export { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth.ts';
+export { SECURITY_HEADERS, STRICT_CSP } from './security-headers.ts';
 export { createLoggerOptions, REDACT_PATHS } from './logger.ts';
 export { type Actor, canManage, canRead, canWriteContent, isAdmin, type OwnedResource } from './access.ts';
 export {

@@ -178,6 +178,19 @@ describe('bad input', () => {
       /ref/,
     ],
     ['a binary frame', (c) => c.ws.send(Buffer.from([1, 2, 3])), 1003, /binary/],
+    [
+      'a join payload nested 4,500 levels deep',
+      (c) => c.ws.send(`[null,"1","table:items","phx_join",${'{"a":'.repeat(4500)}1${'}'.repeat(4500)}]`),
+      1007,
+      /nested deeper than 128 levels/,
+    ],
+    [
+      'a V1 frame nested 5,000 levels deep',
+      (c) =>
+        c.ws.send(`{"topic":"phoenix","event":"heartbeat","payload":${'['.repeat(5000)}${']'.repeat(5000)}}`),
+      1007,
+      /nested deeper than 128 levels/,
+    ],
   ];
   for (const [name, sendBad, code, reason] of cases) {
     test(`${name} closes the socket with ${code} and a reason; other sockets carry on`, async () => {

@@ -94,6 +94,50 @@ load_env_if_present() {
   if [ -f "$ENV_FILE" ]; then load_env_file "$ENV_FILE"; fi
 }
 
+# The value KEY has in .env.example (empty when it has none).
+example_value() {
+  [ -f "$ROOT_DIR/.env.example" ] || return 0
+  sed -n "s/^$1=//p" "$ROOT_DIR/.env.example" | sed -n 1p
+}
+
+# True for a password anyone would try first (letter case ignored), or one shorter than 8 characters.
+is_weak_password() {
+  local lowered
+  [ "${#1}" -ge 8 ] || return 0
+  lowered="$(printf '%s' "$1" | tr '[:upper:]' '[:lower:]')"
+  case "$lowered" in
+    password | password1 | password123 | passw0rd | admin123 | adminadmin | administrator | changeme | change-me | \
+      changethis | letmein | welcome1 | qwerty123 | 12345678 | 123456789 | 1234567890 | selfdb123 | postgres) return 0 ;;
+  esac
+  return 1
+}
+
+# Warns loudly (stderr) while the env file keeps example or weak secrets: fine on a laptop, unsafe on any machine
+# others can reach. Prints nothing when every secret is set.
+warn_insecure_settings() {
+  local problems=() line
+  if [ -z "${SECRET_KEY:-}" ] || [ "${SECRET_KEY:-}" = "$(example_value SECRET_KEY)" ] || [[ "${SECRET_KEY:-}" == change-me* ]]; then
+    problems+=("SECRET_KEY is the example value: anyone can sign tokens. Run ./generate_keys.sh --yes.")
+  fi
+  if [ -z "${API_KEY:-}" ] || [ "${API_KEY:-}" = "$(example_value API_KEY)" ] || [ "${API_KEY:-}" = Myapi-Key-for-dev ]; then
+    problems+=("API_KEY is the example value. Run ./generate_keys.sh --yes.")
+  fi
+  if [ "${ADMIN_PASSWORD:-}" = "$(example_value ADMIN_PASSWORD)" ] || is_weak_password "${ADMIN_PASSWORD:-}"; then
+    problems+=("ADMIN_PASSWORD is the example value or a weak one: set a strong one in $ENV_FILE (it creates the first admin); if that admin exists, change its password too (PATCH /users/{id}).")
+  fi
+  if [ "${POSTGRES_PASSWORD:-postgres}" = "$(example_value POSTGRES_PASSWORD)" ] || is_weak_password "${POSTGRES_PASSWORD:-postgres}"; then
+    problems+=("POSTGRES_PASSWORD is the example value or a weak one.")
+  fi
+  [ ${#problems[@]} -gt 0 ] || return 0
+  {
+    echo "selfdb: ################################################################################"
+    echo "selfdb: # WARNING: insecure settings in $ENV_FILE"
+    echo "selfdb: # Fine on your laptop; do NOT expose this SelfDB to a network until they are fixed:"
+    for line in "${problems[@]}"; do echo "selfdb: #   - $line"; done
+    echo "selfdb: ################################################################################"
+  } >&2
+}
+
 # Percent-encodes a string for a URL's user, password or path part.
 url_encode() {
   local LC_ALL=C input="$1" output="" char hex i

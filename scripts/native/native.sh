@@ -606,9 +606,7 @@ native_start() {
   if [ "$(printf '%s\n' "$db_port" "$bouncer_port" "$backend_port" "$realtime_port" "$storage_port" | sort -u | wc -l)" -ne 5 ]; then
     die "DB_PORT, PGBOUNCER_PORT, BACKEND_PORT, REALTIME_INTERNAL_PORT and STORAGE_INTERNAL_PORT must differ (now $db_port, $bouncer_port, $backend_port, $realtime_port, $storage_port): fix them in $ENV_FILE."
   fi
-  case "${SECRET_KEY:-}:${API_KEY:-}" in
-    change-me* | *:Myapi-Key-for-dev) warn "the example keys are still in $ENV_FILE: run ./generate_keys.sh --yes before exposing SelfDB." ;;
-  esac
+  warn_insecure_settings
   ensure_node_modules
   build_services
   prepare_state_dirs
@@ -637,6 +635,7 @@ native_start() {
   say "Realtime: ws://${backend_url#http://}/realtime/socket   (Phoenix Channels; docs/realtime-protocol.md)"
   say "Admin:    ${ADMIN_EMAIL:-admin@example.com}, password ADMIN_PASSWORD (both from $ENV_FILE; the admin is created on first start)"
   say "Stop with ./selfdb.sh stop; logs with ./selfdb.sh logs [postgres|pgbouncer|storage|backend|realtime] [-f]."
+  warn_insecure_settings
 }
 
 # Sends SIGNAL, waits up to TIMEOUT seconds, then escalates; removes the pid file once the process is gone.

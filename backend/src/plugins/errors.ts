@@ -1,5 +1,7 @@
-import { AppError, ErrorCode } from '@selfdb/common';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { AppError, ErrorCode, refuseUpgrade, SECURITY_HEADERS } from '@selfdb/common';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { toPgAppError } from '../db/pg-errors.ts';
 import { toValidationDetails } from './validation.ts';
 
@@ -64,4 +66,37 @@ export function installErrorHandler(app: FastifyInstance) {
   app.setNotFoundHandler((_request, reply) =>
     reply.code(404).send({ detail: 'Not Found', code: ErrorCode.NOT_FOUND }),
   );
+}
+
+/**
+ * Errors Fastify answers before routing, past every hook (Fastify's `frameworkErrors` option): a URL whose
+ * percent-encoding is broken, a path parameter over the length limit. Same body and security headers as any error.
+ */
+export function answerFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+  reply.headers(SECURITY_HEADERS);
+  if (error.code === 'FST_ERR_BAD_URL') {
+    return reply.code(400).send({ detail: 'Malformed URL', code: ErrorCode.BAD_REQUEST });
+  }
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return reply.code(414).send({ detail: 'URL too long', code: ErrorCode.BAD_REQUEST });
+  }
+  reply.log.error({ err: error }, 'framework error');
+  return reply.code(500).send({ detail: 'Internal server error', code: ErrorCode.INTERNAL_ERROR });
+}
+
+/**
+ * Requests Node's HTTP parser refuses (malformed request line or headers, headers too large, too slow): answered
+ * on the socket with the usual body and security headers instead of Fastify's default body (its `clientErrorHandler`
+ * option), then the connection is closed. A reset connection gets nothing.
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex) {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const status =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  if (!socket.writable) return void socket.destroy();
+  // Ends the socket once the answer is flushed.
+  refuseUpgrade(socket, status, {
+    detail: STATUS_CODES[status] ?? 'Bad Request',
+    code: ErrorCode.BAD_REQUEST,
+  });
 }

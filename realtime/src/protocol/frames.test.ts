@@ -48,3 +48,12 @@ test('decodeFrame reads V1 objects and V2 arrays, and names what is wrong otherw
   assert.throws(() => decodeFrame('[null,{},"t","e",{}]', '2.0.0'), /ref must be a string/);
   assert.throws(() => decodeFrame('"just a string"', '1.0.0'), /expected \{"topic"/);
 });
+
+test('decodeFrame refuses a frame nested deeper than MAX_JSON_DEPTH before parsing it', () => {
+  const nested = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+  const frame = (payload: string) => `["1","2","table:x","phx_join",${payload}]`;
+  // The frame itself is one level: a payload of 127 levels is the deepest that passes.
+  assert.equal(decodeFrame(frame(nested(127)), '2.0.0').topic, 'table:x');
+  assert.throws(() => decodeFrame(frame(nested(128)), '2.0.0'), /nested deeper than 128 levels/);
+  assert.throws(() => decodeFrame(frame(nested(4500)), '2.0.0'), FrameError);
+});

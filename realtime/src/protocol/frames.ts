@@ -4,6 +4,8 @@
  * `[join_ref, ref, topic, event, payload]`. Outgoing frames are built by string concatenation from pieces that are
  * already JSON, so a change is serialized once however many sockets receive it.
  */
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from '@selfdb/common';
+
 export type Vsn = '1.0.0' | '2.0.0';
 
 export const SUPPORTED_VSNS: ReadonlySet<string> = new Set<Vsn>(['1.0.0', '2.0.0']);
@@ -37,6 +39,9 @@ function nameField(value: unknown, name: string): string {
 
 /** Parses one text frame; throws FrameError naming what is wrong. */
 export function decodeFrame(text: string, vsn: Vsn): InboundMessage {
+  if (jsonDepthExceeds(text)) {
+    throw new FrameError(`malformed frame: nested deeper than ${MAX_JSON_DEPTH} levels`);
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { type Actor, AppError, ErrorCode } from '@selfdb/common';
 import { DataStore, ERRORS, Server, Upload } from '@tus/server';
 import type { FastifyBaseLogger } from 'fastify';
+import { CORS_EXPOSED_HEADERS, createOriginCheck } from '../../plugins/cors.ts';
 import { findBucketById } from './buckets.repository.ts';
 import { assertVisible } from './buckets.service.ts';
 import type { StorageClient } from './storage-client.ts';
@@ -103,9 +104,10 @@ export function createResumableUploads(options: {
     path: '/storage/uploads',
     datastore: new StorageServiceStore(storage),
     respectForwardedHeaders: options.trustProxy,
-    allowedOrigins: options.corsOrigins,
+    // The global CORS policy (plugins/cors.ts): this response is written by tus, past the CORS plugin.
+    allowedOrigins: createOriginCheck(options.corsOrigins),
     allowedCredentials: true,
-    exposedHeaders: [FILE_ID_HEADER, FILE_PATH_HEADER],
+    exposedHeaders: CORS_EXPOSED_HEADERS,
     disableTerminationForFinishedUploads: true,
     // Relative to the URL the client posted to, so it works behind a proxy that strips a prefix (Caddy's /api).
     generateUrl: (req, { id }) => (new URL(req.url).pathname.endsWith('/') ? id : `uploads/${id}`),
