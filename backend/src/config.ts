@@ -78,6 +78,12 @@ export interface Config {
     readTimeoutMs: number;
     /** Longest lifetime of a signed download URL, in seconds. */
     signedUrlMaxSeconds: number;
+    /** Largest file of any bucket (STORAGE_MAX_FILE_SIZE_MB); a bucket's file_size_limit may only lower it. null: none. */
+    maxFileBytes: number | null;
+    /** Bytes each user may own in files (STORAGE_USER_QUOTA_MB); 0: no quota. */
+    userQuotaBytes: number;
+    /** Unfinished resumable uploads expire after this long without activity (STORAGE_UPLOAD_EXPIRY_HOURS). */
+    uploadExpirySeconds: number;
   };
   backups: {
     /** Where archives are written (and listed from); work files live in hidden folders inside it. */
@@ -96,6 +102,10 @@ export interface Config {
     pgBinDir: string;
   };
 }
+
+const MIB = 1024 * 1024;
+/** Sizes in MiB up to this stay exact in bytes (below 2^53). */
+const MAX_MIB = 1_000_000_000;
 
 /** `none` (or `off`) means no file. */
 function optionalPath(path: string): string {
@@ -222,6 +232,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       connectTimeoutMs: read.int('STORAGE_CONNECT_TIMEOUT', 5, { min: 1 }) * 1000,
       readTimeoutMs: read.int('STORAGE_READ_TIMEOUT', 300, { min: 1 }) * 1000,
       signedUrlMaxSeconds: read.int('STORAGE_SIGNED_URL_MAX_SECONDS', 7 * 24 * 3600, { min: 1 }),
+      maxFileBytes: read.int('STORAGE_MAX_FILE_SIZE_MB', 10_240, { min: 0, max: MAX_MIB }) * MIB || null,
+      userQuotaBytes: read.int('STORAGE_USER_QUOTA_MB', 0, { min: 0, max: MAX_MIB }) * MIB,
+      uploadExpirySeconds: read.int('STORAGE_UPLOAD_EXPIRY_HOURS', 24, { min: 1 }) * 3600,
     },
     backups: {
       dir: read.string('BACKUPS_DIR', fileURLToPath(new URL('../../backups/', import.meta.url))),

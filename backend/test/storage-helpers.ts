@@ -3,6 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import { storageServiceKey } from '@selfdb/common';
 import type { FastifyInstance } from 'fastify';
+import type { LocalStoreOptions } from '../../storage/src/backends/local.ts';
 import { startStorage, type TestStorage } from '../../storage/test/helpers.ts';
 import { ADMIN, API_KEY, call, login, SECRET_KEY, startTestApp, type TestApp } from './helpers.ts';
 
@@ -19,8 +20,11 @@ export interface StorageStack {
 }
 
 /** A backend on a fresh database, listening on a real port, wired to a fresh storage service. */
-export async function startStorageStack(overrides: Record<string, string> = {}): Promise<StorageStack> {
-  const storage = await startStorage(storageServiceKey(SECRET_KEY));
+export async function startStorageStack(
+  overrides: Record<string, string> = {},
+  storageOptions: LocalStoreOptions = {},
+): Promise<StorageStack> {
+  const storage = await startStorage(storageServiceKey(SECRET_KEY), storageOptions);
   const t = await startTestApp({
     STORAGE_HOST: '127.0.0.1',
     STORAGE_INTERNAL_PORT: String(await storage.listen()),

@@ -12,7 +12,7 @@ const fakeRequest = () => new PassThrough() as PassThrough & IncomingMessage;
 
 test('meteredBody passes a body within the limit through unchanged', async () => {
   const request = fakeRequest();
-  const body = meteredBody(request, 5);
+  const body = meteredBody(request, { bytes: 5, fromBucket: true });
   request.end('12345');
   const chunks: Buffer[] = [];
   for await (const chunk of body) chunks.push(chunk as Buffer);
@@ -21,7 +21,7 @@ test('meteredBody passes a body within the limit through unchanged', async () =>
 
 test('meteredBody fails with 413 FILE_TOO_LARGE past the limit, without destroying the request', async () => {
   const request = fakeRequest();
-  const body = meteredBody(request, 4);
+  const body = meteredBody(request, { bytes: 4, fromBucket: true });
   body.resume();
   const closed = new Promise((resolve) => body.once('close', resolve));
   request.write('12345');

@@ -47,7 +47,7 @@ export {
   type UploadState,
 } from './storage.ts';
 export { errnoCode, syncDirectory } from './fs.ts';
-export { feed } from './streams.ts';
+export { drainAfterResponse, feed } from './streams.ts';
 export {
   type ByteRange,
   contentRange,

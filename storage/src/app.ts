@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { AppError, createLoggerOptions, ErrorCode, STORAGE_KEY_HEADER } from '@selfdb/common';
+import { AppError, createLoggerOptions, ErrorCode, errnoCode, STORAGE_KEY_HEADER } from '@selfdb/common';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { ObjectStore } from './backends/types.ts';
 import type { StorageConfig } from './config.ts';
@@ -46,6 +46,15 @@ export async function buildStorageApp(
         .code(error.statusCode)
         .headers(error.headers)
         .send({ detail: error.message, code: error.code });
+    }
+    const errno = errnoCode(error);
+    if (errno === 'ENOSPC' || errno === 'EDQUOT') {
+      // The volume filled up under a write anyway (another program wrote to it): nothing of the write was kept.
+      request.log.warn({ err: error }, 'storage volume full');
+      return reply.code(507).send({
+        detail: 'Insufficient storage: the storage volume is full',
+        code: ErrorCode.INSUFFICIENT_STORAGE,
+      });
     }
     if (error.validation) {
       return reply.code(422).send({ detail: error.message, code: ErrorCode.VALIDATION_FAILED });

@@ -11,6 +11,8 @@ export interface StorageConfig {
   logLevel: string;
   /** Unfinished resumable uploads that received no bytes for this long are deleted. */
   uploadExpiryHours: number;
+  /** Free space kept on the volume: writes that would leave less are refused with 507 (STORAGE_MIN_FREE_MB). */
+  minFreeBytes: number;
 }
 
 /** Reads and validates the storage service's configuration once; throws ConfigError naming the bad variable. */
@@ -33,5 +35,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     serviceKey: storageServiceKey(secretKey ?? '', explicitKey),
     logLevel: read.string('LOG_LEVEL', 'info'),
     uploadExpiryHours: read.int('STORAGE_UPLOAD_EXPIRY_HOURS', 24, { min: 1 }),
+    minFreeBytes: read.int('STORAGE_MIN_FREE_MB', 1024, { min: 0, max: 1_000_000_000 }) * 1024 * 1024,
   });
 }

@@ -7,7 +7,7 @@ const HOUR_MS = 60 * 60 * 1000;
 
 async function main() {
   const config = loadConfig();
-  const store = await LocalObjectStore.open(config.root);
+  const store = await LocalObjectStore.open(config.root, { minFreeBytes: config.minFreeBytes });
   const app = await buildStorageApp(config, store);
   app.addHook('onClose', async () => store.close());
   await app.listen({ host: config.host, port: config.port });

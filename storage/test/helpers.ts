@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildStorageApp } from '../src/app.ts';
-import { LocalObjectStore } from '../src/backends/local.ts';
+import { LocalObjectStore, type LocalStoreOptions } from '../src/backends/local.ts';
 
 export const KEY = 'storage-test-key-0123456789abcdef0123456789';
 
@@ -24,9 +24,9 @@ export interface TestStorage {
 }
 
 /** The storage service on a fresh temp directory, expecting `serviceKey` (the backend's tests pass theirs). */
-export async function startStorage(serviceKey = KEY): Promise<TestStorage> {
+export async function startStorage(serviceKey = KEY, options: LocalStoreOptions = {}): Promise<TestStorage> {
   const root = mkdtempSync(join(tmpdir(), 'selfdb-storage-test-'));
-  const store = await LocalObjectStore.open(root);
+  const store = await LocalObjectStore.open(root, options);
   const app = await buildStorageApp({ serviceKey, logLevel: 'warn' }, store, { logger: false });
   let port: number | undefined;
   let stopped = false;

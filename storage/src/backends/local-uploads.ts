@@ -11,6 +11,7 @@ import {
   splitObjectPath,
   syncFile,
 } from './local-paths.ts';
+import type { FreeSpace } from './free-space.ts';
 import { ByteMeter, etagOf, placeFile, STREAM_CHUNK_BYTES } from './local-write.ts';
 import type { IfExists, NewUpload, StoredObject, UploadState } from './types.ts';
 
@@ -32,6 +33,7 @@ export class LocalUploads {
   constructor(
     private readonly dir: string,
     private readonly root: string,
+    private readonly space: FreeSpace,
   ) {}
 
   private files(id: string) {
@@ -58,6 +60,8 @@ export class LocalUploads {
       throw AppError.badRequest('Invalid upload length');
     }
     if (!(await findBucketDirectory(this.root, upload.bucket))) throw bucketNotFound();
+    // The whole upload must fit now (507 at creation); each append claims its own bytes again as they arrive.
+    await this.space.assertRoomFor(upload.length);
     const state: StoredState = { ...upload, createdAt: new Date().toISOString() };
     try {
       // Creating the part file exclusively claims the id.
@@ -95,14 +99,16 @@ export class LocalUploads {
           ErrorCode.UPLOAD_OFFSET_MISMATCH,
         );
       }
+      const claim = this.space.claim(state.length - offset);
       try {
-        const meter = new ByteMeter(state.length - offset);
+        const meter = new ByteMeter(state.length - offset, claim);
         feed(body, meter);
         await pipeline(
           meter,
           createWriteStream(data, { flags: 'r+', start: offset, highWaterMark: STREAM_CHUNK_BYTES }),
         );
       } finally {
+        claim.release();
         // Whatever was written, complete or not, is made durable: the offset a client resumes from must hold.
         await syncFile(data).catch(() => {});
       }

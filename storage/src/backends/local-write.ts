@@ -3,6 +3,7 @@ import { type FileHandle, link, lstat, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { AppError, ErrorCode, errnoCode, numberedPath, objectName, objectPathProblem } from '@selfdb/common';
+import type { SpaceClaim } from './free-space.ts';
 import { invalidPath } from './local-paths.ts';
 import type { IfExists, ObjectInfo } from './types.ts';
 
@@ -17,13 +18,17 @@ const fileExists = () => new AppError(409, ErrorCode.FILE_EXISTS, 'A file alread
 
 /**
  * Counts and hashes the bytes that flow through, and fails the stream as soon as they exceed `maxBytes`, so a
- * body over the limit is never written past it.
+ * body over the limit is never written past it. With a space claim, no byte passes before the volume has room for
+ * it (507 otherwise).
  */
 export class ByteMeter extends Transform {
   bytes = 0;
   private readonly hash = createHash('sha256');
 
-  constructor(private readonly maxBytes = Number.POSITIVE_INFINITY) {
+  constructor(
+    private readonly maxBytes = Number.POSITIVE_INFINITY,
+    private readonly space?: SpaceClaim,
+  ) {
     super({ highWaterMark: STREAM_CHUNK_BYTES });
   }
 
@@ -34,7 +39,9 @@ export class ByteMeter extends Transform {
       return;
     }
     this.hash.update(chunk);
-    callback(null, chunk);
+    const growing = this.space?.take(chunk.length);
+    if (growing) growing.then(() => callback(null, chunk), callback);
+    else callback(null, chunk);
   }
 
   /** Lower-case hex SHA-256 of everything that passed; call once, after the stream finished. */

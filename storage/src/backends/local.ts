@@ -13,6 +13,7 @@ import {
   RESERVED_NAME_PREFIX,
   syncDirectory,
 } from '@selfdb/common';
+import { FreeSpace } from './free-space.ts';
 import { LocalUploads } from './local-uploads.ts';
 import {
   assertBucketName,
@@ -42,6 +43,11 @@ const UPLOADS_DIR = `${RESERVED_NAME_PREFIX}uploads`;
 /** A temp file older than this belongs to a write that can no longer finish (the process that made it is gone). */
 const STALE_TEMP_MS = 60 * 60 * 1000;
 
+export interface LocalStoreOptions {
+  /** Writes that would leave less than this many bytes free on the volume are refused with 507 (default 0). */
+  minFreeBytes?: number;
+}
+
 /**
  * The local file-system store: `<root>/<bucket>/<path>`, the layout of SelfDB 0.0.5's storage volume and of the
  * `storage/` folder of backup archives. Writes go to a temp file in the destination directory, are counted,
@@ -52,16 +58,19 @@ export class LocalObjectStore implements ObjectStore {
   /** Removals of deleted buckets still running (awaited by close, so tests and shutdown leave nothing behind). */
   private readonly pendingRemovals = new Set<Promise<void>>();
 
-  private constructor(private readonly root: string) {
-    this.uploads = new LocalUploads(join(root, UPLOADS_DIR), root);
+  private constructor(
+    private readonly root: string,
+    private readonly space: FreeSpace,
+  ) {
+    this.uploads = new LocalUploads(join(root, UPLOADS_DIR), root, space);
   }
 
   /** Opens (creating when needed) the store at `rootPath`; symbolic links in `rootPath` itself are resolved once. */
-  static async open(rootPath: string): Promise<LocalObjectStore> {
+  static async open(rootPath: string, options: LocalStoreOptions = {}): Promise<LocalObjectStore> {
     await mkdir(rootPath, { recursive: true, mode: 0o750 });
     const root = await realpath(rootPath);
     await mkdir(join(root, UPLOADS_DIR), { recursive: true, mode: 0o750 });
-    return new LocalObjectStore(root);
+    return new LocalObjectStore(root, new FreeSpace(root, options.minFreeBytes ?? 0));
   }
 
   async checkHealth(): Promise<void> {
@@ -99,9 +108,12 @@ export class LocalObjectStore implements ObjectStore {
   async putObject(bucket: string, path: string, body: Readable, options: PutOptions): Promise<StoredObject> {
     const dir = await prepareDirectory(this.root, bucket, path);
     const temp = join(dir, `${TEMP_PREFIX}${randomUUID()}.tmp`);
+    const claim = this.space.claim(options.maxBytes);
     let placed = false;
     try {
-      const meter = new ByteMeter(options.maxBytes);
+      // A known size claims its space before the temp file exists: 507 before a byte is written.
+      if (options.expectedSize !== undefined) await claim.reserve(options.expectedSize);
+      const meter = new ByteMeter(options.maxBytes, claim);
       feed(body, meter);
       // 'wx': the temp name is new; an existing file is never written through.
       await pipeline(
@@ -127,6 +139,7 @@ export class LocalObjectStore implements ObjectStore {
       await syncDirectory(dir);
       return { bucket, path: finalPath, size: meter.bytes, sha256, etag: etagOf(stats) };
     } finally {
+      claim.release();
       if (!placed) await rm(temp, { force: true });
     }
   }

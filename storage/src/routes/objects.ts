@@ -1,6 +1,7 @@
 import {
   AppError,
   contentRange,
+  drainAfterResponse,
   ErrorCode,
   noneMatch,
   parseRange,
@@ -54,7 +55,7 @@ export async function objectRoutes(app: FastifyInstance, { store }: { store: Obj
     const expectedSize = optionalSize(request.headers['content-length'], 'Content-Length');
     const expectedSha256 = optionalSha256(request.headers['x-content-sha256']);
     if (maxBytes !== undefined && expectedSize !== undefined && expectedSize > maxBytes) {
-      reply.header('connection', 'close');
+      drainAfterResponse(request.raw, reply.raw);
       throw new AppError(413, ErrorCode.FILE_TOO_LARGE, `File too large: the limit is ${maxBytes} bytes`);
     }
     try {
@@ -66,8 +67,8 @@ export async function objectRoutes(app: FastifyInstance, { store }: { store: Obj
       });
       return reply.code(201).send(stored);
     } catch (err) {
-      // The rest of the body will not be read: close the connection after the error response.
-      if (!request.raw.readableEnded) reply.header('connection', 'close');
+      // The rest of the body will not be used: drop it after the error response (not a reset connection).
+      drainAfterResponse(request.raw, reply.raw);
       throw err;
     }
   }

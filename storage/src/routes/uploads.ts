@@ -1,4 +1,4 @@
-import { AppError } from '@selfdb/common';
+import { AppError, drainAfterResponse } from '@selfdb/common';
 import type { FastifyInstance } from 'fastify';
 import type { IfExists, NewUpload, ObjectStore } from '../backends/types.ts';
 import { StoredObjectSchema } from './schemas.ts';
@@ -95,7 +95,7 @@ export async function uploadRoutes(app: FastifyInstance, { store }: { store: Obj
         try {
           return await store.appendUpload(request.params.id, offset, request.raw);
         } catch (err) {
-          if (!request.raw.readableEnded) reply.header('connection', 'close');
+          drainAfterResponse(request.raw, reply.raw);
           throw err;
         }
       },

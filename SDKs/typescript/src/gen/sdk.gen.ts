@@ -544,12 +544,19 @@ export const updateFileMetadata = <ThrowOnError extends boolean = false>(options
 });
 
 /**
- * Upload a file (raw body)
+ * Upload a file (raw body or multipart form)
+ *
+ * The file is either the raw request body (SelfDB 0.0.5: `filename` is then required; `content_type` defaults to `application/octet-stream`) or the one file part of a `multipart/form-data` body (`curl -F file=@photo.png`), whose filename and Content-Type are used when `filename` and `content_type` are not given. Bytes are streamed, never buffered. Limits: the bucket `file_size_limit` capped by the server maximum (413 FILE_TOO_LARGE), the per-user quota (413 STORAGE_QUOTA_EXCEEDED), the storage volume free-space reserve (507 INSUFFICIENT_STORAGE).
  */
 export const uploadFile = <ThrowOnError extends boolean = false>(options: Options<UploadFileData, ThrowOnError>) => (options.client ?? client).post<UploadFileResponses, UploadFileErrors, ThrowOnError>({
+    bodySerializer: null,
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/storage/files/upload',
-    ...options
+    ...options,
+    headers: {
+        'Content-Type': 'application/octet-stream',
+        ...options.headers
+    }
 });
 
 /**

@@ -3841,7 +3841,10 @@ export type UpdateFileMetadataResponses = {
 export type UpdateFileMetadataResponse = UpdateFileMetadataResponses[keyof UpdateFileMetadataResponses];
 
 export type UploadFileData = {
-    body?: never;
+    /**
+     * The file's bytes as the raw body (any Content-Type other than multipart/form-data)
+     */
+    body: Blob | File;
     headers?: {
         /**
          * API key required for all endpoints (validated by middleware)
@@ -3855,15 +3858,15 @@ export type UploadFileData = {
          */
         bucket_id: string;
         /**
-         * Original filename
+         * Original filename: required with a raw body; a form upload defaults to its file part's filename
          */
-        filename: string;
+        filename?: string;
         /**
          * Target path within bucket (default: the filename)
          */
         path?: string | null;
         /**
-         * MIME type of the file
+         * MIME type of the file (default: application/octet-stream for a raw body, the file part's Content-Type for a form)
          */
         content_type?: string;
     };
@@ -3919,6 +3922,10 @@ export type UploadFileErrors = {
      * Storage service unavailable
      */
     503: ErrorResponse;
+    /**
+     * The upload would leave the storage volume under its free-space reserve (STORAGE_MIN_FREE_MB)
+     */
+    507: ErrorResponse;
 };
 
 export type UploadFileError = UploadFileErrors[keyof UploadFileErrors];

@@ -6,6 +6,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { CORS_EXPOSED_HEADERS, createOriginCheck } from '../../plugins/cors.ts';
 import { findBucketById } from './buckets.repository.ts';
 import { assertVisible } from './buckets.service.ts';
+import type { QuotaService } from './quota.service.ts';
 import type { StorageClient } from './storage-client.ts';
 import { MIME_TYPE_PATTERN } from './storage.dto.ts';
 import type { UploadsService } from './uploads.service.ts';
@@ -34,22 +35,33 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
  * buckets), never to the backend's disk, so completing an upload moves no bytes.
  */
 class StorageServiceStore extends DataStore {
-  constructor(private readonly storage: StorageClient) {
+  constructor(
+    private readonly storage: StorageClient,
+    private readonly quota: QuotaService,
+  ) {
     super();
+    // Not 'creation-defer-length': an upload's size is known when it is created, so the size limit, the quota and
+    // the free-space reserve are decided before a byte is accepted.
     this.extensions = ['creation', 'creation-with-upload', 'termination'];
   }
 
   override async create(upload: Upload): Promise<Upload> {
     const meta = upload.metadata ?? {};
-    const created = await this.storage.createUpload({
-      id: upload.id,
-      bucket: String(meta.bucket),
-      path: String(meta.path),
-      length: upload.size ?? 0,
-      meta,
-    });
-    upload.creation_date = created.createdAt;
-    return upload;
+    try {
+      const created = await this.storage.createUpload({
+        id: upload.id,
+        bucket: String(meta.bucket),
+        path: String(meta.path),
+        length: upload.size ?? 0,
+        meta,
+      });
+      upload.creation_date = created.createdAt;
+      return upload;
+    } catch (err) {
+      // onUploadCreate reserved the quota for it.
+      await this.quota.releaseUpload(upload.id);
+      throw err;
+    }
   }
 
   override async write(stream: Readable, id: string, offset: number): Promise<number> {
@@ -70,6 +82,7 @@ class StorageServiceStore extends DataStore {
 
   override async remove(id: string): Promise<void> {
     await this.storage.deleteUpload(id);
+    await this.quota.releaseUpload(id);
   }
 }
 
@@ -83,12 +96,15 @@ class StorageServiceStore extends DataStore {
 export function createResumableUploads(options: {
   storage: StorageClient;
   uploads: UploadsService;
+  quota: QuotaService;
+  /** How long an unfinished upload lives without activity (STORAGE_UPLOAD_EXPIRY_HOURS): its quota lease. */
+  uploadExpirySeconds: number;
   pool: Parameters<typeof findBucketById>[0];
   log: FastifyBaseLogger;
   corsOrigins: string[];
   trustProxy: boolean;
 }) {
-  const { storage, uploads, pool, log } = options;
+  const { storage, uploads, quota, pool, log, uploadExpirySeconds } = options;
   /** The signed-in user of each request handed to tus (set by the route before it hands over). */
   const actors = new WeakMap<IncomingMessage, Actor>();
 
@@ -102,7 +118,7 @@ export function createResumableUploads(options: {
 
   const server = new Server({
     path: '/storage/uploads',
-    datastore: new StorageServiceStore(storage),
+    datastore: new StorageServiceStore(storage, quota),
     respectForwardedHeaders: options.trustProxy,
     // The global CORS policy (plugins/cors.ts): this response is written by tus, past the CORS plugin.
     allowedOrigins: createOriginCheck(options.corsOrigins),
@@ -118,6 +134,10 @@ export function createResumableUploads(options: {
       const session = await storage.getUpload(id);
       // Someone else's upload looks like a missing one.
       if (session && session.meta.owner_id !== actor.id) throw ERRORS.FILE_NOT_FOUND;
+      // More bytes renew the upload's quota lease (re-checked, if it had lapsed and the quota was used meanwhile).
+      if (session && req.method === 'PATCH') {
+        await quota.reserveUpload(actor.id, id, session.length, uploadExpirySeconds);
+      }
     },
 
     async onUploadCreate(req, upload) {
@@ -132,6 +152,8 @@ export function createResumableUploads(options: {
       if (upload.size === undefined) throw AppError.badRequest('Upload-Length is required');
       const target = { bucketId, filename, path: meta.path || null, contentType, declaredSize: upload.size };
       const { bucket, path } = await uploads.prepare(actor, target);
+      // The whole length counts against the user's quota until the upload finishes, expires or is abandoned.
+      await quota.reserveUpload(actor.id, upload.id, upload.size, uploadExpirySeconds);
       // Only these keys are kept: the owner comes from the token, never from the client.
       return {
         metadata: {
@@ -150,15 +172,21 @@ export function createResumableUploads(options: {
       const meta = upload.metadata ?? {};
       const bucket = assertVisible(actor, await findBucketById(pool, String(meta.bucket_id)));
       const requested = String(meta.path);
-      const stored = await storage.completeUpload(
-        upload.id,
-        'rename',
-        await uploads.freePath(bucket.id, requested),
-      );
-      const row = await uploads.record(bucket, stored, {
-        ownerId: actor.id,
-        mimeType: String(meta.content_type ?? 'application/octet-stream'),
-      });
+      let row;
+      try {
+        const stored = await storage.completeUpload(
+          upload.id,
+          'rename',
+          await uploads.freePath(bucket.id, requested),
+        );
+        row = await uploads.record(bucket, stored, {
+          ownerId: actor.id,
+          mimeType: String(meta.content_type ?? 'application/octet-stream'),
+        });
+      } finally {
+        // The file row counts from now on; an upload that could not complete reserves again if it gets more bytes.
+        await quota.releaseUpload(upload.id);
+      }
       return {
         status_code: 204,
         headers: { [FILE_ID_HEADER]: row.id, [FILE_PATH_HEADER]: encodeURIComponent(row.path) },
@@ -172,7 +200,21 @@ export function createResumableUploads(options: {
           body: JSON.stringify({ detail: error.message, code: error.code }),
         };
       }
+      if (error === ERRORS.UNSUPPORTED_CREATION_DEFER_LENGTH_EXTENSION) {
+        return {
+          status_code: 400,
+          body: JSON.stringify({
+            detail: 'Upload-Defer-Length is not supported: announce the size with Upload-Length',
+            code: ErrorCode.BAD_REQUEST,
+          }),
+        };
+      }
       const status = 'status_code' in error ? error.status_code : 500;
+      if (status === 501) {
+        // A tus extension SelfDB does not offer (concatenation, …): the client's choice, not a server failure.
+        const detail = ('body' in error ? String(error.body) : error.message).trim();
+        return { status_code: 400, body: JSON.stringify({ detail, code: ErrorCode.BAD_REQUEST }) };
+      }
       if (status >= 500) {
         log.error({ err: error }, 'resumable upload failed');
         return {

@@ -63,7 +63,8 @@ async function errorFromResponse(status: number, body: Readable & { json(): Prom
     return new Error('The storage service refused the backend: STORAGE_SERVICE_KEY or SECRET_KEY differ');
   }
   const code = typeof payload.code === 'string' && KNOWN_CODES.has(payload.code) ? payload.code : null;
-  if (status >= 500 || !code) {
+  // 507 is the storage volume's free-space reserve: the client's upload is refused, it is no server failure.
+  if ((status >= 500 && status !== 507) || !code) {
     if (status === 503) return storageUnavailable();
     return new Error(`storage service answered ${status}: ${JSON.stringify(payload)}`);
   }

@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import {
   type Actor,
@@ -16,7 +15,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import { type BucketRow, findBucketById } from './buckets.repository.ts';
 import { assertVisible, bucketNotFound } from './buckets.service.ts';
 import { type FileRow, findTakenPaths, insertFile } from './files.repository.ts';
-import { fileTooLarge, meteredBody } from './request-body.ts';
+import type { QuotaService } from './quota.service.ts';
+import { fileTooLarge, type SizeLimit, UploadMeter } from './request-body.ts';
 import type { StorageClient } from './storage-client.ts';
 import { downloadUrl, isMimeTypeAllowed, mimeEssence } from './storage.dto.ts';
 
@@ -28,6 +28,14 @@ export interface UploadTarget {
   contentType: string;
   /** The size announced before the bytes (Content-Length, tus Upload-Length), when there is one. */
   declaredSize?: number;
+}
+
+/** Where an upload's bytes come from: feeds them into the meter that takes them to the storage service. */
+export type UploadSource = (meter: UploadMeter) => void;
+
+export interface UploadLimits {
+  /** STORAGE_MAX_FILE_SIZE_MB in bytes: the largest file of any bucket; null: no server-wide limit. */
+  maxFileBytes: number | null;
 }
 
 /** SelfDB 0.0.5's FileUploadResponse. */
@@ -45,7 +53,24 @@ export interface FileUploadResponse {
 
 const invalidPath = (detail: string) => new AppError(400, ErrorCode.INVALID_PATH, detail);
 
-export function createUploadsService(pool: Pool, storage: StorageClient, log: FastifyBaseLogger) {
+export function createUploadsService(
+  pool: Pool,
+  storage: StorageClient,
+  quota: QuotaService,
+  limits: UploadLimits,
+  log: FastifyBaseLogger,
+) {
+  /**
+   * The largest file `bucket` takes: its own file_size_limit, capped by the server's STORAGE_MAX_FILE_SIZE_MB (a
+   * bucket's owner can lower the server's limit, never raise it).
+   */
+  function sizeLimit(bucket: BucketRow): SizeLimit | null {
+    const own = bucket.file_size_limit;
+    const server = limits.maxFileBytes;
+    if (own !== null && (server === null || own <= server)) return { bytes: own, fromBucket: true };
+    return server === null ? null : { bytes: server, fromBucket: false };
+  }
+
   /** Everything that can be refused before a byte is read: bucket, access, path, type, announced size. */
   async function prepare(
     actor: Actor | null,
@@ -65,8 +90,8 @@ export function createUploadsService(pool: Pool, storage: StorageClient, log: Fa
         `This bucket does not accept ${mimeEssence(target.contentType)} files`,
       );
     }
-    const limit = bucket.file_size_limit;
-    if (limit !== null && target.declaredSize !== undefined && target.declaredSize > limit)
+    const limit = sizeLimit(bucket);
+    if (limit && target.declaredSize !== undefined && target.declaredSize > limit.bytes)
       throw fileTooLarge(limit);
     return { bucket, path };
   }
@@ -153,27 +178,41 @@ export function createUploadsService(pool: Pool, storage: StorageClient, log: Fa
     record,
 
     /**
-     * SelfDB 0.0.5's raw-body upload: the request body streams through the backend to the storage service, which
-     * writes it to a temp file and links it into place once complete; the row is inserted only then.
+     * An upload in one request (SelfDB 0.0.5's raw body, or a form's file part): the bytes stream through the
+     * backend to the storage service, which writes them to a temp file and links it into place once complete; the
+     * row is inserted only then. The size limit and the user's quota are enforced while the bytes stream (and
+     * before, when the size is announced); the storage service keeps its volume's free-space reserve (507).
      */
     async upload(
       actor: Actor | null,
       target: UploadTarget,
-      request: IncomingMessage,
+      source: UploadSource,
       sha256?: string,
     ): Promise<FileUploadResponse> {
       const startedAt = performance.now();
       const { bucket, path } = await prepare(actor, target);
       const free = await freePath(bucket.id, path);
-      const maxBytes = bucket.file_size_limit ?? undefined;
-      const stored = await storage.putObject(bucket.name, free, meteredBody(request, maxBytes), {
-        ifExists: 'rename',
-        maxBytes,
-        contentLength: target.declaredSize,
-        sha256,
-      });
-      const row = await record(bucket, stored, { ownerId: actor?.id ?? null, mimeType: target.contentType });
-      return uploadResponse(bucket, row, path, startedAt);
+      const limit = sizeLimit(bucket);
+      const reservation = actor ? quota.open(actor.id) : null;
+      try {
+        if (reservation && target.declaredSize !== undefined)
+          await reservation.reserveUpFront(target.declaredSize);
+        const meter = new UploadMeter(limit, reservation);
+        source(meter);
+        const stored = await storage.putObject(bucket.name, free, meter, {
+          ifExists: 'rename',
+          maxBytes: limit?.bytes,
+          contentLength: target.declaredSize,
+          sha256,
+        });
+        const row = await record(bucket, stored, {
+          ownerId: actor?.id ?? null,
+          mimeType: target.contentType,
+        });
+        return uploadResponse(bucket, row, path, startedAt);
+      } finally {
+        await reservation?.release();
+      }
     },
   };
 }

@@ -1,7 +1,9 @@
+import { drainAfterResponse } from '@selfdb/common';
 import type { FastifyInstance } from 'fastify';
 import { createBucketsService } from '../../modules/storage/buckets.service.ts';
 import { createDownloadsService } from '../../modules/storage/downloads.service.ts';
 import { createFilesService } from '../../modules/storage/files.service.ts';
+import { createQuotaService } from '../../modules/storage/quota.service.ts';
 import { createResumableUploads } from '../../modules/storage/resumable.ts';
 import { createUrlSigner } from '../../modules/storage/signed-urls.ts';
 import { createStorageClient } from '../../modules/storage/storage-client.ts';
@@ -35,7 +37,14 @@ import uploadFile from './upload-file.ts';
 export async function storageRoutes(app: FastifyInstance, ctx: RouteContext) {
   const storage = createStorageClient(ctx.config.storage);
   app.addHook('onClose', async () => storage.close());
-  const uploads = createUploadsService(ctx.pool, storage, app.log);
+  const quota = createQuotaService(ctx.pool, { quotaBytes: ctx.config.storage.userQuotaBytes, log: app.log });
+  const uploads = createUploadsService(
+    ctx.pool,
+    storage,
+    quota,
+    { maxFileBytes: ctx.config.storage.maxFileBytes },
+    app.log,
+  );
   const storageCtx: StorageContext = {
     ...ctx,
     buckets: createBucketsService(ctx.pool, storage),
@@ -45,6 +54,8 @@ export async function storageRoutes(app: FastifyInstance, ctx: RouteContext) {
     resumable: createResumableUploads({
       storage,
       uploads,
+      quota,
+      uploadExpirySeconds: ctx.config.storage.uploadExpirySeconds,
       pool: ctx.pool,
       log: app.log,
       corsOrigins: ctx.config.corsOrigins,
@@ -81,10 +92,8 @@ export async function storageRoutes(app: FastifyInstance, ctx: RouteContext) {
   await app.register(async (bytes) => {
     bytes.removeAllContentTypeParsers();
     bytes.addContentTypeParser('*', (_request, _payload, done) => done(null));
-    // An error answered before the body was read: close the connection rather than read the rest of it.
-    bytes.addHook('onError', async (request, reply) => {
-      if (!request.raw.readableEnded) reply.header('connection', 'close');
-    });
+    // An error answered before the body was read: the rest is dropped after the response (see drainAfterResponse).
+    bytes.addHook('onError', async (request, reply) => drainAfterResponse(request.raw, reply.raw));
     register(bytes, [uploadFile, resumableUpload]);
   });
   register(app, [downloadFile, createSignedUrl, downloadSignedFile]);

@@ -164,22 +164,61 @@ export type ListFilesQuery = Static<typeof ListFilesQuery>;
 
 export const UploadQuery = Type.Object({
   bucket_id: Type.String({ format: 'uuid', description: 'Target bucket ID' }),
-  filename: Type.String({ minLength: 1, maxLength: 1000, description: 'Original filename' }),
+  filename: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 1000,
+      description:
+        "Original filename: required with a raw body; a form upload defaults to its file part's filename",
+    }),
+  ),
   path: Type.Optional(
     Type.Union([Type.String({ maxLength: 1000 }), Type.Null()], {
       description: 'Target path within bucket (default: the filename)',
     }),
   ),
+  // No schema default: a form upload uses its file part's Content-Type when this is not given.
   content_type: Type.Optional(
     Type.String({
       maxLength: 100,
       pattern: MIME_TYPE_PATTERN,
-      default: 'application/octet-stream',
-      description: 'MIME type of the file',
+      description:
+        "MIME type of the file (default: application/octet-stream for a raw body, the file part's Content-Type for a form)",
     }),
   ),
 });
 export type UploadQuery = Static<typeof UploadQuery>;
+
+/**
+ * Documents the two bodies `POST /storage/files/upload` takes; the route reads the body as a stream itself, so this
+ * is never used to validate it.
+ */
+export const UploadBody = {
+  required: true,
+  content: {
+    'application/octet-stream': {
+      schema: {
+        type: 'string',
+        format: 'binary',
+        description: "The file's bytes as the raw body (any Content-Type other than multipart/form-data)",
+      },
+    },
+    'multipart/form-data': {
+      schema: {
+        type: 'object',
+        properties: {
+          file: {
+            type: 'string',
+            format: 'binary',
+            description:
+              'Exactly one file part (any field name; `file` by convention) and no other field: bucket_id, filename, path and content_type go in the query string',
+          },
+        },
+        required: ['file'],
+      },
+    },
+  },
+};
 
 export const BucketIdParams = Type.Object({ bucket_id: Uuid });
 export type BucketIdParams = Static<typeof BucketIdParams>;
@@ -221,5 +260,10 @@ export const STORAGE_ROUTE_ERRORS = {
 /** Errors only some storage routes give. */
 export const STORAGE_ERRORS = {
   415: { description: 'MIME type not accepted by the bucket', ...errorRef },
+  507: {
+    description:
+      'The upload would leave the storage volume under its free-space reserve (STORAGE_MIN_FREE_MB)',
+    ...errorRef,
+  },
   416: { description: 'Range not satisfiable', ...errorRef },
 } as const;
