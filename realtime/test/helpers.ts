@@ -55,6 +55,8 @@ export async function startRealtime(
     service.server.listen(port, '127.0.0.1', () => resolve());
   });
   if (!(await service.feed.whenReady(10_000))) throw new Error('the change feed did not become ready');
+  // Healthy (GET /health) once its LISTEN connection is up too.
+  await waitUntil(() => service.feed.listening, 'the change feed to listen', 10_000);
   const actual = (service.server.address() as AddressInfo).port;
   return { service, port: actual, base: `ws://127.0.0.1:${actual}`, close: () => service.close() };
 }

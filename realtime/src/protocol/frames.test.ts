@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import WebSocket, { WebSocketServer } from 'ws';
-import { decodeFrame, FrameError, textFrame } from './frames.ts';
+import { decodeFrame, detectVsn, FrameError, textFrame } from './frames.ts';
 
 test('textFrame builds frames a WebSocket client reads, for each length encoding', async () => {
   const payloads = [0, 5, 125, 126, 65_535, 65_536, 200_000].map(
@@ -47,4 +47,11 @@ test('decodeFrame reads V1 objects and V2 arrays, and names what is wrong otherw
   assert.throws(() => decodeFrame('["1","2","t","",{}]', '2.0.0'), /event must be a non-empty string/);
   assert.throws(() => decodeFrame('[null,{},"t","e",{}]', '2.0.0'), /ref must be a string/);
   assert.throws(() => decodeFrame('"just a string"', '1.0.0'), /expected \{"topic"/);
+});
+
+test('detectVsn: an array is V2, an object V1, whitespace ignored; anything else none', () => {
+  assert.equal(detectVsn('[null,"1","phoenix","heartbeat",{}]'), '2.0.0');
+  assert.equal(detectVsn(' \n\t[]'), '2.0.0');
+  assert.equal(detectVsn('{"topic":"phoenix"}'), '1.0.0');
+  for (const text of ['', '   ', '"text"', '42', 'null', 'nope']) assert.equal(detectVsn(text), null, text);
 });
