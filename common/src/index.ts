@@ -26,6 +26,14 @@ export {
 } from './jwt.ts';
 export { type ApiKeyFailure, apiKeyDigest, checkApiKey } from './api-key.ts';
 export { refuseUpgrade } from './upgrade.ts';
+export {
+  addressLimitKey,
+  CLIENT_ADDRESS_HEADER,
+  CLIENT_ADDRESS_SIGNATURE_HEADER,
+  requestClientAddress,
+  signClientAddress,
+  verifyClientAddress,
+} from './client-address.ts';
 export { createLoggerOptions, REDACT_PATHS } from './logger.ts';
 export { type Actor, canManage, canRead, canWriteContent, isAdmin, type OwnedResource } from './access.ts';
 export {
