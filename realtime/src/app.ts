@@ -115,7 +115,7 @@ export function buildRealtime(config: Readonly<RealtimeConfig>, options: BuildOp
     const handshake = checkHandshake(request, url, keyDigest);
     if (isRefusal(handshake)) return refuseUpgrade(socket, handshake);
     // The slot is held from here until the TCP connection closes, however it ends (refused below, or a socket).
-    const release = perAddress.acquire(clientAddressOf(request, config.secretKey));
+    const release = perAddress.acquire(clientAddressOf(request, config.secretKey, config.trustProxy));
     if (!release) {
       return refuseUpgrade(socket, {
         status: 429,

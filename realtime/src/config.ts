@@ -6,6 +6,11 @@ export interface RealtimeConfig {
   logLevel: string;
   apiKey: string;
   secretKey: string;
+  /**
+   * Behind a reverse proxy that reaches this service directly (not through the backend): client addresses come
+   * from `X-Forwarded-For`, as the backend's TRUST_PROXY (the same variable).
+   */
+  trustProxy: boolean;
   /** Straight to Postgres, never through PgBouncer: LISTEN needs a session. */
   directDatabaseUrl: string;
   dbPoolMax: number;
@@ -49,6 +54,7 @@ export function loadRealtimeConfig(
     logLevel: read.string('LOG_LEVEL', 'info'),
     apiKey: read.string('API_KEY'),
     secretKey,
+    trustProxy: read.bool('TRUST_PROXY', false),
     directDatabaseUrl,
     dbPoolMax: read.int('REALTIME_DB_POOL_MAX', 4, { min: 2, max: 100 }),
     limits: {

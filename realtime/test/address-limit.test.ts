@@ -68,7 +68,7 @@ describe('straight to the service', () => {
 
   test('X-Forwarded-For and an unsigned or forged client address are not believed', async () => {
     const url = socketUrl(realtime.base);
-    for (const headers of [
+    const attempts: Array<Record<string, string>> = [
       { 'X-Forwarded-For': '198.51.100.1' },
       { [CLIENT_ADDRESS_HEADER]: '198.51.100.2' },
       { [CLIENT_ADDRESS_HEADER]: '198.51.100.3', [CLIENT_ADDRESS_SIGNATURE_HEADER]: 'ab'.repeat(32) },
@@ -79,15 +79,34 @@ describe('straight to the service', () => {
           '198.51.100.4',
         ),
       },
-    ]) {
-      await expectRefused(url, headers);
-    }
+    ];
+    for (const headers of attempts) await expectRefused(url, headers);
     // What the backend's proxy sends: a client address signed with SECRET_KEY.
     const vouched = {
       [CLIENT_ADDRESS_HEADER]: '198.51.100.5',
       [CLIENT_ADDRESS_SIGNATURE_HEADER]: signClientAddress(SECRET_KEY, '198.51.100.5'),
     };
     await connect(url, vouched);
+  });
+});
+
+describe('straight to the service behind a reverse proxy (TRUST_PROXY=true)', () => {
+  test('counted per first X-Forwarded-For entry, as the backend reads it', async () => {
+    const realtime = await startRealtime(await createTestDatabase(), {
+      REALTIME_MAX_SOCKETS_PER_ADDRESS: '1',
+      TRUST_PROXY: 'true',
+    });
+    try {
+      const url = socketUrl(realtime.base);
+      await connect(url, { 'X-Forwarded-For': '192.0.2.1, 10.0.0.1' });
+      await expectRefused(url, { 'X-Forwarded-For': '192.0.2.1' }, 1);
+      await connect(url, { 'X-Forwarded-For': '192.0.2.2' });
+      // No X-Forwarded-For: the peer.
+      await connect(url);
+      await expectRefused(url, {}, 1);
+    } finally {
+      await realtime.close();
+    }
   });
 });
 

@@ -3,6 +3,7 @@ import {
   addressLimitKey,
   CLIENT_ADDRESS_HEADER,
   CLIENT_ADDRESS_SIGNATURE_HEADER,
+  requestClientAddress,
   verifyClientAddress,
 } from '@selfdb/common';
 
@@ -11,15 +12,16 @@ function firstHeader(value: string | string[] | undefined): string | undefined {
 }
 
 /**
- * Who a socket belongs to: the address the backend's proxy vouches for (signed with the shared SECRET_KEY), or
- * else the TCP peer. `X-Forwarded-For` and an unsigned or badly signed address are never believed: anyone who can
- * reach the service directly could write them.
+ * Who a socket belongs to: the address the backend's proxy vouches for (signed with the shared SECRET_KEY); else,
+ * with `trustProxy` (TRUST_PROXY=true: a reverse proxy reaches this service directly), the first `X-Forwarded-For`
+ * entry, as the backend reads it; else the TCP peer. An unsigned or badly signed address is never believed, nor
+ * `X-Forwarded-For` without TRUST_PROXY: anyone who can reach the service could write them.
  */
-export function clientAddressOf(request: IncomingMessage, secretKey: string): string {
+export function clientAddressOf(request: IncomingMessage, secretKey: string, trustProxy: boolean): string {
   const address = firstHeader(request.headers[CLIENT_ADDRESS_HEADER]);
   const signature = firstHeader(request.headers[CLIENT_ADDRESS_SIGNATURE_HEADER]);
   if (address && signature && verifyClientAddress(secretKey, address, signature)) return address;
-  return request.socket.remoteAddress ?? 'unknown';
+  return requestClientAddress(request, trustProxy) || 'unknown';
 }
 
 /** Counts the sockets (handshakes included) of each client address (an IPv6 /64) against a maximum. */
