@@ -290,6 +290,8 @@ function startService(directUrl: string, port: number): Promise<ChildProcess> {
   return startServiceBundle(
     'realtime',
     {
+      // Every benchmark socket comes from 127.0.0.1: no per-address limit, unless the caller sets one.
+      REALTIME_MAX_SOCKETS_PER_ADDRESS: '0',
       // REALTIME_* settings of the caller reach the service (e.g. REALTIME_FLUSH_INTERVAL_MS=0 to compare).
       ...Object.fromEntries(
         Object.entries(process.env).filter((entry): entry is [string, string] =>

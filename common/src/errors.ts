@@ -58,6 +58,7 @@ export const ErrorCode = {
   // Realtime (join replies and the WebSocket proxy)
   INVALID_FILTER: 'INVALID_FILTER',
   TOO_MANY_CHANNELS: 'TOO_MANY_CHANNELS',
+  TOO_MANY_CONNECTIONS: 'TOO_MANY_CONNECTIONS',
   REALTIME_UNAVAILABLE: 'REALTIME_UNAVAILABLE',
   // Tables and rows (/tables; table data filters use INVALID_FILTER too)
   INVALID_IDENTIFIER: 'INVALID_IDENTIFIER',

@@ -29,6 +29,14 @@ export { type ApiKeyFailure, apiKeyDigest, checkApiKey } from './api-key.ts';
 export { refuseUpgrade } from './upgrade.ts';
 export { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth.ts';
 export { SECURITY_HEADERS, STRICT_CSP } from './security-headers.ts';
+export {
+  addressLimitKey,
+  CLIENT_ADDRESS_HEADER,
+  CLIENT_ADDRESS_SIGNATURE_HEADER,
+  requestClientAddress,
+  signClientAddress,
+  verifyClientAddress,
+} from './client-address.ts';
 export { createLoggerOptions, REDACT_PATHS } from './logger.ts';
 export { type Actor, canManage, canRead, canWriteContent, isAdmin, type OwnedResource } from './access.ts';
 export {

@@ -14,6 +14,7 @@ import { CloseCode, Connection, type ConnectionDeps } from './channels/connectio
 import { Hub } from './channels/hub.ts';
 import { authenticate, type Identity, isTokenRefusal } from './channels/tokens.ts';
 import type { RealtimeConfig } from './config.ts';
+import { AddressLimiter, clientAddressOf } from './protocol/client-address.ts';
 import { checkHandshake, isRefusal, refuseUpgrade, SOCKET_PATHS } from './protocol/handshake.ts';
 import { ChangeFeed } from './pubsub/change-feed.ts';
 
@@ -77,6 +78,7 @@ export function buildRealtime(config: Readonly<RealtimeConfig>, options: BuildOp
     log,
   };
   const keyDigest = apiKeyDigest(config.apiKey);
+  const perAddress = new AddressLimiter(config.limits.socketsPerAddress);
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: config.limits.frameBytes,
@@ -112,6 +114,17 @@ export function buildRealtime(config: Readonly<RealtimeConfig>, options: BuildOp
     const url = new URL(request.url ?? '/', 'http://localhost');
     const handshake = checkHandshake(request, url, keyDigest);
     if (isRefusal(handshake)) return refuseUpgrade(socket, handshake);
+    // The slot is held from here until the TCP connection closes, however it ends (refused below, or a socket).
+    const release = perAddress.acquire(clientAddressOf(request, config.secretKey, config.trustProxy));
+    if (!release) {
+      return refuseUpgrade(socket, {
+        status: 429,
+        code: ErrorCode.TOO_MANY_CONNECTIONS,
+        detail: `Too many realtime connections from this address: at most ${perAddress.max} at once (REALTIME_MAX_SOCKETS_PER_ADDRESS); close one first`,
+      });
+    }
+    socket.once('close', release);
+    if (socket.destroyed) release();
     let identity: Identity | null = null;
     if (handshake.token) {
       try {

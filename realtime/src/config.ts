@@ -6,6 +6,11 @@ export interface RealtimeConfig {
   logLevel: string;
   apiKey: string;
   secretKey: string;
+  /**
+   * Behind a reverse proxy that reaches this service directly (not through the backend): client addresses come
+   * from `X-Forwarded-For`, as the backend's TRUST_PROXY (the same variable).
+   */
+  trustProxy: boolean;
   /** Straight to Postgres, never through PgBouncer: LISTEN needs a session. */
   directDatabaseUrl: string;
   dbPoolMax: number;
@@ -18,6 +23,8 @@ export interface RealtimeConfig {
     frameBytes: number;
     /** A socket that sends nothing (not even a heartbeat) for this long is closed. */
     idleTimeoutMs: number;
+    /** Sockets one client address (an IPv6 /64) may hold at once, handshakes included; 0: no limit. */
+    socketsPerAddress: number;
   };
   /** Outbox rows read per query, live and on replay. */
   batchSize: number;
@@ -47,6 +54,7 @@ export function loadRealtimeConfig(
     logLevel: read.string('LOG_LEVEL', 'info'),
     apiKey: read.string('API_KEY'),
     secretKey,
+    trustProxy: read.bool('TRUST_PROXY', false),
     directDatabaseUrl,
     dbPoolMax: read.int('REALTIME_DB_POOL_MAX', 4, { min: 2, max: 100 }),
     limits: {
@@ -54,6 +62,7 @@ export function loadRealtimeConfig(
       sendBufferBytes: read.int('REALTIME_SEND_BUFFER_BYTES', 1_048_576, { min: 1024 }),
       frameBytes: read.int('REALTIME_MAX_FRAME_BYTES', 65_536, { min: 1024, max: 16_777_216 }),
       idleTimeoutMs: read.int('REALTIME_IDLE_TIMEOUT_SECONDS', 45, { min: 1, max: 86_400 }) * 1000,
+      socketsPerAddress: read.int('REALTIME_MAX_SOCKETS_PER_ADDRESS', 100, { min: 0, max: 1_000_000 }),
     },
     batchSize: read.int('REALTIME_BATCH_SIZE', 500, { min: 1, max: 10_000 }),
     flushIntervalMs: read.int('REALTIME_FLUSH_INTERVAL_MS', 5, { min: 0, max: 1000 }),

@@ -116,14 +116,17 @@ describe('joining (status per actor)', () => {
   const ok = 'ok';
   const notFound = 'NOT_FOUND';
   const forbidden = 'FORBIDDEN';
+  // Without a token, whatever is not public asks for one (REST's 401), an unknown table too: the answer must not
+  // tell a private table from a missing one. Signed-in users get NOT_FOUND for both, as REST answers them.
+  const noToken = 'NOT_AUTHENTICATED';
   const scenarios: Array<[string, Record<Actor, string>]> = [
     ['table:pub (public)', { anonymous: ok, other: ok, owner: ok, admin: ok }],
-    ['table:priv (private)', { anonymous: notFound, other: notFound, owner: ok, admin: ok }],
-    ['table:users', { anonymous: forbidden, other: forbidden, owner: forbidden, admin: ok }],
-    ['table:tables', { anonymous: forbidden, other: forbidden, owner: forbidden, admin: ok }],
-    ['table:buckets', { anonymous: forbidden, other: forbidden, owner: forbidden, admin: ok }],
-    ['table:files', { anonymous: forbidden, other: forbidden, owner: forbidden, admin: ok }],
-    ['table:nosuch (unknown)', { anonymous: notFound, other: notFound, owner: notFound, admin: notFound }],
+    ['table:priv (private)', { anonymous: noToken, other: notFound, owner: ok, admin: ok }],
+    ['table:users', { anonymous: noToken, other: forbidden, owner: forbidden, admin: ok }],
+    ['table:tables', { anonymous: noToken, other: forbidden, owner: forbidden, admin: ok }],
+    ['table:buckets', { anonymous: noToken, other: forbidden, owner: forbidden, admin: ok }],
+    ['table:files', { anonymous: noToken, other: forbidden, owner: forbidden, admin: ok }],
+    ['table:nosuch (unknown)', { anonymous: noToken, other: notFound, owner: notFound, admin: notFound }],
   ];
   for (const [label, expected] of scenarios) {
     test(label, async () => {
@@ -134,6 +137,10 @@ describe('joining (status per actor)', () => {
         const response = reply.payload.response as { code?: string; reason?: string };
         const got = reply.payload.status === 'ok' ? ok : response.code;
         assert.equal(got, expected[actor], `${actor} joining ${topic}: ${JSON.stringify(reply.payload)}`);
+        if (got === noToken) assert.match(response.reason ?? '', /^not authenticated: /);
+        // The reason names the topic the client sent, nothing it could not know.
+        if (got === notFound)
+          assert.equal(response.reason, `table ${topic.slice('table:'.length)} not found`);
         client.close();
       }
     });
@@ -200,7 +207,7 @@ describe('authorization while connected', () => {
       await locker.query('COMMIT');
       const reply = await joining;
       assert.equal(reply.payload.status, 'error', JSON.stringify(reply.payload));
-      assert.equal((reply.payload.response as { code: string }).code, 'NOT_FOUND');
+      assert.equal((reply.payload.response as { code: string }).code, 'NOT_AUTHENTICATED');
     } finally {
       await locker.end();
     }

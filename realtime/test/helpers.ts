@@ -55,6 +55,8 @@ export async function startRealtime(
     service.server.listen(port, '127.0.0.1', () => resolve());
   });
   if (!(await service.feed.whenReady(10_000))) throw new Error('the change feed did not become ready');
+  // Healthy (GET /health) once its LISTEN connection is up too.
+  await waitUntil(() => service.feed.listening, 'the change feed to listen', 10_000);
   const actual = (service.server.address() as AddressInfo).port;
   return { service, port: actual, base: `ws://127.0.0.1:${actual}`, close: () => service.close() };
 }
@@ -72,13 +74,18 @@ export interface TestBackendWithRealtime {
 }
 
 /** A listening backend whose realtime proxy points at a realtime service on the same database. */
-export async function startBackendWithRealtime(): Promise<TestBackendWithRealtime> {
+export async function startBackendWithRealtime(
+  overrides: { backend?: Record<string, string>; realtime?: Record<string, string> } = {},
+): Promise<TestBackendWithRealtime> {
   const realtimePort = await freePort();
-  const backend = await startTestApp({ REALTIME_URL: `http://127.0.0.1:${realtimePort}` });
+  const backend = await startTestApp({
+    REALTIME_URL: `http://127.0.0.1:${realtimePort}`,
+    ...overrides.backend,
+  });
   try {
     await backend.app.listen({ host: '127.0.0.1', port: 0 });
     const sql = await connectSql(backend.db);
-    const realtime = await startRealtime(backend.db, {}, realtimePort);
+    const realtime = await startRealtime(backend.db, overrides.realtime, realtimePort);
     return {
       backend,
       backendPort: (backend.app.server.address() as AddressInfo).port,

@@ -157,6 +157,43 @@ describe('the official phoenix client', () => {
   });
 });
 
+describe('SelfDB 0.0.5’s TypeScript SDK, as it talks', () => {
+  // Its realtime module opens `<base>/realtime/socket?X-API-Key=<key>&token=<token or empty>` (no vsn), sends V2
+  // arrays with join_ref null, and reads every frame as an array, a reply's status from payload.status.
+  test('no vsn, V2 arrays through the backend: its join, heartbeat and pushes all work in arrays', async () => {
+    for (const token of [owner.token, '']) {
+      const client = await RawClient.open(
+        `${backendUrl}/realtime/socket?X-API-Key=${API_KEY}&token=${token}`,
+      );
+      const raw: string[] = [];
+      client.ws.on('message', (data) => raw.push(data.toString()));
+      try {
+        client.ws.send(JSON.stringify([null, '1', 'table:notes', 'phx_join', {}]));
+        client.ws.send(JSON.stringify([null, '2', 'phoenix', 'heartbeat', {}]));
+        const joined = await client.waitFor((f) => f.ref === '1');
+        await client.waitFor((f) => f.ref === '2');
+        if (token === '') {
+          // Signed out: the private table asks for a token, in the SDK's format.
+          assert.equal(joined.payload.status, 'error');
+          assert.equal((joined.payload.response as { code: string }).code, 'NOT_AUTHENTICATED');
+        } else {
+          assert.equal(joined.payload.status, 'ok', JSON.stringify(joined.payload));
+          await sql.query(`INSERT INTO notes (label) VALUES ('for the 0.0.5 SDK')`);
+          const [push] = await client.waitForChanges('table:notes', 1);
+          assert.equal(push!.payload.table, 'notes');
+        }
+        assert.ok(
+          raw.every((text) => Array.isArray(JSON.parse(text))),
+          `every frame is an array: ${raw.join(' ')}`,
+        );
+        assert.equal(client.closeCode, null);
+      } finally {
+        client.close();
+      }
+    }
+  });
+});
+
 describe('the backend proxy', () => {
   const upgrade = (query: string, path = '/realtime/socket/websocket') =>
     RawClient.open(`${backendUrl}${path}?${query}`).then(

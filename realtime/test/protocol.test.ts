@@ -165,6 +165,78 @@ describe('V1 frames (no vsn, as SelfDB 0.0.5 clients)', () => {
   });
 });
 
+describe('no vsn: the first frame decides the format (SelfDB 0.0.5 clients)', () => {
+  /** A socket opened as SelfDB 0.0.5's TypeScript SDK opens it: no vsn, `token=` empty when signed out. */
+  async function openWithoutVsn(): Promise<{ client: RawClient; raw: string[] }> {
+    const client = await RawClient.open(
+      socketUrl(realtime.base, { vsn: undefined, token: '' }, '/realtime/socket'),
+    );
+    const raw: string[] = [];
+    client.ws.on('message', (data) => raw.push(data.toString()));
+    return { client, raw };
+  }
+
+  test('V2 arrays with join_ref null, as the 0.0.5 SDK sends them, are answered in arrays', async () => {
+    const { client, raw } = await openWithoutVsn();
+    try {
+      client.ws.send(JSON.stringify([null, '1', 'phoenix', 'heartbeat', {}]));
+      client.ws.send(JSON.stringify([null, '2', 'table:items', 'phx_join', {}]));
+      const joined = await client.waitFor((f) => f.ref === '2');
+      assert.equal(joined.payload.status, 'ok', JSON.stringify(joined.payload));
+      await sql.query(`INSERT INTO items (label) VALUES ('to a 0.0.5 SDK')`);
+      const [push] = await client.waitForChanges('table:items', 1);
+      const frames = raw.map((text) => JSON.parse(text) as unknown[]);
+      assert.ok(
+        frames.every((frame) => Array.isArray(frame) && frame.length === 5),
+        raw.join('\n'),
+      );
+      assert.deepEqual(frames[0], [null, '1', 'phoenix', 'phx_reply', { status: 'ok', response: {} }]);
+      assert.deepEqual(frames[1]!.slice(0, 4), ['2', '2', 'table:items', 'phx_reply']);
+      // What the SDK reads: the event name and {table, new, old}.
+      assert.equal(push!.event, 'insert');
+      assert.equal(push!.joinRef, '2');
+      assert.equal((push!.payload.new as { label: string }).label, 'to a 0.0.5 SDK');
+    } finally {
+      client.close();
+    }
+  });
+
+  const cases: Array<[string, string[], RegExp]> = [
+    ['an object after arrays', ['[null,"1","phoenix","heartbeat",{}]', '{"topic":"phoenix"}'], /expected \[/],
+    [
+      'an array after objects',
+      ['{"topic":"phoenix","event":"heartbeat","payload":{},"ref":"1"}', '[]'],
+      /\{"topic"/,
+    ],
+    ['a first frame that is neither', ['"hello"'], /expected \{"topic".*or \[join_ref/],
+  ];
+  for (const [name, frames, reason] of cases) {
+    test(`${name} closes the socket with 1007`, async () => {
+      const { client } = await openWithoutVsn();
+      try {
+        for (const frame of frames) client.ws.send(frame);
+        const closed = await client.waitClosed();
+        assert.equal(closed.code, 1007);
+        assert.match(closed.reason, reason);
+      } finally {
+        client.close();
+      }
+    });
+  }
+
+  test('an explicit vsn is kept: arrays on a vsn=1.0.0 socket close it with 1007', async () => {
+    const client = await RawClient.open(socketUrl(realtime.base, { vsn: '1.0.0' }));
+    try {
+      client.ws.send(JSON.stringify([null, '1', 'phoenix', 'heartbeat', {}]));
+      const closed = await client.waitClosed();
+      assert.equal(closed.code, 1007);
+      assert.match(closed.reason, /expected \{"topic"/);
+    } finally {
+      client.close();
+    }
+  });
+});
+
 describe('bad input', () => {
   const cases: Array<[string, (client: RawClient) => void, number, RegExp]> = [
     ['not JSON', (c) => c.ws.send('{nope'), 1007, /not JSON/],

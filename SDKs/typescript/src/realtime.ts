@@ -49,7 +49,10 @@ export interface JoinResponse {
   realtime_enabled?: boolean;
 }
 
-/** A join refused by the server (`code` from docs/ERROR_CODES.md, e.g. NOT_FOUND, FORBIDDEN, INVALID_FILTER). */
+/**
+ * A join refused by the server (`code` from docs/ERROR_CODES.md, e.g. NOT_AUTHENTICATED, NOT_FOUND, FORBIDDEN,
+ * INVALID_FILTER).
+ */
 export class RealtimeError extends Error {
   override name = 'RealtimeError';
   constructor(
@@ -71,7 +74,14 @@ type Frame = [string | null, string | null, string, string, Record<string, unkno
 type Listener = (payload: ChangePayload) => void;
 
 // Refusals that a retry cannot fix: the channel stays closed and subscribe() rejects.
-const FINAL_CODES = new Set(['NOT_FOUND', 'FORBIDDEN', 'INVALID_FILTER', 'TOO_MANY_CHANNELS', 'BAD_REQUEST']);
+const FINAL_CODES = new Set([
+  'NOT_AUTHENTICATED',
+  'NOT_FOUND',
+  'FORBIDDEN',
+  'INVALID_FILTER',
+  'TOO_MANY_CHANNELS',
+  'BAD_REQUEST',
+]);
 const OPEN = 1;
 
 export class RealtimeChannel {

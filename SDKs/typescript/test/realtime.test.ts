@@ -159,7 +159,7 @@ test('a pruned last_seq calls onResync; a refused join rejects with RealtimeErro
       .channel('table:todos')
       .onClose((reason) => closed.push(reason))
       .subscribe(),
-    (err: unknown) => err instanceof RealtimeError && err.code === 'NOT_FOUND',
+    (err: unknown) => err instanceof RealtimeError && err.code === 'NOT_AUTHENTICATED',
   );
   assert.equal(closed.length, 1);
   await assert.rejects(

@@ -7,6 +7,8 @@ export interface UserAccessRow {
 }
 
 export interface TableAccessRow {
+  /** The registry id: what the table's changes are keyed by (migration 0031). */
+  id: string;
   name: string;
   public: boolean;
   owner_id: string | null;
@@ -26,13 +28,27 @@ export async function findUserAccess(db: Queryable, id: string): Promise<UserAcc
   return rows[0] ?? null;
 }
 
-/** The registry row of a user table (SelfDB's `tables`), or null when no table has that name. */
-export async function findTableAccess(db: Queryable, name: string): Promise<TableAccessRow | null> {
-  const { rows } = await db.query<TableAccessRow>(
-    'SELECT name, public, owner_id, realtime_enabled FROM tables WHERE name = $1',
+export interface TableEpochRow extends TableAccessRow {
+  /**
+   * Where the table's current epoch starts (realtime.table_epochs, migration 0031): its changes at or below this seq
+   * were captured under another name, visibility, owner or capture state. A table without an epoch row (none should
+   * lack one) starts at the last seq handed out, so nothing older is ever replayed from it.
+   */
+  since_seq: number;
+}
+
+/** The registry row of a user table (SelfDB's `tables`) with its epoch, or null when no table has that name. */
+export async function findTableAccess(db: Queryable, name: string): Promise<TableEpochRow | null> {
+  const { rows } = await db.query<TableEpochRow>(
+    `SELECT t.id, t.name, t.public, t.owner_id, t.realtime_enabled,
+            COALESCE(e.since_seq, (SELECT last_value FROM realtime.changes_seq_seq)) AS since_seq
+     FROM tables t
+     LEFT JOIN realtime.table_epochs e ON e.table_id = t.id
+     WHERE t.name = $1`,
     [name],
   );
-  return rows[0] ?? null;
+  const row = rows[0];
+  return row ? { ...row, since_seq: Number(row.since_seq) } : null;
 }
 
 /** Columns of `public.<name>` as the catalog has them now (empty when there is no such table). */

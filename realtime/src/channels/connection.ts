@@ -5,6 +5,7 @@ import type WebSocket from 'ws';
 import type { RealtimeConfig } from '../config.ts';
 import {
   decodeFrame,
+  detectVsn,
   FrameError,
   type FrameWriter,
   frameWriter,
@@ -39,7 +40,8 @@ const TERMINATE_AFTER_MS = 1000;
 
 /** One WebSocket: decodes frames, answers heartbeats, and runs joins, leaves and token refreshes in order. */
 export class Connection {
-  readonly writer: FrameWriter;
+  /** How frames are written: the socket's protocol version, set by the handshake's `vsn` or by the first frame. */
+  writer: FrameWriter;
   readonly channels = new Map<string, Subscription>();
   actor: Actor | null;
   /** When the access token expires (ms); null for anonymous sockets. */
@@ -58,11 +60,16 @@ export class Connection {
     readonly ws: WebSocket,
     /** The TCP socket under `ws` (the one the upgrade came on), corked while a batch of changes goes out. */
     private readonly raw: Duplex,
-    readonly vsn: Vsn,
+    /**
+     * The protocol version; null until the first frame when the client did not say (`vsn` absent). The server
+     * sends no frame before the client's first one, so every frame it sends is in the client's own format.
+     */
+    public vsn: Vsn | null,
     identity: Identity | null,
     readonly deps: ConnectionDeps,
   ) {
-    this.writer = frameWriter(vsn);
+    // A placeholder until the first frame when `vsn` is null: nothing is written before it.
+    this.writer = frameWriter(vsn ?? '1.0.0');
     this.actor = identity?.actor ?? null;
     this.expiresAt = identity?.expiresAt ?? null;
     ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
@@ -188,9 +195,22 @@ export class Connection {
       this.close(CloseCode.UNSUPPORTED_DATA, 'binary frames are not supported: send JSON text frames');
       return;
     }
+    const text = data.toString();
+    if (this.vsn === null) {
+      const detected = detectVsn(text);
+      if (!detected) {
+        this.close(
+          CloseCode.MALFORMED,
+          'malformed frame: expected {"topic", "event", "payload", "ref"} or [join_ref, ref, topic, event, payload]',
+        );
+        return;
+      }
+      this.vsn = detected;
+      this.writer = frameWriter(detected);
+    }
     let message: InboundMessage;
     try {
-      message = decodeFrame(data.toString(), this.vsn);
+      message = decodeFrame(text, this.vsn);
     } catch (err) {
       if (!(err instanceof FrameError)) throw err;
       this.close(CloseCode.MALFORMED, err.message);

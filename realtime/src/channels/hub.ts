@@ -3,13 +3,14 @@ import type { Logger } from 'pino';
 import type { ChangeFeed } from '../pubsub/change-feed.ts';
 import { type ChangeRow, readReplayPage } from '../pubsub/outbox.repository.ts';
 import {
+  changeKey,
   checkTopicAccess,
   loadTopicState,
   type Refusal,
   tableAccessFromChange,
   type TopicState,
 } from './access.ts';
-import { findUserAccess, type UserAccessRow } from './access.repository.ts';
+import { findUserAccess, type TableAccessRow, type UserAccessRow } from './access.repository.ts';
 import { CloseCode, type Connection } from './connection.ts';
 import type { Subscription } from './subscription.ts';
 
@@ -27,12 +28,12 @@ export interface HubDeps {
  * Every socket and subscription of this process, and the fan-out of the change feed to them. Access is decided
  * at join time from the database and kept current from the feed itself: a change to the `tables` registry or to
  * a user arrives in seq order like any other change and is applied before the changes that follow it.
+ * Subscriptions are keyed by the identity of their table (registry id, or system table name), never by a user
+ * table's name, so the changes of a table that had the name before never reach them.
  */
 export class Hub {
   readonly connections = new Set<Connection>();
   private readonly topics = new Map<string, Set<Subscription>>();
-  /** Access state of every table somebody subscribes to, updated from the feed. */
-  private readonly states = new Map<string, TopicState>();
   private readonly byUser = new Map<string, Set<Connection>>();
   // Bumped by every registry or user change the feed passes: a lookup that raced with one is read again.
   private registryEpoch = 0;
@@ -128,31 +129,20 @@ export class Hub {
     return epoch !== this.registryEpoch;
   }
 
-  /** The current access state of a table somebody subscribes to. */
-  stateOf(table: string): TopicState | undefined {
-    return this.states.get(table);
-  }
-
   /** Registers a joined subscription; it receives live changes once `live` is set. */
-  attach(sub: Subscription, state: TopicState): void {
-    let set = this.topics.get(sub.table);
-    if (!set) {
-      this.topics.set(sub.table, (set = new Set()));
-      this.states.set(sub.table, state);
-    }
+  attach(sub: Subscription): void {
+    let set = this.topics.get(sub.key);
+    if (!set) this.topics.set(sub.key, (set = new Set()));
     set.add(sub);
   }
 
   detach(sub: Subscription): void {
     sub.closed = true;
     sub.live = false;
-    const set = this.topics.get(sub.table);
+    const set = this.topics.get(sub.key);
     if (!set) return;
     set.delete(sub);
-    if (set.size === 0) {
-      this.topics.delete(sub.table);
-      this.states.delete(sub.table);
-    }
+    if (set.size === 0) this.topics.delete(sub.key);
   }
 
   /**
@@ -175,7 +165,7 @@ export class Hub {
           sub.live = true;
           return;
         }
-        const page = await readReplayPage(pool, sub.table, cursor, bound, batchSize);
+        const page = await readReplayPage(pool, sub.identity, cursor, bound, batchSize);
         if (!current()) return;
         if (page.prunedThrough > cursor) {
           // Pruned while replaying (the join checked before): the client must refetch, then continue from here.
@@ -203,9 +193,11 @@ export class Hub {
   dispatch(changes: ChangeRow[]): void {
     const now = Date.now();
     for (const change of changes) {
-      if (change.table_name === 'tables') this.applyRegistryChange(change);
-      else if (change.table_name === 'users') this.applyUserChange(change);
-      const subs = this.topics.get(change.table_name);
+      if (change.table_id === null) {
+        if (change.table_name === 'tables') this.applyRegistryChange(change);
+        else if (change.table_name === 'users') this.applyUserChange(change);
+      }
+      const subs = this.topics.get(changeKey(change));
       if (!subs) continue;
       for (const sub of subs) {
         if (!sub.live || change.seq <= sub.cursor) continue;
@@ -227,8 +219,7 @@ export class Hub {
   /** Checks every subscription of a connection again (after a role change or a new token). */
   recheckConnection(conn: Connection): void {
     for (const sub of [...conn.channels.values()]) {
-      const state = this.states.get(sub.table);
-      const refusal = state ? checkTopicAccess(conn.actor, sub.table, state) : null;
+      const refusal = checkTopicAccess(conn.actor, sub.table, sub.state);
       if (refusal) this.revoke(sub, refusal);
     }
   }
@@ -239,27 +230,44 @@ export class Hub {
     sub.conn.dropChannel(sub);
   }
 
+  /**
+   * A registry change, applied to the channels of that table (by id). One older than the state a channel joined
+   * with (below its epoch: the join read a newer registry than the feed had reached) is skipped. A deleted or
+   * renamed table ends its channels (the topic no longer names it); a change of visibility or owner ends the
+   * channels of those who lost access, and starts a new epoch for the others.
+   */
   private applyRegistryChange(change: ChangeRow): void {
     this.registryEpoch++;
-    const names = new Set<string>();
-    for (const row of [change.old_row, change.new_row])
-      if (typeof row?.name === 'string') names.add(row.name);
-    for (const name of names) {
-      const subs = this.topics.get(name);
+    const ids = new Set<string>();
+    for (const row of [change.old_row, change.new_row]) if (typeof row?.id === 'string') ids.add(row.id);
+    for (const id of ids) {
+      const subs = this.topics.get(id);
       if (!subs) continue;
-      const row =
-        change.new_row && change.new_row.name === name ? tableAccessFromChange(change.new_row) : null;
-      const state: TopicState = { system: false, row };
-      this.states.set(name, state);
+      const row = change.new_row?.id === id ? tableAccessFromChange(change.new_row) : null;
       for (const sub of [...subs]) {
-        const refusal = checkTopicAccess(sub.conn.actor, name, state);
-        if (!refusal) continue;
-        this.revoke(
-          sub,
-          row
-            ? { reason: 'access revoked', code: ErrorCode.FORBIDDEN }
-            : { reason: `table ${name} was deleted`, code: ErrorCode.NOT_FOUND },
-        );
+        if (sub.state.system || change.seq < sub.state.sinceSeq) continue;
+        if (!row) {
+          this.revoke(sub, { reason: `table ${sub.table} was deleted`, code: ErrorCode.NOT_FOUND });
+          continue;
+        }
+        if (row.name !== sub.table) {
+          this.revoke(sub, {
+            reason: `table ${sub.table} was renamed: join its new topic`,
+            code: ErrorCode.NOT_FOUND,
+          });
+          continue;
+        }
+        const previous = sub.state.row;
+        const state: TopicState = {
+          system: false,
+          row,
+          sinceSeq: isNewEpoch(previous, row) ? change.seq : sub.state.sinceSeq,
+        };
+        if (checkTopicAccess(sub.conn.actor, sub.table, state)) {
+          this.revoke(sub, { reason: 'access revoked', code: ErrorCode.FORBIDDEN });
+          continue;
+        }
+        sub.state = state;
       }
     }
   }
@@ -281,4 +289,14 @@ export class Hub {
       }
     }
   }
+}
+
+/** Whether a registry row change starts a new epoch (as realtime.on_registry_change decides, migration 0031). */
+function isNewEpoch(before: TableAccessRow | null, after: TableAccessRow): boolean {
+  return (
+    !before ||
+    before.public !== after.public ||
+    before.owner_id !== after.owner_id ||
+    (!before.realtime_enabled && after.realtime_enabled)
+  );
 }

@@ -1,7 +1,7 @@
 import { ErrorCode } from '@selfdb/common';
 import type { InboundMessage } from '../protocol/frames.ts';
 import { readResumeBounds } from '../pubsub/outbox.repository.ts';
-import { checkTopicAccess, isHiddenColumn, tableOfTopic } from './access.ts';
+import { identityOf, isHiddenColumn, tableOfTopic, type TopicState } from './access.ts';
 import { findTableColumns } from './access.repository.ts';
 import type { Connection } from './connection.ts';
 import { compileFilter, FilterError, parseFilter, type RowFilter } from './filter.ts';
@@ -54,11 +54,16 @@ async function buildFilter(conn: Connection, table: string, text: string): Promi
   );
 }
 
+/** Where a user table's current epoch starts (0 for system tables): nothing at or below it is ever sent. */
+const epochStart = (state: TopicState): number => (state.system ? 0 : state.sinceSeq);
+
 /**
  * `phx_join` on `table:<name>`: authorizes (SPEC §2.1), compiles the filter, then either goes live at the feed's
  * position (reply `last_seq` = that position) or, with `last_seq`, replays what the client missed first. A
- * `last_seq` that is no longer retained (or unknown to this database) answers `resync_required: true` and goes
- * live from now: the client refetches, then keeps the new `last_seq`.
+ * `last_seq` that is no longer retained (or unknown to this database), or from before the table's current epoch
+ * (it got its name, visibility, owner or capture since: migration 0031), answers `resync_required: true` and goes
+ * live from now: the client refetches, then keeps the new `last_seq`. The channel follows the table the name has
+ * now (its registry id), and never receives a change from before its epoch, live or replayed.
  */
 export async function handleJoin(conn: Connection, message: InboundMessage): Promise<void> {
   const { hub } = conn.deps;
@@ -76,7 +81,7 @@ export async function handleJoin(conn: Connection, message: InboundMessage): Pro
   }
   let options: JoinOptions;
   let filter: RowFilter | null = null;
-  let resync = false;
+  let bounds: { prunedThrough: number; lastIssued: number } | null = null;
   let authorized;
   try {
     options = parseJoinOptions(message.payload);
@@ -90,13 +95,16 @@ export async function handleJoin(conn: Connection, message: InboundMessage): Pro
     if (!(await hub.feed.whenReady(FEED_READY_TIMEOUT_MS))) {
       throw new JoinError('realtime is starting: join again shortly', ErrorCode.REALTIME_UNAVAILABLE);
     }
-    if (options.lastSeq !== undefined) {
-      const bounds = await readResumeBounds(hub.pool);
-      resync = options.lastSeq < bounds.prunedThrough || options.lastSeq > bounds.lastIssued;
+    if (options.lastSeq !== undefined) bounds = await readResumeBounds(hub.pool);
+    // A registry change that passed the feed while this join waited reached only the channels already joined: the
+    // decision above may be stale. Nothing awaits between this and `attach`.
+    if (hub.registryChangedSince(authorized.epoch)) {
+      authorized = await hub.authorize(conn.actor, table);
+      if (authorized.refusal) {
+        conn.reply(message, 'error', authorized.refusal);
+        return;
+      }
     }
-    // A registry change that passed the feed while this join waited reached only the topics already joined: when
-    // nobody had joined this one, the decision above may be stale. Nothing awaits between this and `attach`.
-    if (hub.registryChangedSince(authorized.epoch)) authorized = await hub.authorize(conn.actor, table);
   } catch (err) {
     if (err instanceof FilterError) {
       conn.reply(message, 'error', {
@@ -112,6 +120,15 @@ export async function handleJoin(conn: Connection, message: InboundMessage): Pro
     return;
   }
   if (conn.closed) return;
+  const { state } = authorized;
+  const identity = identityOf(table, state);
+  if (!identity) throw new Error('an authorized join without a table');
+  const since = epochStart(state);
+  const lastSeq = options.lastSeq;
+  const resync =
+    lastSeq !== undefined &&
+    bounds !== null &&
+    (lastSeq < bounds.prunedThrough || lastSeq > bounds.lastIssued || lastSeq < since);
 
   // Phoenix semantics: a second join of a topic replaces the first.
   const existing = conn.channels.get(message.topic);
@@ -119,25 +136,19 @@ export async function handleJoin(conn: Connection, message: InboundMessage): Pro
     existing.push('phx_close', { reason: 'joined again' });
     conn.dropChannel(existing);
   }
-  const sub = new Subscription(conn, message.topic, table, message.joinRef ?? message.ref, filter);
+  const joinRef = message.joinRef ?? message.ref;
+  const sub = new Subscription(conn, message.topic, table, identity, state, joinRef, filter);
   conn.channels.set(message.topic, sub);
-  hub.attach(sub, authorized.state);
-  // The registry may have changed while this join waited for the database; the hub's copy is the current one.
-  const refusal = checkTopicAccess(conn.actor, table, hub.stateOf(table) ?? authorized.state);
-  if (refusal) {
-    conn.dropChannel(sub);
-    conn.reply(message, 'error', refusal);
-    return;
-  }
+  hub.attach(sub);
 
   const response: Record<string, unknown> = {};
   if (filter) response.filter = filter.text;
-  if (!authorized.state.system && authorized.state.row) {
-    response.realtime_enabled = authorized.state.row.realtime_enabled;
-  }
-  if (options.lastSeq === undefined || resync) {
-    // Live from the feed's position, set in the same tick as the reply: nothing between the two is lost.
-    sub.cursor = hub.feed.position;
+  if (!state.system && state.row) response.realtime_enabled = state.row.realtime_enabled;
+  if (lastSeq === undefined || resync) {
+    // Live from the feed's position, set in the same tick as the reply: nothing between the two is lost. When the
+    // feed has not reached the table's epoch yet (it lags the registry this join read), from the epoch: what the
+    // feed has still to pass below it was captured under another name, visibility or owner.
+    sub.cursor = Math.max(hub.feed.position, since);
     sub.live = true;
     conn.reply(message, 'ok', {
       last_seq: sub.cursor,
@@ -146,7 +157,7 @@ export async function handleJoin(conn: Connection, message: InboundMessage): Pro
     });
     return;
   }
-  sub.cursor = options.lastSeq;
-  conn.reply(message, 'ok', { last_seq: options.lastSeq, ...response });
+  sub.cursor = lastSeq;
+  conn.reply(message, 'ok', { last_seq: lastSeq, ...response });
   void hub.catchUp(sub);
 }

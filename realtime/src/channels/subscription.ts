@@ -1,5 +1,6 @@
 import { jsonString, textFrame } from '../protocol/frames.ts';
-import type { ChangeRow } from '../pubsub/outbox.repository.ts';
+import type { ChangeRow, TableIdentity } from '../pubsub/outbox.repository.ts';
+import { identityKey, type TopicState } from './access.ts';
 import type { Connection } from './connection.ts';
 import type { RowFilter } from './filter.ts';
 
@@ -35,8 +36,13 @@ function encode(change: ChangeRow): EncodedChange {
   return entry;
 }
 
-/** One joined channel (`table:<name>`) of one socket. */
+/**
+ * One joined channel (`table:<name>`) of one socket. It follows the table the name had when it joined (its registry
+ * id), not the name: a rename or a drop ends it.
+ */
 export class Subscription {
+  /** The hub's key of `identity` (see `identityKey`). */
+  readonly key: string;
   readonly topicJson: string;
   readonly joinRefJson: string;
   /** Which shared frame of a change this subscription gets (see `EncodedChange.frames`). */
@@ -53,9 +59,13 @@ export class Subscription {
     readonly conn: Connection,
     readonly topic: string,
     readonly table: string,
+    readonly identity: TableIdentity,
+    /** The access state the channel holds now: the join's, then each registry change the feed applies. */
+    public state: TopicState,
     readonly joinRef: string | null,
     readonly filter: RowFilter | null,
   ) {
+    this.key = identityKey(identity);
     this.topicJson = jsonString(topic);
     this.joinRefJson = jsonString(joinRef);
     this.frameKey = `${conn.vsn}${this.joinRefJson}`;

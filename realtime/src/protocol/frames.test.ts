@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import WebSocket, { WebSocketServer } from 'ws';
-import { decodeFrame, FrameError, textFrame } from './frames.ts';
+import { decodeFrame, detectVsn, FrameError, textFrame } from './frames.ts';
 
 test('textFrame builds frames a WebSocket client reads, for each length encoding', async () => {
   const payloads = [0, 5, 125, 126, 65_535, 65_536, 200_000].map(
@@ -56,4 +56,11 @@ test('decodeFrame refuses a frame nested deeper than MAX_JSON_DEPTH before parsi
   assert.equal(decodeFrame(frame(nested(127)), '2.0.0').topic, 'table:x');
   assert.throws(() => decodeFrame(frame(nested(128)), '2.0.0'), /nested deeper than 128 levels/);
   assert.throws(() => decodeFrame(frame(nested(4500)), '2.0.0'), FrameError);
+});
+
+test('detectVsn: an array is V2, an object V1, whitespace ignored; anything else none', () => {
+  assert.equal(detectVsn('[null,"1","phoenix","heartbeat",{}]'), '2.0.0');
+  assert.equal(detectVsn(' \n\t[]'), '2.0.0');
+  assert.equal(detectVsn('{"topic":"phoenix"}'), '1.0.0');
+  for (const text of ['', '   ', '"text"', '42', 'null', 'nope']) assert.equal(detectVsn(text), null, text);
 });

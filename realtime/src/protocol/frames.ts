@@ -1,8 +1,9 @@
 /**
- * Phoenix Channels frames. V1 (what SelfDB 0.0.5's clients speak): a JSON object
- * `{topic, event, payload, ref, join_ref}`. V2 (the official `phoenix` client, `vsn=2.0.0`): a JSON array
- * `[join_ref, ref, topic, event, payload]`. Outgoing frames are built by string concatenation from pieces that are
- * already JSON, so a change is serialized once however many sockets receive it.
+ * Phoenix Channels frames. V1: a JSON object `{topic, event, payload, ref, join_ref}`. V2 (the official `phoenix`
+ * client, `vsn=2.0.0`): a JSON array `[join_ref, ref, topic, event, payload]`. A socket without `vsn` speaks what its
+ * first frame is (SelfDB 0.0.5's TypeScript SDK sends V2 arrays without `vsn`, its other clients V1 objects).
+ * Outgoing frames are built by string concatenation from pieces that are already JSON, so a change is serialized
+ * once however many sockets receive it.
  */
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from '@selfdb/common';
 
@@ -35,6 +36,15 @@ function refField(value: unknown, name: string): string | null {
 function nameField(value: unknown, name: string): string {
   if (typeof value === 'string' && value.length > 0 && value.length <= MAX_FIELD_LENGTH) return value;
   throw new FrameError(`${name} must be a non-empty string of at most ${MAX_FIELD_LENGTH} characters`);
+}
+
+/**
+ * The protocol version a frame is written in, for a socket that did not say (no `vsn`): a JSON array is V2, a JSON
+ * object V1. Null for anything else (the frame is malformed either way).
+ */
+export function detectVsn(text: string): Vsn | null {
+  const first = /\S/.exec(text)?.[0];
+  return first === '[' ? '2.0.0' : first === '{' ? '1.0.0' : null;
 }
 
 /** Parses one text frame; throws FrameError naming what is wrong. */

@@ -25,7 +25,8 @@ export interface HandshakeRefusal {
 }
 
 export interface Handshake {
-  vsn: Vsn;
+  /** The `vsn` asked for; null when absent: the first frame decides (see `detectVsn`). */
+  vsn: Vsn | null;
   /** The access token, when the client sent one (query `token`, `Authorization: Bearer`, or the subprotocol). */
   token: string | null;
 }
@@ -59,8 +60,8 @@ export function checkHandshake(
   if (!SOCKET_PATHS.has(url.pathname.replace(/\/+$/, '') || '/')) {
     return { status: 404, code: ErrorCode.NOT_FOUND, detail: 'Not Found' };
   }
-  const vsn = url.searchParams.get('vsn') ?? '1.0.0';
-  if (!SUPPORTED_VSNS.has(vsn)) {
+  const vsn = url.searchParams.get('vsn');
+  if (vsn !== null && !SUPPORTED_VSNS.has(vsn)) {
     return {
       status: 400,
       code: ErrorCode.BAD_REQUEST,
@@ -78,7 +79,7 @@ export function checkHandshake(
     bearer ||
     subprotocolToken(firstHeader(request.headers['sec-websocket-protocol'])) ||
     null;
-  return { vsn: vsn as Vsn, token };
+  return { vsn: vsn as Vsn | null, token };
 }
 
 export const isRefusal = (value: Handshake | HandshakeRefusal): value is HandshakeRefusal =>

@@ -5,6 +5,8 @@ export type Operation = 'INSERT' | 'UPDATE' | 'DELETE';
 export interface ChangeRow {
   seq: number;
   table_name: string;
+  /** The registry id (`tables.id`) of a user table; null for system tables (migration 0031). */
+  table_id: string | null;
   operation: Operation;
   new_row: Record<string, unknown> | null;
   old_row: Record<string, unknown> | null;
@@ -31,7 +33,7 @@ export interface ChangesRead {
   writers: number[] | null;
 }
 
-const CHANGE_COLUMNS = 'seq, table_name, operation, new_row, old_row';
+const CHANGE_COLUMNS = 'seq, table_name, table_id, operation, new_row, old_row';
 
 const SNAPSHOT_COLUMNS = `pg_snapshot_xmin(snap.s)::text AS xmin, pg_snapshot_xmax(snap.s)::text AS xmax,
   (SELECT COALESCE(array_agg(x::text), '{}') FROM pg_snapshot_xip(snap.s) AS x) AS xip`;
@@ -123,22 +125,29 @@ export interface ReplayPage {
   rows: ChangeRow[];
 }
 
-/** One table's changes in (after, upTo], oldest first, and the prune watermark of the same snapshot. */
+/** Whose changes a topic carries: a user table by its registry id, or a system table by its name. */
+export type TableIdentity = { tableId: string } | { systemTable: string };
+
+/**
+ * One table's changes in (after, upTo], oldest first, and the prune watermark of the same snapshot. A user table's
+ * are matched by registry id only: changes of another table that had its name (dropped, renamed) never come back.
+ */
 export async function readReplayPage(
   db: Queryable,
-  table: string,
+  table: TableIdentity,
   after: number,
   upTo: number,
   limit: number,
 ): Promise<ReplayPage> {
+  const match = 'tableId' in table ? 'table_id = $1::uuid' : 'table_id IS NULL AND table_name = $1::text';
   const { rows } = await db.query<ChangeRow & { pruned_through: number }>(
     `SELECT (SELECT pruned_through FROM realtime.retention WHERE id = 1) AS pruned_through, c.*
      FROM (SELECT 1) AS one
      LEFT JOIN LATERAL (
        SELECT ${CHANGE_COLUMNS} FROM realtime.changes
-       WHERE table_name = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4
+       WHERE ${match} AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4
      ) AS c ON TRUE`,
-    [table, after, upTo, limit],
+    ['tableId' in table ? table.tableId : table.systemTable, after, upTo, limit],
   );
   return {
     prunedThrough: Number(rows[0]?.pruned_through ?? 0),

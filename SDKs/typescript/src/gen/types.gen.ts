@@ -4201,7 +4201,7 @@ export type WebsocketRealtimeSocketData = {
          */
         token?: string;
         /**
-         * Phoenix serializer: 1.0.0 (JSON objects, the default) or 2.0.0 (arrays)
+         * Phoenix serializer: 1.0.0 (JSON objects) or 2.0.0 (arrays); when absent, the format of the first frame
          */
         vsn?: string;
     };

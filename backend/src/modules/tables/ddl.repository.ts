@@ -110,9 +110,16 @@ export async function findColumn(
   return rows[0] ?? null;
 }
 
-/** Starts change capture for realtime (or refreshes its primary key columns after a column change). */
-export async function enableCapture(db: Queryable, table: string): Promise<void> {
-  await db.query('SELECT realtime.enable_capture($1::regclass)', [quoteTable(table)]);
+/**
+ * Starts change capture for realtime (or refreshes its primary key columns after a column change). The changes are
+ * keyed by the registry id `tableId`, which a rename keeps and a new table of the same name does not (migration
+ * 0031): realtime follows the table, not its name.
+ */
+export async function enableCapture(db: Queryable, table: string, tableId: string): Promise<void> {
+  await db.query("SELECT realtime.enable_capture($1::regclass, '{}', $2::uuid)", [
+    quoteTable(table),
+    tableId,
+  ]);
 }
 
 export async function disableCapture(db: Queryable, table: string): Promise<void> {

@@ -42,5 +42,5 @@ export async function changeTable<T>(
  */
 export async function refreshTableTriggers(client: PoolClient, table: TableRow, name = table.name) {
   await syncUpdatedAtTrigger(client, name);
-  if (table.realtime_enabled) await enableCapture(client, name);
+  if (table.realtime_enabled) await enableCapture(client, name, table.id);
 }

@@ -123,7 +123,7 @@ export function createTablesService(pool: Pool, cache: TableMetaCache) {
             changes.name = name;
           }
           if (patch.realtime_enabled != null && patch.realtime_enabled !== table.realtime_enabled) {
-            await (patch.realtime_enabled ? enableCapture(client, name) : disableCapture(client, name));
+            await (patch.realtime_enabled ? enableCapture(client, name, id) : disableCapture(client, name));
             changes.realtime_enabled = patch.realtime_enabled;
           }
           if (patch.public != null) changes.public = patch.public;

@@ -1,7 +1,16 @@
 import type { IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { apiKeyDigest, checkApiKey, ErrorCode, refuseUpgrade } from '@selfdb/common';
+import {
+  apiKeyDigest,
+  CLIENT_ADDRESS_HEADER,
+  CLIENT_ADDRESS_SIGNATURE_HEADER,
+  checkApiKey,
+  ErrorCode,
+  refuseUpgrade,
+  requestClientAddress,
+  signClientAddress,
+} from '@selfdb/common';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.ts';
 
@@ -16,16 +25,26 @@ export function realtimeTarget(url: string): { host: string; port: number } {
   return { host: target.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(target.port || 80) };
 }
 
-/** The request line and headers as the client sent them, plus who it came from. */
-function requestHead(request: IncomingMessage): string {
+// Headers the proxy writes itself: whatever the client sent under these names is dropped.
+const OWN_HEADERS = new Set(['x-forwarded-for', CLIENT_ADDRESS_HEADER, CLIENT_ADDRESS_SIGNATURE_HEADER]);
+
+/**
+ * The request line and headers as the client sent them, plus who it came from: `X-Forwarded-For` extended with the
+ * peer, and the client's address as this backend settles it for its own limits (TRUST_PROXY, as `request.ip`),
+ * signed, which is the one the realtime service believes (its per-address socket limit).
+ */
+function requestHead(request: IncomingMessage, config: Pick<Config, 'secretKey' | 'trustProxy'>): string {
   let head = `${request.method} ${request.url} HTTP/1.1\r\n`;
   const raw = request.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    if (!/^x-forwarded-for$/i.test(raw[i]!)) head += `${raw[i]}: ${raw[i + 1]}\r\n`;
+    if (!OWN_HEADERS.has(raw[i]!.toLowerCase())) head += `${raw[i]}: ${raw[i + 1]}\r\n`;
   }
   const previous = request.headers['x-forwarded-for'];
-  const client = request.socket.remoteAddress ?? '';
-  head += `X-Forwarded-For: ${previous ? `${previous}, ${client}` : client}\r\n\r\n`;
+  const peer = request.socket.remoteAddress ?? '';
+  head += `X-Forwarded-For: ${previous ? `${previous}, ${peer}` : peer}\r\n`;
+  const client = requestClientAddress(request, config.trustProxy);
+  head += `${CLIENT_ADDRESS_HEADER}: ${client}\r\n`;
+  head += `${CLIENT_ADDRESS_SIGNATURE_HEADER}: ${signClientAddress(config.secretKey, client)}\r\n\r\n`;
   return head;
 }
 
@@ -35,7 +54,10 @@ function requestHead(request: IncomingMessage): string {
  * service answers the handshake (101, or its own refusal). The API key is checked here too (header, or the
  * `X-API-Key` query parameter browsers must use), so a bad key costs the service nothing.
  */
-export function installRealtimeProxy(app: FastifyInstance, config: Pick<Config, 'apiKey' | 'realtimeUrl'>) {
+export function installRealtimeProxy(
+  app: FastifyInstance,
+  config: Pick<Config, 'apiKey' | 'realtimeUrl' | 'secretKey' | 'trustProxy'>,
+) {
   const target = realtimeTarget(config.realtimeUrl);
   const expected = apiKeyDigest(config.apiKey);
   const tunnels = new Set<Socket | Duplex>();
@@ -70,7 +92,7 @@ export function installRealtimeProxy(app: FastifyInstance, config: Pick<Config, 
     upstream.once('connect', () => {
       connected = true;
       upstream.setNoDelay(true);
-      upstream.write(requestHead(request));
+      upstream.write(requestHead(request, config));
       if (head.length > 0) upstream.write(head);
       socket.pipe(upstream);
       upstream.pipe(socket);

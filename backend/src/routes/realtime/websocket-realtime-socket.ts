@@ -14,7 +14,10 @@ const Query = Type.Object({
     }),
   ),
   vsn: Type.Optional(
-    Type.String({ description: 'Phoenix serializer: 1.0.0 (JSON objects, the default) or 2.0.0 (arrays)' }),
+    Type.String({
+      description:
+        'Phoenix serializer: 1.0.0 (JSON objects) or 2.0.0 (arrays); when absent, the format of the first frame',
+    }),
   ),
 });
 
