@@ -35,6 +35,11 @@ export interface RealtimeService {
 }
 
 const SWEEP_INTERVAL_MS = 1000;
+/**
+ * How often the sessions of the open sockets are checked (one query for all of them, `Hub.checkSessions`): a socket
+ * whose session ends is signed out within this, plus the query's time, so within a second.
+ */
+const SESSION_CHECK_INTERVAL_MS = 500;
 
 function sendJson(response: ServerResponse, status: number, body: object): void {
   const text = JSON.stringify(body);
@@ -156,12 +161,14 @@ export function buildRealtime(config: Readonly<RealtimeConfig>, options: BuildOp
     for (const conn of hub.connections) {
       if (now - conn.lastSeen > config.limits.idleTimeoutMs) {
         conn.close(CloseCode.IDLE, `idle timeout: no message for ${config.limits.idleTimeoutMs / 1000} s`);
-      } else if (conn.expiresAt !== null && now >= conn.expiresAt) {
+      } else if (conn.tokenExpired(now)) {
         conn.expire();
       }
     }
   }, SWEEP_INTERVAL_MS);
   sweep.unref();
+  const sessionCheck = setInterval(() => void hub.checkSessions(), SESSION_CHECK_INTERVAL_MS);
+  sessionCheck.unref();
 
   feed.start();
 
@@ -173,6 +180,7 @@ export function buildRealtime(config: Readonly<RealtimeConfig>, options: BuildOp
     log,
     async close() {
       clearInterval(sweep);
+      clearInterval(sessionCheck);
       hub.flush();
       const open = [...hub.connections];
       for (const conn of open) conn.close(CloseCode.GOING_AWAY, 'server shutting down');
@@ -183,6 +191,8 @@ export function buildRealtime(config: Readonly<RealtimeConfig>, options: BuildOp
       }
       for (const conn of open) conn.ws.terminate();
       await feed.stop();
+      // Lets a session check under way finish before the pool ends (with no socket left, none starts a query).
+      await hub.checkSessions();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

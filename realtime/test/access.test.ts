@@ -222,21 +222,51 @@ describe('authorization while connected', () => {
     assert.equal(closed.payload.code, 'NOT_FOUND');
   });
 
-  test('a demoted admin loses system topics at once; a deactivated user is disconnected (4001)', async () => {
+  test('a demoted admin loses system topics at once, then is signed out (4001) with the session; so is a deactivated user', async () => {
     const boss = await createUser(sql, 'ADMIN');
     const client = await RawClient.open(socketUrl(realtime.base, { token: boss.token }));
     open.push(client);
     assert.equal((await client.join('table:users')).payload.status, 'ok');
     assert.equal((await client.join('table:pub')).payload.status, 'ok');
+    // A new role ends the user's sessions in the same transaction (migration 0032).
     await sql.query(`UPDATE users SET role = 'USER' WHERE id = $1`, [boss.id]);
     const closed = await client.waitFor((f) => f.event === 'phx_close' && f.topic === 'table:users');
-    assert.equal(closed.payload.code, 'FORBIDDEN');
-    await sql.query(`INSERT INTO pub (label) VALUES ('still public')`);
-    await client.waitForChanges('table:pub', 1);
-    await sql.query(`UPDATE users SET is_active = false WHERE id = $1`, [boss.id]);
-    const ended = await client.waitClosed();
+    assert.ok(['FORBIDDEN', 'INVALID_TOKEN'].includes(String(closed.payload.code)), JSON.stringify(closed));
+    const demoted = await client.waitClosed();
+    assert.equal(demoted.code, 4001);
+    assert.match(demoted.reason, /session ended/);
+    const pubClosed = client.frames.find((f) => f.event === 'phx_close' && f.topic === 'table:pub');
+    assert.equal(pubClosed?.payload.code, 'INVALID_TOKEN');
+
+    const quitter = await createUser(sql, 'USER');
+    const other = await RawClient.open(socketUrl(realtime.base, { token: quitter.token }));
+    open.push(other);
+    assert.equal((await other.join('table:pub')).payload.status, 'ok');
+    await sql.query(`UPDATE users SET is_active = false WHERE id = $1`, [quitter.id]);
+    const ended = await other.waitClosed();
     assert.equal(ended.code, 4001);
     assert.match(ended.reason, /deactivated/);
+    const channelClosed = other.frames.find((f) => f.event === 'phx_close' && f.topic === 'table:pub');
+    assert.equal(channelClosed?.payload.code, 'USER_INACTIVE');
+  });
+
+  test('a join or a replay right after the token expired, before the periodic sweep, gets nothing', async () => {
+    const { rows } = await sql.query<{ seq: number }>(
+      `SELECT coalesce(max(seq), 0)::int AS seq FROM realtime.changes`,
+    );
+    await sql.query(`INSERT INTO priv (label) VALUES ('to replay')`);
+    const expiring = await signToken(owner, 2);
+    const client = await RawClient.open(socketUrl(realtime.base, { token: expiring }));
+    open.push(client);
+    const exp = (JSON.parse(Buffer.from(expiring.split('.')[1]!, 'base64url').toString()) as { exp: number })
+      .exp;
+    // Right after expiry: the sweep (once a second) has most likely not run yet.
+    await sleep(exp * 1000 - Date.now() + 5);
+    const reply = await client.join('table:priv', { last_seq: rows[0]!.seq });
+    assert.equal(reply.payload.status, 'error', JSON.stringify(reply.payload));
+    assert.equal((reply.payload.response as { code: string }).code, 'INVALID_TOKEN');
+    await sleep(200);
+    assert.equal(client.changes('table:priv').length, 0, 'nothing was replayed');
   });
 
   test('an expired token stops the flow (token_expired); a fresh one resumes it with nothing missed', async () => {

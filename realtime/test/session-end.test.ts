@@ -1,9 +1,12 @@
 // Tokens die when their session does (issue 10, part 5): after each kind of session end, the old access tokens are
 // refused within a second by the backend process that ended it, by another backend process on the same database,
 // and by the realtime service (on connect and on `access_token`); a single logout leaves the user's other sessions
-// working. Real processes, real database, real sockets.
+// working. Sockets already open on a token of the ended session are signed out within a second too (each channel
+// gets phx_close INVALID_TOKEN, the socket closes with 4001), while the user's other sessions keep receiving.
+// Real processes, real database, real sockets.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
+import type pg from 'pg';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
@@ -17,7 +20,16 @@ import {
   testEnv,
 } from '../../backend/test/helpers.ts';
 import { freePort, stopProcess } from '../../scripts/lib/processes.ts';
-import { API_KEY, RawClient, sleep, socketUrl, startRealtime, type TestRealtime } from './helpers.ts';
+import {
+  API_KEY,
+  connectSql,
+  createTable,
+  RawClient,
+  sleep,
+  socketUrl,
+  startRealtime,
+  type TestRealtime,
+} from './helpers.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 /** How soon every service must refuse a token of an ended session. */
@@ -27,7 +39,9 @@ let backend: TestApp;
 let other: { child: ChildProcess; base: string };
 let realtime: TestRealtime;
 let adminToken: string;
+let sql: pg.Client;
 let counter = 0;
+const sockets: RawClient[] = [];
 
 /** A second backend: its own OS process (own memory, own pool) on the same database, as a replica would be. */
 async function startBackendProcess(app: TestApp): Promise<{ child: ChildProcess; base: string }> {
@@ -66,9 +80,12 @@ before(async () => {
   backend = await startTestApp();
   adminToken = (await login(backend.app, ADMIN.email, ADMIN.password)).access_token;
   [other, realtime] = await Promise.all([startBackendProcess(backend), startRealtime(backend.db)]);
+  sql = await connectSql(backend.db);
 });
 
 after(async () => {
+  for (const socket of sockets) socket.close();
+  await sql?.end();
   if (other) await stopProcess(other.child, 'SIGTERM');
   await realtime?.close();
   await backend?.close();
@@ -263,5 +280,240 @@ describe('ending every session of a user', () => {
     await assertRefused(again.access_token, 401, Date.now(), 'a token from before the deactivation');
     await assertRefused(phone.access_token, 401, Date.now(), 'a token from before the promotion');
     await assertAccepted((await login(backend.app, user.email, user.password)).access_token, 'a new login');
+  });
+});
+
+// Sockets that were open (and joined) when their session ended.
+
+/** A socket on `token`, joined to `topics` (each join must succeed). */
+async function joinedSocket(token: string, topics: string[]): Promise<RawClient> {
+  const client = await RawClient.open(socketUrl(realtime.base, { token }));
+  sockets.push(client);
+  for (const topic of topics) {
+    const reply = await client.join(topic);
+    assert.equal(reply.payload.status, 'ok', `join ${topic}: ${JSON.stringify(reply.payload)}`);
+  }
+  return client;
+}
+
+/** A private table of `owner`, captured; returns its topic. */
+async function privateTable(owner: { id: string }): Promise<string> {
+  const name = `notes${++counter}`;
+  await createTable(sql, name, owner, { public: false });
+  return `table:${name}`;
+}
+
+async function insertRow(topic: string, label: string): Promise<void> {
+  await sql.query(`INSERT INTO "${topic.slice('table:'.length)}" (label) VALUES ($1)`, [label]);
+}
+
+/**
+ * Asserts that `client` was signed out within WITHIN_MS of `endedAt`: each of `topics` got phx_close with `code`,
+ * the socket closed with 4001, and no change reached it after its channels were closed.
+ */
+async function assertSignedOut(
+  client: RawClient,
+  topics: string[],
+  endedAt: number,
+  what: string,
+  code = 'INVALID_TOKEN',
+): Promise<void> {
+  const closed = await client.waitClosed(WITHIN_MS + 4000);
+  const took = Date.now() - endedAt;
+  assert.ok(took <= WITHIN_MS, `${what} is signed out ${took} ms after the end (at most ${WITHIN_MS})`);
+  assert.equal(closed.code, 4001, `${what}: close code`);
+  for (const topic of topics) {
+    const at = client.frames.findIndex((f) => f.topic === topic && f.event === 'phx_close');
+    assert.ok(at >= 0, `${what}: ${topic} got phx_close`);
+    assert.equal(client.frames[at]!.payload.code, code, `${what}: ${topic} phx_close code`);
+    assert.equal(typeof client.frames[at]!.payload.reason, 'string');
+    const later = client.frames.slice(at + 1).filter((f) => f.topic === topic);
+    assert.deepEqual(later, [], `${what}: nothing on ${topic} after its phx_close`);
+  }
+}
+
+/** Asserts that a change written now reaches `client` on `topic` (it still receives). */
+async function assertReceives(client: RawClient, topic: string, what: string): Promise<void> {
+  const label = `still flowing ${++counter}`;
+  await insertRow(topic, label);
+  await client.waitFor(
+    (f) =>
+      f.topic === topic && f.event === 'insert' && (f.payload.new as { label?: string })?.label === label,
+    5000,
+  );
+  assert.equal(client.closeCode, null, `${what} is still open`);
+}
+
+describe('an open socket whose session ends', () => {
+  test('a single logout signs out every socket of that session; the other session keeps receiving', async () => {
+    const { user, phone, laptop } = await twoSessions();
+    const topic = await privateTable(user);
+    const phoneSockets = await Promise.all([
+      joinedSocket(phone.access_token, [topic]),
+      joinedSocket(phone.access_token, [topic]),
+    ]);
+    const laptopSocket = await joinedSocket(laptop.access_token, [topic]);
+    await assertReceives(phoneSockets[0]!, topic, 'the phone socket before the logout');
+
+    const out = await call(backend.app, 'POST', '/users/logout', { token: phone.access_token });
+    const endedAt = Date.now();
+    assert.equal(out.status, 200);
+    for (const socket of phoneSockets) await assertSignedOut(socket, [topic], endedAt, 'a phone socket');
+    assert.match(phoneSockets[0]!.closeReason, /session ended/);
+    await assertReceives(laptopSocket, topic, 'the laptop socket');
+  });
+
+  test('a socket that switched to another session’s token (access_token) follows that session', async () => {
+    const { user, phone, laptop } = await twoSessions();
+    const topic = await privateTable(user);
+    const switched = await joinedSocket(phone.access_token, [topic]);
+    const reply = await switched.request('phoenix', 'access_token', { access_token: laptop.access_token });
+    assert.equal(reply.payload.status, 'ok');
+    const stays = await joinedSocket(phone.access_token, [topic]);
+
+    // The phone session ends: the socket now on the laptop's session stays.
+    assert.equal(
+      (await call(backend.app, 'POST', '/users/logout', { token: phone.access_token })).status,
+      200,
+    );
+    await assertSignedOut(stays, [topic], Date.now(), 'the socket still on the phone session');
+    await assertReceives(switched, topic, 'the socket on the laptop session');
+
+    // The laptop session ends, in another backend process: now it goes too.
+    const out = await fetch(`${other.base}/users/logout`, {
+      method: 'POST',
+      headers: { 'x-api-key': API_KEY, authorization: `Bearer ${laptop.access_token}` },
+    });
+    const endedAt = Date.now();
+    assert.equal(out.status, 200);
+    await assertSignedOut(switched, [topic], endedAt, 'the socket on the laptop session');
+  });
+
+  // Each ends every session of the user: every socket goes; a new login's socket and other users' keep receiving.
+  const ALL: Array<{
+    name: string;
+    act: (user: Awaited<ReturnType<typeof twoSessions>>['user']) => Promise<{ status: number }>;
+    newPassword?: string;
+  }> = [
+    {
+      name: 'logout from all devices (in another backend process)',
+      act: async (user) => {
+        const response = await fetch(`${other.base}/users/logout/all`, {
+          method: 'POST',
+          headers: { 'x-api-key': API_KEY, authorization: `Bearer ${user.access_token}` },
+        });
+        await response.arrayBuffer();
+        return response;
+      },
+    },
+    {
+      name: 'changing one’s own password',
+      newPassword: 'Changed1234',
+      act: (user) =>
+        call(backend.app, 'PATCH', `/users/${user.id}`, {
+          token: user.access_token,
+          body: { password: 'Changed1234', current_password: user.password },
+        }),
+    },
+    {
+      name: 'an admin setting the password',
+      newPassword: 'Reset12345',
+      act: (user) =>
+        call(backend.app, 'PATCH', `/users/${user.id}`, {
+          token: adminToken,
+          body: { password: 'Reset12345' },
+        }),
+    },
+    {
+      name: 'a promotion to admin',
+      act: (user) =>
+        call(backend.app, 'PATCH', `/users/${user.id}`, { token: adminToken, body: { role: 'ADMIN' } }),
+    },
+  ];
+  for (const end of ALL) {
+    test(`${end.name} signs out every socket of the user`, async () => {
+      const { user, phone, laptop } = await twoSessions();
+      const bystander = await registerUser(backend.app, `bystander${++counter}@example.com`);
+      const topic = await privateTable(user);
+      const bystanderTopic = await privateTable(bystander);
+      const phoneSocket = await joinedSocket(phone.access_token, [topic]);
+      const laptopSocket = await joinedSocket(laptop.access_token, [topic]);
+      const bystanderSocket = await joinedSocket(bystander.access_token, [bystanderTopic]);
+
+      const response = await end.act(user);
+      const endedAt = Date.now();
+      assert.equal(response.status, 200);
+      await assertSignedOut(phoneSocket, [topic], endedAt, 'the phone socket');
+      await assertSignedOut(laptopSocket, [topic], endedAt, 'the laptop socket');
+      await assertReceives(bystanderSocket, bystanderTopic, 'another user’s socket');
+      const again = await login(backend.app, user.email, end.newPassword ?? user.password);
+      await assertReceives(await joinedSocket(again.access_token, [topic]), topic, 'a new login’s socket');
+    });
+  }
+
+  test('a demoted admin loses the system topics at once and is signed out; a new login is a user’s', async () => {
+    const user = await registerUser(backend.app, `demoted${++counter}@example.com`);
+    assert.equal(
+      (await call(backend.app, 'PATCH', `/users/${user.id}`, { token: adminToken, body: { role: 'ADMIN' } }))
+        .status,
+      200,
+    );
+    const asAdmin = await login(backend.app, user.email, user.password);
+    const topic = await privateTable(user);
+    const socket = await joinedSocket(asAdmin.access_token, ['table:users', topic]);
+    const watcher = await joinedSocket(adminToken, ['table:users']);
+
+    const response = await call(backend.app, 'PATCH', `/users/${user.id}`, {
+      token: adminToken,
+      body: { role: 'USER' },
+    });
+    const endedAt = Date.now();
+    assert.equal(response.status, 200);
+    const closed = await socket.waitFor(
+      (f) => f.topic === 'table:users' && f.event === 'phx_close',
+      WITHIN_MS,
+    );
+    // The feed's user change (FORBIDDEN) or the session check (INVALID_TOKEN), whichever comes first.
+    assert.ok(['FORBIDDEN', 'INVALID_TOKEN'].includes(String(closed.payload.code)), JSON.stringify(closed));
+    await socket.waitClosed(WITHIN_MS + 4000);
+    assert.ok(Date.now() - endedAt <= WITHIN_MS, `signed out ${Date.now() - endedAt} ms after the demotion`);
+    assert.equal(socket.closeCode, 4001);
+    const usersChanges = socket.changes('table:users').length;
+    // A system change after the demotion reaches the admin still signed in, never the demoted one.
+    await registerUser(backend.app, `after-demotion${++counter}@example.com`);
+    await watcher.waitFor((f) => f.topic === 'table:users' && f.event === 'insert');
+    assert.equal(socket.changes('table:users').length, usersChanges);
+
+    const again = await login(backend.app, user.email, user.password);
+    const fresh = await joinedSocket(again.access_token, [topic]);
+    const refused = await fresh.join('table:users');
+    assert.equal((refused.payload.response as { code: string }).code, 'FORBIDDEN');
+  });
+
+  test('deactivation and deletion sign the sockets out with their own reason', async () => {
+    for (const [end, reason, code] of [
+      ['deactivation', /deactivated/, 'USER_INACTIVE'],
+      ['deletion', /deleted/, 'INVALID_TOKEN'],
+    ] as const) {
+      const { user, phone } = await twoSessions();
+      // A table of someone else: deleting the user drops the user's own tables (their channels end NOT_FOUND).
+      const { rows } = await sql.query<{ id: string }>('SELECT id FROM users WHERE email = $1', [
+        ADMIN.email,
+      ]);
+      const topic = `table:shared${++counter}`;
+      await createTable(sql, topic.slice('table:'.length), rows[0]!, { public: true });
+      const socket = await joinedSocket(phone.access_token, [topic]);
+      const response =
+        end === 'deactivation'
+          ? await call(backend.app, 'PATCH', `/users/${user.id}`, {
+              token: adminToken,
+              body: { isActive: false },
+            })
+          : await call(backend.app, 'DELETE', `/users/${user.id}`, { token: adminToken });
+      const endedAt = Date.now();
+      assert.equal(response.status, 200);
+      await assertSignedOut(socket, [topic], endedAt, `the socket (${end})`, code);
+      assert.match(socket.closeReason, reason);
+    }
   });
 });

@@ -28,6 +28,15 @@ export async function findUserAccess(db: Queryable, id: string): Promise<UserAcc
   return rows[0] ?? null;
 }
 
+/** The rows of those of `ids` that still exist. */
+export async function findUsersAccess(db: Queryable, ids: readonly string[]): Promise<UserAccessRow[]> {
+  const { rows } = await db.query<UserAccessRow>(
+    'SELECT id, role, is_active FROM users WHERE id = ANY($1::uuid[])',
+    [ids],
+  );
+  return rows;
+}
+
 export interface TableEpochRow extends TableAccessRow {
   /**
    * Where the table's current epoch starts (realtime.table_epochs, migration 0031): its changes at or below this seq

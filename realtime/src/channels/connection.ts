@@ -25,7 +25,8 @@ export const CloseCode = {
   UNSUPPORTED_DATA: 1003,
   MALFORMED: 1007,
   IDLE: 4000,
-  USER_CLOSED: 4001,
+  /** Signed out: the token's session ended, or its user was deactivated or deleted (see `signOut`). */
+  SIGNED_OUT: 4001,
   SLOW_CONSUMER: 4008,
 } as const;
 
@@ -46,6 +47,8 @@ export class Connection {
   actor: Actor | null;
   /** When the access token expires (ms); null for anonymous sockets. */
   expiresAt: number | null;
+  /** The access token's session (`sid`); null for anonymous sockets. */
+  sessionId: string | null;
   /** The token expired: nothing is delivered until a fresh one arrives (`access_token`) or the client reconnects. */
   suspended = false;
   closed = false;
@@ -72,6 +75,7 @@ export class Connection {
     this.writer = frameWriter(vsn ?? '1.0.0');
     this.actor = identity?.actor ?? null;
     this.expiresAt = identity?.expiresAt ?? null;
+    this.sessionId = identity?.sessionId ?? null;
     ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
     ws.on('close', () => this.onClosed());
     ws.on('error', () => this.onClosed());
@@ -156,6 +160,25 @@ export class Connection {
       // already closing
     }
     setTimeout(() => this.ws.terminate(), TERMINATE_AFTER_MS).unref();
+  }
+
+  /**
+   * Ends a socket whose credentials no longer hold (its token's session ended, its user was deactivated or
+   * deleted): every channel gets `phx_close` with the reason and code (Phoenix clients do not rejoin a closed
+   * channel), then the socket closes with 4001. Reconnecting with the same token is refused: the user signs in again.
+   */
+  signOut(reason: string, code: string): void {
+    if (this.closed) return;
+    for (const sub of [...this.channels.values()]) {
+      sub.push('phx_close', { reason, code });
+      this.dropChannel(sub);
+    }
+    this.close(CloseCode.SIGNED_OUT, reason);
+  }
+
+  /** Whether the access token has expired (an anonymous socket's never does). */
+  tokenExpired(now = Date.now()): boolean {
+    return this.expiresAt !== null && now >= this.expiresAt;
   }
 
   /** Stops the flow when the token expires; every channel is told so (`token_expired`). */
@@ -307,6 +330,7 @@ export class Connection {
     hub.unindexUser(this);
     this.actor = result.actor;
     this.expiresAt = result.expiresAt;
+    this.sessionId = result.sessionId;
     hub.indexUser(this);
     this.reply(message, 'ok', {
       expires_at: result.expiresAt === null ? null : new Date(result.expiresAt).toISOString(),

@@ -10,9 +10,15 @@ import {
   tableAccessFromChange,
   type TopicState,
 } from './access.ts';
-import { findUserAccess, type TableAccessRow, type UserAccessRow } from './access.repository.ts';
-import { CloseCode, type Connection } from './connection.ts';
+import {
+  findUserAccess,
+  findUsersAccess,
+  type TableAccessRow,
+  type UserAccessRow,
+} from './access.repository.ts';
+import type { Connection } from './connection.ts';
 import type { Subscription } from './subscription.ts';
+import { findOpenSessions } from './tokens.ts';
 
 export interface HubDeps {
   feed: ChangeFeed;
@@ -42,6 +48,9 @@ export class Hub {
   private readonly pending = new Set<Connection>();
   private lastFlush = 0;
   private flushTimer: NodeJS.Timeout | null = null;
+  /** The session check under way, and whether another was asked for meanwhile (see `checkSessions`). */
+  private sessionCheck: Promise<void> | null = null;
+  private sessionCheckAgain = false;
 
   constructor(private readonly deps: HubDeps) {}
 
@@ -158,6 +167,8 @@ export class Hub {
     const current = () => !sub.closed && !sub.conn.suspended && sub.replayGeneration === generation;
     try {
       for (;;) {
+        // A token that expires mid-replay stops it before the next page, not at the next sweep.
+        if (sub.conn.tokenExpired()) sub.conn.expire();
         if (!current()) return;
         const bound = feed.position;
         if (cursor >= bound) {
@@ -202,7 +213,7 @@ export class Hub {
       for (const sub of subs) {
         if (!sub.live || change.seq <= sub.cursor) continue;
         const conn = sub.conn;
-        if (conn.expiresAt !== null && now >= conn.expiresAt) {
+        if (conn.tokenExpired(now)) {
           conn.expire();
           continue;
         }
@@ -279,14 +290,73 @@ export class Hub {
     if (!conns) return;
     const row = change.new_row;
     for (const conn of [...conns]) {
-      if (!row || row.is_active !== true) {
-        conn.close(CloseCode.USER_CLOSED, row ? 'user deactivated' : 'user deleted');
-        continue;
-      }
-      if (conn.actor && row.role !== conn.actor.role && (row.role === 'USER' || row.role === 'ADMIN')) {
-        conn.actor = { id: conn.actor.id, role: row.role };
+      if (!row) {
+        conn.signOut('user deleted', ErrorCode.INVALID_TOKEN);
+      } else if (row.is_active !== true) {
+        conn.signOut('user deactivated', ErrorCode.USER_INACTIVE);
+      } else if (conn.actor?.role === 'ADMIN' && row.role === 'USER') {
+        // A new role ends the user's sessions in the same transaction (migration 0032), so the session check
+        // below signs these sockets out. Meanwhile a demotion applies at once; a promotion never widens a
+        // socket's rights (its session has ended: only a new login is an admin's).
+        conn.actor = { id: conn.actor.id, role: 'USER' };
         this.recheckConnection(conn);
       }
+    }
+    // A new password or role ends the user's sessions in the same transaction (migration 0032): sign their sockets
+    // out now, not at the next periodic check.
+    if (row) void this.checkSessions({ queue: true });
+  }
+
+  /**
+   * Signs out every socket whose token's session has ended (logout, logout from all devices, a new password or
+   * role, in any process: the refresh tokens that carried it were revoked, or expired). One query for the distinct
+   * sessions of every signed-in socket of this process, however many sockets share them; no per-socket timers or
+   * queries. Runs periodically (see app.ts) and after a user change. A check asked for while one runs is skipped,
+   * or with `queue` runs once after it. A database error leaves the sockets as they are until the next check.
+   */
+  checkSessions(options: { queue?: boolean } = {}): Promise<void> {
+    if (this.sessionCheck) {
+      if (options.queue) this.sessionCheckAgain = true;
+      return this.sessionCheck;
+    }
+    const run = this.runSessionCheck().finally(() => {
+      this.sessionCheck = null;
+      if (this.sessionCheckAgain) {
+        this.sessionCheckAgain = false;
+        void this.checkSessions();
+      }
+    });
+    this.sessionCheck = run;
+    return run;
+  }
+
+  private async runSessionCheck(): Promise<void> {
+    const asked = new Set<string>();
+    for (const conn of this.connections) if (conn.sessionId !== null) asked.add(conn.sessionId);
+    if (asked.size === 0) return;
+    let ended: Connection[];
+    let users: Map<string, UserAccessRow>;
+    try {
+      const open = await findOpenSessions(this.deps.pool, [...asked]);
+      // Only the sessions asked about are judged: a socket that switched to another token (`access_token`) while
+      // the query ran has a session this answer says nothing about.
+      const isEnded = (conn: Connection) =>
+        conn.sessionId !== null && asked.has(conn.sessionId) && !open.has(conn.sessionId);
+      ended = [...this.connections].filter(isEnded);
+      if (ended.length === 0) return;
+      // Deactivation and deletion end sessions too: say so, as the feed's user change would (whichever comes first).
+      const ids = [...new Set(ended.map((conn) => conn.actor?.id).filter((id) => id !== undefined))];
+      users = new Map((await findUsersAccess(this.deps.pool, ids)).map((user) => [user.id, user]));
+      ended = ended.filter(isEnded);
+    } catch (err) {
+      this.deps.log.warn({ err: (err as Error).message }, 'session check failed');
+      return;
+    }
+    for (const conn of ended) {
+      const user = conn.actor ? users.get(conn.actor.id) : undefined;
+      if (!user) conn.signOut('user deleted', ErrorCode.INVALID_TOKEN);
+      else if (!user.is_active) conn.signOut('user deactivated', ErrorCode.USER_INACTIVE);
+      else conn.signOut('session ended: sign in again', ErrorCode.INVALID_TOKEN);
     }
   }
 }

@@ -72,6 +72,8 @@ export async function handleJoin(conn: Connection, message: InboundMessage): Pro
     conn.reply(message, 'error', { reason: 'unmatched topic', code: ErrorCode.NOT_FOUND });
     return;
   }
+  // A token that expired since the last sweep stops the flow here, before this join could replay anything.
+  if (conn.tokenExpired()) conn.expire();
   if (conn.suspended) {
     conn.reply(message, 'error', {
       reason: 'access token expired: send a fresh one with the access_token event, or reconnect',

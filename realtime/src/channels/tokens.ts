@@ -5,6 +5,8 @@ export interface Identity {
   actor: Actor;
   /** When the token expires (ms since the epoch); the socket's flow stops then. */
   expiresAt: number | null;
+  /** The token's session (`sid`): the socket is signed out when it ends (see `findOpenSessions`). */
+  sessionId: string;
 }
 
 export interface TokenRefusal {
@@ -23,7 +25,8 @@ const invalidToken = (): TokenRefusal => ({
  * Whether the session an access token names is still open: one of the user's refresh tokens carries it, unrevoked
  * and unexpired (the backend's rule, migration 0032). Logout, logout-all, a new password or role and deactivation
  * revoke them, so a token of an ended session is refused here from the next connect or join on, in every process.
- * Read from the database on each connect/join, never cached: these are rare next to the frames that follow.
+ * Read from the database on each connect/join, never cached: these are rare next to the frames that follow. Sockets
+ * already open are signed out by the hub's session check (`Hub.checkSessions`).
  */
 async function isSessionOpen(db: Queryable, userId: string, sessionId: string): Promise<boolean> {
   const { rows } = await db.query<{ open: boolean }>(
@@ -50,7 +53,21 @@ export async function authenticate(
   if (!user) return invalidToken();
   if (!user.is_active) return { status: 400, code: ErrorCode.USER_INACTIVE, detail: 'Inactive user' };
   if (!(await isSessionOpen(hub.pool, claims.sub, claims.sid))) return invalidToken();
-  return { actor: { id: user.id, role: user.role }, expiresAt: claims.exp * 1000 };
+  return { actor: { id: user.id, role: user.role }, expiresAt: claims.exp * 1000, sessionId: claims.sid };
+}
+
+/**
+ * Which of `sessionIds` are still open (`isSessionOpen`'s rule), in one query however many there are: one probe of
+ * the partial index on unrevoked refresh tokens per session. The session is the token's own (signed), so the user
+ * need not be checked again.
+ */
+export async function findOpenSessions(db: Queryable, sessionIds: readonly string[]): Promise<Set<string>> {
+  const { rows } = await db.query<{ session_id: string }>(
+    `SELECT DISTINCT session_id FROM refresh_tokens
+     WHERE session_id = ANY($1::uuid[]) AND revoked_at IS NULL AND expires_at > NOW()`,
+    [sessionIds],
+  );
+  return new Set(rows.map((row) => row.session_id));
 }
 
 export const isTokenRefusal = (value: Identity | TokenRefusal): value is TokenRefusal => 'status' in value;
