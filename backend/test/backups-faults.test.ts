@@ -216,7 +216,7 @@ test('a disk that fills up during a restore: 400 RESTORE_FAILED, the live storag
   execFileSync('tar', ['-czf', packed, '-C', dir, '.']);
   const archive = readFileSync(packed);
 
-  const refused = await uploadRestore(app.app, archive);
+  const refused = await uploadRestore(app, archive);
   assert.equal(refused.status, 400, JSON.stringify(refused.body));
   assert.equal(refused.body.code, 'RESTORE_FAILED');
   assert.match(String(refused.body.detail), /No space left on the device/);

@@ -96,7 +96,7 @@ describe('round trip onto a fresh install, through the API', () => {
 
   test('the fresh install restores it: 200 with upstream message, and every row and file is identical', async () => {
     assert.equal((await call(target.app, 'GET', '/system/status')).body.initialized, false);
-    const restored = await uploadRestore(target.app, archive);
+    const restored = await uploadRestore(target, archive);
     assert.equal(restored.status, 200, JSON.stringify(restored.body));
     assert.deepEqual(restored.body, {
       success: true,
@@ -131,7 +131,7 @@ describe('round trip onto a fresh install, through the API', () => {
 
   test('now that it is initialized, a second restore is refused with 403 and nothing changes', async () => {
     const before = await databaseFingerprint(target.db.directUrl);
-    const refused = await uploadRestore(target.app, archive);
+    const refused = await uploadRestore(target, archive);
     assert.equal(refused.status, 403);
     assert.equal(refused.body.code, 'RESTORE_NOT_ALLOWED');
     assert.equal(
@@ -144,7 +144,7 @@ describe('round trip onto a fresh install, through the API', () => {
 
 test('SelfDB 0.0.5 archive: restores on a fresh install, its users log in with their old passwords, files intact', async () => {
   const t = await newApp();
-  const restored = await uploadRestore(t.app, readFileSync(FIXTURE));
+  const restored = await uploadRestore(t, readFileSync(FIXTURE));
   assert.equal(restored.status, 200, JSON.stringify(restored.body));
   const admin = await login(t.app, 'admin@example.com', 'password');
   const alice = await login(t.app, 'alice@example.com', 'alicepass123');
@@ -205,7 +205,7 @@ test('same-machine restore (the CLI path): changes made after the backup are rol
 
 test('while a restore replaces the data, other requests get 503 RESTORE_IN_PROGRESS; progress stays open', async () => {
   const t = await newApp();
-  const restoring = uploadRestore(t.app, readFileSync(FIXTURE));
+  const restoring = uploadRestore(t, readFileSync(FIXTURE));
   let finished = false;
   void restoring.finally(() => {
     finished = true;
