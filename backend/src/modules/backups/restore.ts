@@ -11,14 +11,12 @@ import { AppError } from '@selfdb/common';
 import { ArchiveError, RestoreError } from './archive-error.ts';
 import { extractArchive } from './archive-reader.ts';
 import { listSettingNames } from './backups.repository.ts';
-import { RefusedStatementError } from './dump-scanner.ts';
 import { describeFsError, removeQuietly } from './fs-utils.ts';
 import type { MaintenanceSession } from './maintenance.ts';
 import type { Manifest } from './manifest.ts';
 import { toolVersion } from './postgres-tools.ts';
 import type { Progress } from './progress.ts';
 import type { Redactor } from './redact.ts';
-import { SqlLoadError } from './sql-loader.ts';
 import { loaderRolePrefix, StagingDatabase } from './staging.ts';
 import { findDatabaseOwner, findCurrentUser } from './staging.repository.ts';
 import { companionNames, recoverInterruptedRestore, swapIn } from './swap.ts';
@@ -50,12 +48,12 @@ export interface RestoreSummary {
   durationMs: number;
 }
 
-/** The loader's failure as a RestoreError: psql's first error line, or the statement the filter refused. */
+/**
+ * The load's failure as a RestoreError: psql's first error line (SqlLoadError), the statement the filter refused
+ * (RefusedStatementError), or what the catalog check found (RestoreError).
+ */
 export function loadFailure(err: unknown): Error {
-  if (err instanceof SqlLoadError || err instanceof RefusedStatementError) {
-    return new RestoreError(`database.sql could not be loaded: ${err.message}`);
-  }
-  if (err instanceof RestoreError || err instanceof ArchiveError) return err;
+  if (err instanceof ArchiveError) return err;
   return new RestoreError(`database.sql could not be loaded: ${(err as Error).message}`);
 }
 
