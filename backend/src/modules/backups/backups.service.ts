@@ -312,7 +312,11 @@ export function createBackupsService(config: BackupsConfig, db: Queryable, log: 
      * file is removed afterwards, whatever happens.
      */
     async restoreUpload(upload: Readable, isTruncated: () => boolean, auth: RestoreAuth) {
-      await assertNotInitialized();
+      if (await findSystemInitialized(db)) {
+        // Someone logged in since the backend started: the token has no use any more.
+        await tokens.revoke();
+        throw notAllowed();
+      }
       await authorizeApiRestore(auth);
       if (current) throw inProgress();
       const path = await receivingPath(settings.dir);
