@@ -28,8 +28,9 @@ Usage: ./restore_from_backup.sh [latest | BACKUP_FILE] [--yes] | --verify ARCHIV
   -h, --help       show this help
 
 What a restore does: it checks the whole archive first (gzip, member names, database.sql present, manifest
-checksums), loads database.sql into a new staging database and migrates it to this version, and only then
-swaps it with the live database (and the restored storage with the live storage). If anything fails, the
+checksums), loads database.sql into a new staging database and migrates it to this version, as a throwaway
+database role without privileges (an archive cannot run programs, read server files or create roles), and only
+then swaps it with the live database (and the restored storage with the live storage). If anything fails, the
 previous data stays in place. Archives from SelfDB 0.0.5 (no manifest) restore too. The archive's .env is
 never applied. While it runs it needs room for a second copy of the database and of the storage.
 

@@ -105,11 +105,12 @@ export class StagingDatabase {
     await createLoaderRole(admin, role, scramVerifier(password));
     try {
       await createDatabaseLike(admin, name, like, role);
+      return new StagingDatabase(admin, directUrl, name, role, password, await findRoleFingerprint(admin, role));
     } catch (err) {
+      await dropDatabase(admin, name).catch(() => {});
       await dropLoaderRole(admin, role).catch(() => {});
       throw err;
     }
-    return new StagingDatabase(admin, directUrl, name, role, password, await findRoleFingerprint(admin, role));
   }
 
   /** The staging database as the loader role. Holds its password: for in-process clients and PGPASSWORD only. */
