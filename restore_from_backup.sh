@@ -22,13 +22,15 @@ Usage: ./restore_from_backup.sh [latest | BACKUP_FILE] [--yes] | --verify ARCHIV
   latest           restore the newest backup
   BACKUP_FILE      restore backups/BACKUP_FILE (selfdb_backup_YYYYMMDD_HHMMSS[_suffix].tar.gz)
   -y, --yes        do not ask for confirmation (for scripts)
-  --verify ARCHIVE restore ARCHIVE (any path) into a throwaway database and folder, compare it with its manifest,
-                   and drop them again: the live data is not touched (same as ./selfdb.sh backup-verify)
+  --verify ARCHIVE restore ARCHIVE (latest, a backup name, or any path) into a throwaway database and folder,
+                   compare it with its manifest, and drop them again: the live data is not touched (same as
+                   ./selfdb.sh backup-verify)
   -h, --help       show this help
 
 What a restore does: it checks the whole archive first (gzip, member names, database.sql present, manifest
-checksums), loads database.sql into a new staging database and migrates it to this version, and only then
-swaps it with the live database (and the restored storage with the live storage). If anything fails, the
+checksums), loads database.sql into a new staging database and migrates it to this version, as a throwaway
+database role without privileges (an archive cannot run programs, read server files or create roles), and only
+then swaps it with the live database (and the restored storage with the live storage). If anything fails, the
 previous data stays in place. Archives from SelfDB 0.0.5 (no manifest) restore too. The archive's .env is
 never applied. While it runs it needs room for a second copy of the database and of the storage.
 
@@ -74,7 +76,16 @@ dir="$(backups_host_dir)"
 # --- Verify ------------------------------------------------------------------------------------------------------
 
 if [ -n "$verify" ]; then
-  [ -f "$verify" ] || die "no such archive: $verify"
+  # As for a restore: `latest` is the newest backup, a bare archive name one in the backups folder; any other
+  # argument is a path.
+  if [ "$verify" = latest ]; then
+    newest="$(archive_names "$dir" | sed -n 1p)"
+    [ -n "$newest" ] || die "there are no backups in $dir."
+    verify="$dir/$newest"
+  elif [ ! -e "$verify" ] && [ "${verify##*/}" = "$verify" ] && [ -n "$(archive_stamp "$verify")" ]; then
+    verify="$dir/$verify"
+  fi
+  [ -f "$verify" ] || die "no such archive: $verify (a path, a backup name in $dir, or latest)"
   backups_require_env
   say "Verifying $verify ($mode mode): restore into a throwaway database, compare with the manifest..."
   if [ "$mode" = docker ]; then

@@ -27,7 +27,8 @@ Commands:
   migrate            apply pending database migrations (and seed the admin) against the running database
   test               run the test suite (npm test; extra arguments are passed on)
   backup-verify ARCHIVE
-                     restore ARCHIVE into a throwaway database and folder and compare it with its manifest
+                     restore ARCHIVE (latest, a backup name, or a path) into a throwaway database and folder and
+                     compare it with its manifest
                      (row counts, checksums, files); the live data is not touched. Backups: ./backup_now.sh,
                      restores: ./restore_from_backup.sh
   help | -h | --help show this help
@@ -111,6 +112,14 @@ docker_start() {
   say "API docs: http://localhost:$backend_port/docs"
   say "Admin UI: http://localhost:$frontend_port"
   say "Admin:    ${ADMIN_EMAIL:-admin@example.com}, password ADMIN_PASSWORD (both from $ENV_FILE; the admin is created on first start)"
+  # A fresh install's one-time restore token, written by the backend in its container (none once someone logged in).
+  local token
+  # shellcheck disable=SC2016 # expanded by the container's shell
+  token="$(compose exec -T backend sh -c 'cat "$RESTORE_TOKEN_FILE" 2>/dev/null' 2>/dev/null | head -n 1 || true)"
+  if [ -n "$token" ]; then
+    say "Restore:  fresh install: restoring a backup through the API needs the one-time token $token"
+    say "          (header X-Restore-Token; also in the backend log: ./selfdb.sh logs backend; used up by a restore)"
+  fi
   warn_insecure_settings
 }
 

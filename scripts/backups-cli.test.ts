@@ -11,6 +11,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,6 +34,7 @@ describe('backup_now.sh and restore_from_backup.sh (native mode)', () => {
   let apiKey = '';
   let backendPort = 0;
   let archive = '';
+  let startOutput = '';
   const user = {
     email: 'cli-user@example.com',
     password: 'CliUser12345',
@@ -98,6 +100,7 @@ describe('backup_now.sh and restore_from_backup.sh (native mode)', () => {
     const started = await script('selfdb.sh', ['start'], 90_000);
     recordPids();
     assert.equal(started.code, 0, `start failed:\n${started.stdout}\n${started.stderr}`);
+    startOutput = started.stdout;
     const created = await api('/users/', { method: 'POST', body: JSON.stringify(user) });
     assert.equal(created.status, 201);
     mkdirSync(join(storageDir, 'cli-bucket', 'nested'), { recursive: true });
@@ -111,6 +114,30 @@ describe('backup_now.sh and restore_from_backup.sh (native mode)', () => {
       if (liveCommandLine(pid) === commandLine) process.kill(pid, 'SIGKILL');
     }
     rmSync(home, { recursive: true, force: true });
+  });
+
+  test('start prints the fresh install’s one-time restore token, which the API asks for', async () => {
+    const token = /one-time token (\S+)/.exec(startOutput)?.[1];
+    assert.ok(token, startOutput);
+    const file = join(home, 'state', 'restore-token');
+    assert.equal(readFileSync(file, 'utf8').trim(), token);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    const restore = (headers: Record<string, string>) => {
+      const form = new FormData();
+      form.append('file', new Blob(['not an archive']), 'x.tar.gz');
+      return fetch(`http://127.0.0.1:${backendPort}/backups/restore`, {
+        method: 'POST',
+        body: form,
+        headers: { 'x-api-key': apiKey, ...headers },
+        signal: AbortSignal.timeout(10_000),
+      });
+    };
+    assert.equal((await restore({})).status, 401);
+    assert.equal((await restore({ 'x-restore-token': 'guess' })).status, 401);
+    // The right token gets as far as reading the (bad) archive: nothing changes.
+    const accepted = await restore({ 'x-restore-token': token });
+    assert.equal(accepted.status, 400);
+    assert.equal(((await accepted.json()) as { code: string }).code, 'BACKUP_INVALID');
   });
 
   test('--help of both scripts prints the usage and exits 0; an unknown option exits 2', async () => {
@@ -147,6 +174,16 @@ describe('backup_now.sh and restore_from_backup.sh (native mode)', () => {
     assert.equal(good.code, 0, good.stdout + good.stderr);
     assert.match(good.stdout, /OK: the archive restores completely\./);
     assert.match(good.stdout, /public\.users: 2 rows \(manifest: 2\)/);
+    // As for a restore: `latest` and a bare backup name find the archive in the backups folder.
+    for (const name of ['latest', archive.split('/').pop() as string]) {
+      const found = await script('selfdb.sh', ['backup-verify', name]);
+      assert.equal(found.code, 0, `${name}: ${found.stdout}${found.stderr}`);
+      assert.match(found.stdout, new RegExp(`Verifying ${archive.replace(/[.]/g, '\\.')}`));
+      assert.match(found.stdout, /OK: the archive restores completely\./);
+    }
+    const missing = await script('selfdb.sh', ['backup-verify', 'selfdb_backup_19990101_000000.tar.gz']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /no such archive/);
     const damaged = join(home, 'damaged.tar.gz');
     writeFileSync(damaged, readFileSync(archive).subarray(0, 4000));
     const bad = await script('selfdb.sh', ['backup-verify', damaged]);

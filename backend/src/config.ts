@@ -100,6 +100,8 @@ export interface Config {
     uploadMaxBytes: number;
     /** Folder of pg_dump and psql; empty: found on PATH. */
     pgBinDir: string;
+    /** Where a fresh install's one-time restore token is written (0600); empty: kept in memory only. */
+    restoreTokenFile: string;
   };
 }
 
@@ -249,6 +251,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       retentionDays: read.int('BACKUP_RETENTION_DAYS', 7, { min: 0 }),
       uploadMaxBytes: read.int('BACKUP_UPLOAD_MAX_MB', 10_240, { min: 1 }) * 1024 * 1024,
       pgBinDir: read.string('PG_CLIENT_BIN_DIR', ''),
+      restoreTokenFile: optionalPath(
+        read.string(
+          'RESTORE_TOKEN_FILE',
+          fileURLToPath(new URL('../../.selfdb/restore-token', import.meta.url)),
+        ),
+      ),
     },
   });
 }

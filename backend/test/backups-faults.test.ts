@@ -113,12 +113,10 @@ describe('the schedule', () => {
     a.schedule.start();
     b.schedule.start();
     await new Promise((resolve) => setTimeout(resolve, 3200));
+    // stop() returns once a tick that had started is over: its archive and its run row are final, and it no
+    // longer holds the backup lock (a tick still running here made the next test's backup "skipped").
     await a.schedule.stop();
     await b.schedule.stop();
-    // Let a backup that was still running finish.
-    for (let i = 0; i < 100 && readdirSync(t.backupsDir).some((n) => n.startsWith('.selfdb-')); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
     const runs = await query<{ scheduled_for: Date; outcome: string | null; filename: string | null }>(
       t.db.directUrl,
       'SELECT scheduled_for, outcome, filename FROM backup_schedule_runs WHERE scheduled_for BETWEEN $1 AND $2 ORDER BY 1',
@@ -136,6 +134,32 @@ describe('the schedule', () => {
     for (const run of runs.filter((r) => r.outcome === 'created')) {
       assert.equal(run.filename, archiveName(run.scheduled_for), 'the archive is named for its tick');
     }
+  });
+
+  test('stop() returns only once a tick that had started is over: the lock is free, its run is final', async () => {
+    const { schedule } = scheduler(t, '* * * * * *');
+    const since = new Date();
+    schedule.start();
+    // Wait (no fixed sleep) until a tick has claimed its run: a backup is then under way.
+    for (let i = 0; i < 300; i++) {
+      const [claimed] = await query<{ n: number }>(
+        t.db.directUrl,
+        'SELECT count(*)::int AS n FROM backup_schedule_runs WHERE claimed_at >= $1',
+        [since],
+      );
+      if ((claimed?.n ?? 0) > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await schedule.stop();
+    const unfinished = await query(
+      t.db.directUrl,
+      'SELECT scheduled_for FROM backup_schedule_runs WHERE claimed_at >= $1 AND finished_at IS NULL',
+      [since],
+    );
+    assert.deepEqual(unfinished, [], 'every claimed tick is finished');
+    const lock = await acquireOperationLock(t.db.directUrl);
+    assert.ok(lock, 'no backup holds the lock any more');
+    await lock.release();
   });
 
   test('retention after a scheduled backup: old automatic archives go, named and recent ones stay', async () => {
@@ -216,7 +240,7 @@ test('a disk that fills up during a restore: 400 RESTORE_FAILED, the live storag
   execFileSync('tar', ['-czf', packed, '-C', dir, '.']);
   const archive = readFileSync(packed);
 
-  const refused = await uploadRestore(app.app, archive);
+  const refused = await uploadRestore(app, archive);
   assert.equal(refused.status, 400, JSON.stringify(refused.body));
   assert.equal(refused.body.code, 'RESTORE_FAILED');
   assert.match(String(refused.body.detail), /No space left on the device/);

@@ -11,6 +11,8 @@ import { Header } from 'tar';
 import { createPool } from '@selfdb/common';
 import { loadConfig } from '../src/config.ts';
 import { createBackupsService } from '../src/modules/backups/backups.service.ts';
+import { RestoreTokens } from '../src/modules/backups/restore-token.ts';
+import { loaderRolePrefix } from '../src/modules/backups/staging.ts';
 import { API_KEY, startTestApp, type TestApp, testEnv } from './helpers.ts';
 
 export const FIXTURE = new URL('./fixtures/selfdb_backup_20251205_143022.tar.gz', import.meta.url).pathname;
@@ -19,11 +21,19 @@ export interface BackupsTestApp extends TestApp {
   backupsDir: string;
   storageDir: string;
   root: string;
+  /** RESTORE_TOKEN_FILE of this backend. */
+  restoreTokenFile: string;
+  /** The one-time restore token, as the backend makes it when it starts on a fresh install. */
+  restoreToken: string;
 }
 
-/** A backend on a fresh database (not initialized: nobody logged in) with its own backups and storage folders. */
+/**
+ * A backend on a fresh database (not initialized: nobody logged in) with its own backups and storage folders, and
+ * the restore token a fresh install gets when it starts (tests never listen, so it is made here, in the same file).
+ */
 export async function startBackupsApp(overrides: Record<string, string> = {}): Promise<BackupsTestApp> {
   const root = mkdtempSync(join(tmpdir(), 'selfdb-backups-'));
+  const restoreTokenFile = join(root, 'restore-token');
   const backupsDir = join(root, 'backups');
   const storageDir = join(root, 'storage');
   mkdirSync(backupsDir);
@@ -34,6 +44,7 @@ export async function startBackupsApp(overrides: Record<string, string> = {}): P
     STORAGE_DATA_PATH: storageDir,
     BACKUP_ENV_FILE: join(root, 'env'),
     BACKUP_SCHEDULE_CRON: 'off',
+    RESTORE_TOKEN_FILE: restoreTokenFile,
     ...overrides,
   });
   return {
@@ -41,6 +52,8 @@ export async function startBackupsApp(overrides: Record<string, string> = {}): P
     root,
     backupsDir,
     storageDir,
+    restoreTokenFile,
+    restoreToken: await new RestoreTokens(restoreTokenFile).issue(),
     async close() {
       await started.close();
       rmSync(root, { recursive: true, force: true });
@@ -141,13 +154,27 @@ function multipart(data: Buffer, field = 'file', filename = 'backup.tar.gz') {
   return { payload, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
 }
 
-/** POST /backups/restore with `data` as the file field. */
-export async function uploadRestore(app: FastifyInstance, data: Buffer, field = 'file') {
-  const { payload, headers } = multipart(data, field);
-  const response = await app.inject({
+export interface RestoreCallOptions {
+  field?: string;
+  /** X-Restore-Token: the app's own token by default; null sends none. */
+  token?: string | null;
+  /** A bearer token. */
+  bearer?: string;
+}
+
+/** POST /backups/restore with `data` as the file field and, by default, the app's restore token. */
+export async function uploadRestore(t: BackupsTestApp, data: Buffer, options: RestoreCallOptions = {}) {
+  const { payload, headers } = multipart(data, options.field ?? 'file');
+  const token = options.token === undefined ? t.restoreToken : options.token;
+  const response = await t.app.inject({
     method: 'POST',
     url: '/backups/restore',
-    headers: { ...headers, 'x-api-key': API_KEY },
+    headers: {
+      ...headers,
+      'x-api-key': API_KEY,
+      ...(token === null ? {} : { 'x-restore-token': token }),
+      ...(options.bearer ? { authorization: `Bearer ${options.bearer}` } : {}),
+    },
     payload,
   });
   return { status: response.statusCode, body: response.json() as Record<string, unknown> };
@@ -163,7 +190,8 @@ export const downloadArchive = (app: FastifyInstance, filename: string, token: s
 
 /**
  * What backups, restores and verifications leave behind when they go wrong: staging, previous and throwaway
- * databases (`<db>__…`) and `.selfdb-` work files in the storage and backups folders. Empty when all is clean.
+ * databases (`<db>__…`), loader roles, and `.selfdb-` work files in the storage and backups folders. Empty when all
+ * is clean.
  */
 export async function leftovers(t: BackupsTestApp): Promise<string[]> {
   const databases = await query<{ datname: string }>(
@@ -171,8 +199,14 @@ export async function leftovers(t: BackupsTestApp): Promise<string[]> {
     "SELECT datname FROM pg_database WHERE datname LIKE $1 || '\\_\\_%' ORDER BY 1",
     [t.db.name],
   );
+  const roles = await query<{ rolname: string }>(
+    t.db.directUrl,
+    'SELECT rolname FROM pg_roles WHERE left(rolname, length($1)) = $1 OR left(rolname, length($2)) = $2 ORDER BY 1',
+    [loaderRolePrefix(t.db.name), loaderRolePrefix(t.db.name, 'verify')],
+  );
   return [
     ...databases.map((row) => row.datname),
+    ...roles.map((row) => `role ${row.rolname}`),
     ...readdirSync(t.storageDir)
       .filter((name) => name.startsWith('.selfdb-'))
       .map((name) => `storage/${name}`),

@@ -11,6 +11,7 @@ import { ADMIN, API_KEY, call, login, registerUser } from './helpers.ts';
 import {
   type BackupsTestApp,
   cliService,
+  craftArchive,
   databaseFingerprint,
   downloadArchive,
   FIXTURE,
@@ -96,7 +97,7 @@ describe('round trip onto a fresh install, through the API', () => {
 
   test('the fresh install restores it: 200 with upstream message, and every row and file is identical', async () => {
     assert.equal((await call(target.app, 'GET', '/system/status')).body.initialized, false);
-    const restored = await uploadRestore(target.app, archive);
+    const restored = await uploadRestore(target, archive);
     assert.equal(restored.status, 200, JSON.stringify(restored.body));
     assert.deepEqual(restored.body, {
       success: true,
@@ -131,7 +132,7 @@ describe('round trip onto a fresh install, through the API', () => {
 
   test('now that it is initialized, a second restore is refused with 403 and nothing changes', async () => {
     const before = await databaseFingerprint(target.db.directUrl);
-    const refused = await uploadRestore(target.app, archive);
+    const refused = await uploadRestore(target, archive);
     assert.equal(refused.status, 403);
     assert.equal(refused.body.code, 'RESTORE_NOT_ALLOWED');
     assert.equal(
@@ -144,7 +145,7 @@ describe('round trip onto a fresh install, through the API', () => {
 
 test('SelfDB 0.0.5 archive: restores on a fresh install, its users log in with their old passwords, files intact', async () => {
   const t = await newApp();
-  const restored = await uploadRestore(t.app, readFileSync(FIXTURE));
+  const restored = await uploadRestore(t, readFileSync(FIXTURE));
   assert.equal(restored.status, 200, JSON.stringify(restored.body));
   const admin = await login(t.app, 'admin@example.com', 'password');
   const alice = await login(t.app, 'alice@example.com', 'alicepass123');
@@ -170,6 +171,30 @@ test('SelfDB 0.0.5 archive: restores on a fresh install, its users log in with t
   );
   assert.ok((migrated[0]?.n ?? 0) >= 3, 'the migration runner adopted the 0.0.5 schema');
   assert.deepEqual(await leftovers(t), []);
+});
+
+test('a pg_dump made with owners and privileges (no --no-owner) restores too: what needs a superuser is left out', async () => {
+  const source = await newApp();
+  await fillWithData(source);
+  await query(source.db.directUrl, 'GRANT SELECT ON TABLE pets TO PUBLIC');
+  const sql = execFileSync('pg_dump', ['--clean', '--if-exists', `--dbname=${source.db.directUrl}`], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  assert.match(sql, /OWNER TO/);
+  assert.match(sql, /CREATE EVENT TRIGGER/);
+  assert.match(sql, /COMMENT ON EXTENSION/);
+  const target = await newApp();
+  const restored = await uploadRestore(target, craftArchive([{ name: 'database.sql', data: sql }]));
+  assert.equal(restored.status, 200, JSON.stringify(restored.body));
+  assert.deepEqual(
+    await databaseFingerprint(target.db.directUrl, OUTBOX),
+    await databaseFingerprint(source.db.directUrl, OUTBOX),
+  );
+  assert.ok((await login(target.app, 'alice@example.com', 'AlicePass123')).access_token);
+  const triggers = await query(target.db.directUrl, 'SELECT evtname FROM pg_event_trigger ORDER BY 1');
+  assert.equal(triggers.length, 2, 'the schema change log is on');
+  assert.deepEqual(await leftovers(target), []);
 });
 
 test('same-machine restore (the CLI path): changes made after the backup are rolled back, files too', async () => {
@@ -205,7 +230,7 @@ test('same-machine restore (the CLI path): changes made after the backup are rol
 
 test('while a restore replaces the data, other requests get 503 RESTORE_IN_PROGRESS; progress stays open', async () => {
   const t = await newApp();
-  const restoring = uploadRestore(t.app, readFileSync(FIXTURE));
+  const restoring = uploadRestore(t, readFileSync(FIXTURE));
   let finished = false;
   void restoring.finally(() => {
     finished = true;

@@ -43,6 +43,8 @@ const ADDED_RESPONSE_FIELDS = new Set(
 const RELAXED_PARAMETERS = new Set(['post /storage/files/upload query:filename']);
 /** Operations whose body the reference does not describe and ours does: the upload's raw and form bodies. */
 const DESCRIBED_BODIES = new Set(['post /storage/files/upload']);
+/** Optional parameters SelfDB adds on purpose (docs/compatibility.md), as `METHOD path in:name`. */
+const ADDED_PARAMETERS = new Set(['post /backups/restore header:x-restore-token']);
 const referenceOperations = Object.entries(reference.paths)
   .filter(([path]) => AREAS.some((area) => path.startsWith(area)))
   .flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ path, method, op })));
@@ -78,6 +80,7 @@ for (const { path, method, op: theirs } of referenceOperations) {
     assert.ok(mine, 'operation exists');
     const params = (op: Operation) =>
       (op.parameters ?? [])
+        .filter((p) => !(ADDED_PARAMETERS.has(`${method} ${path} ${p.in}:${p.name}`) && !p.required))
         .map((p) => {
           const relaxed = RELAXED_PARAMETERS.has(`${method} ${path} ${p.in}:${p.name}`);
           return `${p.in}:${p.name}:${relaxed ? 'either' : Boolean(p.required)}`;

@@ -523,10 +523,43 @@ start_backend() {
   export BACKEND_HOST="$backend_host" BACKEND_PORT="$backend_port" SELFDB_HOME="$state_dir"
   # Backups read (and restores replace) the storage service's folder, and copy the env file in use.
   export STORAGE_DATA_PATH="${STORAGE_DATA_PATH:-$storage_path}" BACKUP_ENV_FILE="${BACKUP_ENV_FILE:-$ENV_FILE}"
+  # A fresh install's one-time restore token is written here (print_restore_token shows it).
+  export RESTORE_TOKEN_FILE="${RESTORE_TOKEN_FILE:-$state_dir/restore-token}"
   # V8 flags and malloc settings as in scripts/build.ts (NODE_FLAGS, RUNTIME_ENV).
   launch backend env MALLOC_ARENA_MAX=2 MALLOC_TRIM_THRESHOLD_=131072 \
     node --max-semi-space-size=2 "$ROOT_DIR/backend/dist/server.js"
   wait_healthy backend "$t0"
+}
+
+# True when the backend says someone has logged in (GET /system/status); false when fresh or not answering.
+backend_initialized() {
+  local body
+  if have curl; then
+    body="$(curl -s --max-time 3 -H "X-API-Key: ${API_KEY:-}" "$backend_url/system/status" 2>/dev/null || true)"
+  else
+    body="$(node -e 'fetch(process.argv[1], { headers: { "X-API-Key": process.argv[2] }, signal: AbortSignal.timeout(3000) }).then((r) => r.text()).then(console.log, () => {})' "$backend_url/system/status" "${API_KEY:-}")"
+  fi
+  [[ "$body" == *'"initialized":true'* ]]
+}
+
+# On a fresh install (nobody has logged in), the backend writes a one-time restore token when it starts listening:
+# restoring a backup through the API (POST /backups/restore, the login page) needs it. Shown here, waiting a
+# moment for it after /health answers.
+print_restore_token() {
+  local file="${RESTORE_TOKEN_FILE:-$state_dir/restore-token}" token=""
+  case "$file" in none | off | NONE | OFF) return 0 ;; esac
+  for _ in $(seq 1 30); do
+    # Once someone has logged in, a token left in the file is of no use.
+    if backend_initialized; then return 0; fi
+    if [ -s "$file" ]; then
+      token="$(head -n 1 "$file")"
+      break
+    fi
+    sleep 0.1
+  done
+  [ -n "$token" ] || return 0
+  say "Restore:  fresh install: restoring a backup through the API needs the one-time token $token"
+  say "          (header X-Restore-Token; also in $file and the backend log; used up by a restore)"
 }
 
 # The storage service keeps file bytes under STORAGE_PATH. It listens on loopback only: nothing but the backend
@@ -596,6 +629,7 @@ native_start() {
   if all_running; then
     say "SelfDB is already running (native mode, state in $state_dir)."
     native_status || true
+    print_restore_token
     return 0
   fi
   # Every port is checked before anything starts, so a conflict costs nothing to fix.
@@ -634,6 +668,7 @@ native_start() {
   say "Health:   $backend_url/health"
   say "Realtime: ws://${backend_url#http://}/realtime/socket   (Phoenix Channels; docs/realtime-protocol.md)"
   say "Admin:    ${ADMIN_EMAIL:-admin@example.com}, password ADMIN_PASSWORD (both from $ENV_FILE; the admin is created on first start)"
+  print_restore_token
   say "Stop with ./selfdb.sh stop; logs with ./selfdb.sh logs [postgres|pgbouncer|storage|backend|realtime] [-f]."
   warn_insecure_settings
 }

@@ -13,6 +13,7 @@ export const CORS_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'O
 export const CORS_ALLOWED_HEADERS = [
   'Authorization',
   'X-API-Key',
+  'X-Restore-Token',
   'Content-Type',
   'Range',
   'If-Range',

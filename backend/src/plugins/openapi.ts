@@ -58,7 +58,12 @@ export async function installOpenApi(
     },
     transform: ({ schema, url }) => {
       if (!schema || isKeyExempt(url)) return { schema, url };
-      return { schema: { ...schema, headers: API_KEY_PARAMETER }, url };
+      // A route's own documented headers (X-Restore-Token) are kept next to the API key.
+      const own = (schema.headers as { properties?: object } | undefined)?.properties;
+      const headers = own
+        ? { ...API_KEY_PARAMETER, properties: { ...API_KEY_PARAMETER.properties, ...own } }
+        : API_KEY_PARAMETER;
+      return { schema: { ...schema, headers }, url };
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: true } });

@@ -617,9 +617,12 @@ export const createNewBackup = <ThrowOnError extends boolean = false>(options?: 
 
 /**
  * Restore from a backup (fresh installs only)
+ *
+ * Replaces the database and storage with the archive. Only on a fresh install (before the first login), and only with the one-time restore token in the `X-Restore-Token` header (the backend makes it when it starts on a fresh install: `./selfdb.sh start` prints it and the backend log shows it; a successful restore uses it up) or with an admin's bearer token. The archive is checked whole before anything runs, and its SQL is loaded by a database role without privileges.
  */
 export const restoreFromBackupFile = <ThrowOnError extends boolean = false>(options: Options<RestoreFromBackupFileData, ThrowOnError>) => (options.client ?? client).post<RestoreFromBackupFileResponses, RestoreFromBackupFileErrors, ThrowOnError>({
     ...formDataBodySerializer,
+    security: [{ scheme: 'bearer', type: 'http' }],
     url: '/backups/restore',
     ...options,
     headers: {

@@ -4370,6 +4370,10 @@ export type RestoreFromBackupFileData = {
          * API key required for all endpoints (validated by middleware)
          */
         'X-API-Key'?: string;
+        /**
+         * One-time restore token of a fresh install (printed by ./selfdb.sh start, shown in the backend log); not needed with an admin bearer token
+         */
+        'x-restore-token'?: string;
     };
     path?: never;
     query?: never;

@@ -1,6 +1,7 @@
 // Reads a backup archive as a stream and checks everything before anything live is touched: gzip integrity,
 // member names and types, database.sql present, and (when there is a manifest) every member's size and SHA-256.
-// Members are written only below the two targets the caller gives; nothing is ever held whole in memory.
+// Members are written only below the two targets the caller gives; nothing is ever held whole
+// in memory: the only members read into memory, manifest.json and the head of .env, have a size cap.
 import { createHash } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, open as openFile } from 'node:fs/promises';
@@ -19,8 +20,6 @@ export interface ExtractTargets {
   sqlPath: string | null;
   /** The folder that receives the contents of `storage/` (bucket folders); null skips storage members. */
   storageDir: string | null;
-  /** Called once database.sql is complete (the caller may start loading it while storage is extracted). */
-  onDatabaseSql?: () => void;
   onBytes?: (bytes: number) => void;
   onFile?: () => void;
 }
@@ -30,9 +29,22 @@ export interface ExtractResult {
   members: Map<string, MemberRecord>;
   manifest: Manifest | null;
   storageFiles: number;
+  /** The first ENV_KEEP_BYTES of the archive's .env (to keep its values out of error messages); null: none. */
+  envText: string | null;
 }
 
-const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
+/**
+ * manifest.json is parsed whole, so its size is capped: a few MiB, plus room for one entry per member that came
+ * before it (SelfDB writes it last, after every member it lists). A gzip bomb cannot get past the cap.
+ */
+const MANIFEST_BASE_BYTES = 4 * 1024 * 1024;
+const MANIFEST_BYTES_PER_MEMBER = 512;
+const MANIFEST_MAX_BYTES = 256 * 1024 * 1024;
+/** JSON.parse costs ~100 bytes of heap per value: the number of values is capped as well. */
+const MANIFEST_BASE_VALUES = 100_000;
+const MANIFEST_VALUES_PER_MEMBER = 16;
+/** Only the head of .env is kept (its values are redacted from error messages); the rest is hashed, not kept. */
+const ENV_KEEP_BYTES = 64 * 1024;
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\x00-\x1f\x7f]/;
 
@@ -132,6 +144,7 @@ export async function extractArchive(archivePath: string, targets: ExtractTarget
   /** Files being written: closed at once when the archive fails (their entries will never end). */
   const openStreams = new Set<WriteStream>();
   let manifestText: Buffer | null = null;
+  let envText: string | null = null;
   let storageFiles = 0;
   let failure: Error | null = null;
 
@@ -142,11 +155,16 @@ export async function extractArchive(archivePath: string, targets: ExtractTarget
   };
 
   /** Consumes an entry's data, hashing it, into `path` (or nowhere). One 'data' listener, so no chunk is missed. */
-  const consume = (entry: ReadEntry, name: string, path: string | null) => {
+  const consume = (
+    entry: ReadEntry,
+    name: string,
+    path: string | null,
+    options: { mode?: number; onChunk?: (chunk: Buffer) => void } = {},
+  ) => {
     const hash = createHash('sha256');
     let size = 0;
     // 'wx': never overwrite, never follow a link planted at the final name.
-    const out = path ? createWriteStream(path, { flags: 'wx', mode: 0o640 }) : null;
+    const out = path ? createWriteStream(path, { flags: 'wx', mode: options.mode ?? 0o640 }) : null;
     if (out) openStreams.add(out);
     const written = out
       ? new Promise<void>((resolve, reject) => {
@@ -175,6 +193,7 @@ export async function extractArchive(archivePath: string, targets: ExtractTarget
     entry.on('data', (chunk: Buffer) => {
       hash.update(chunk);
       size += chunk.length;
+      options.onChunk?.(chunk);
       targets.onBytes?.(chunk.length);
       if (out && !out.write(chunk)) {
         entry.pause();
@@ -201,16 +220,40 @@ export async function extractArchive(archivePath: string, targets: ExtractTarget
       seen.add(name);
       const isFile = entry.type !== 'Directory';
       if (name === 'manifest.json' && isFile) {
-        if (entry.size > MAX_MANIFEST_BYTES) throw new ArchiveError('manifest.json is too large');
+        const cap = Math.min(MANIFEST_MAX_BYTES, MANIFEST_BASE_BYTES + MANIFEST_BYTES_PER_MEMBER * seen.size);
+        // The header's size is checked before a byte is read, and the bytes read are counted too.
+        if (entry.size > cap) throw manifestTooLarge(entry.size, cap);
         const chunks: Buffer[] = [];
+        let size = 0;
         entry.on('end', () => {
           manifestText = Buffer.concat(chunks);
         });
-        entry.on('data', (chunk: Buffer) => chunks.push(chunk));
+        entry.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > cap) return fail(manifestTooLarge(size, cap));
+          chunks.push(chunk);
+        });
         return;
       }
       if (name === 'database.sql' && isFile) {
-        track(consume(entry, name, targets.sqlPath).then(() => targets.onDatabaseSql?.()));
+        // The dump may hold secrets (password hashes, webhook secrets): readable by this user only.
+        track(consume(entry, name, targets.sqlPath, { mode: 0o600 }));
+        return;
+      }
+      if (name === '.env' && isFile) {
+        const head: Buffer[] = [];
+        let kept = 0;
+        const keep = (chunk: Buffer) => {
+          if (kept >= ENV_KEEP_BYTES) return;
+          const part = chunk.subarray(0, ENV_KEEP_BYTES - kept);
+          head.push(Buffer.from(part));
+          kept += part.length;
+        };
+        track(
+          consume(entry, name, null, { onChunk: keep }).then(() => {
+            envText = Buffer.concat(head).toString('utf8');
+          }),
+        );
         return;
       }
       if (name === 'storage' || name.startsWith('storage/')) {
@@ -283,9 +326,40 @@ export async function extractArchive(archivePath: string, targets: ExtractTarget
     throw new ArchiveError('The archive is truncated (the tar end-of-archive marker is missing)');
   }
   if (!members.has('database.sql')) throw new ArchiveError('Invalid backup archive: missing database.sql');
-  const manifest = manifestText === null ? null : parseManifest(manifestText);
-  if (manifest) assertMatchesManifest(manifest, members);
-  return { members, manifest, storageFiles };
+  let manifest: Manifest | null = null;
+  if (manifestText !== null) {
+    assertFewJsonValues(manifestText, MANIFEST_BASE_VALUES + MANIFEST_VALUES_PER_MEMBER * members.size);
+    manifest = parseManifest(manifestText);
+    assertMatchesManifest(manifest, members);
+  }
+  return { members, manifest, storageFiles, envText };
+}
+
+const manifestTooLarge = (size: number, cap: number) =>
+  new ArchiveError(
+    `manifest.json is too large (${size} bytes; at most ${cap} here, for the members before it): the archive is corrupted or hostile`,
+  );
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const STRUCTURAL = new Set([0x2c, 0x3a, 0x5b, 0x7b]); // , : [ {
+
+/** Refuses JSON with more than `max` values (counted by their separators outside strings) before it is parsed. */
+function assertFewJsonValues(text: Buffer, max: number): void {
+  let count = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const byte = text[i] as number;
+    if (inString) {
+      if (byte === BACKSLASH) i++;
+      else if (byte === QUOTE) inString = false;
+    } else if (byte === QUOTE) inString = true;
+    else if (STRUCTURAL.has(byte) && ++count > max) {
+      throw new ArchiveError(
+        `manifest.json holds more than ${max} values, far more than its members need: the archive is corrupted or hostile`,
+      );
+    }
+  }
 }
 
 /** Every member the manifest lists is there with its size and SHA-256, and nothing unlisted was added. */

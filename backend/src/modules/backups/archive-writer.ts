@@ -74,7 +74,7 @@ async function dumpDatabase(sources: ArchiveSources, path: string, progress: Pro
   const meter = new DumpMeter((bytes) => progress.addBytes(bytes));
   try {
     await Promise.all([
-      pipeline(dump.child.stdout as NodeJS.ReadableStream, meter, createWriteStream(path, { flags: 'wx' })),
+      pipeline(dump.child.stdout as NodeJS.ReadableStream, meter, createWriteStream(path, { flags: 'wx', mode: 0o600 })),
       dump.done,
     ]);
   } catch (err) {
@@ -158,7 +158,7 @@ export async function createArchive(
       files: storage.files,
     });
     // flush: the data is fsynced before the stream closes, so the name is never linked to unwritten blocks.
-    const out = createWriteStream(temp, { flags: 'wx', mode: 0o640, flush: true, highWaterMark: 1024 * 1024 });
+    const out = createWriteStream(temp, { flags: 'wx', mode: 0o600, flush: true, highWaterMark: 1024 * 1024 });
     await pipeline(
       tarStream(members(), {
         onMember: (record) => {

@@ -103,17 +103,23 @@ export async function listDatabasesStartingWith(db: Queryable, prefix: string): 
 }
 
 /**
- * Creates an empty database with the encoding and locale of `like` (when it exists), from template0.
+ * Creates an empty database with the encoding and locale of `like` (when it exists), from template0, owned by
+ * `owner` (the current user when null).
  * WARNING: builds DDL; the names are quoted identifiers and the locale values quoted literals from the catalog.
  */
-export async function createDatabaseLike(db: Queryable, name: string, like: string): Promise<void> {
+export async function createDatabaseLike(
+  db: Queryable,
+  name: string,
+  like: string,
+  owner: string | null = null,
+): Promise<void> {
   const { rows } = await db.query<{ d: Record<string, unknown> }>(
     `SELECT to_jsonb(d) || jsonb_build_object('encoding_name', pg_encoding_to_char(d.encoding)) AS d
      FROM pg_database d WHERE datname = $1`,
     [like],
   );
   const source = rows[0]?.d;
-  let options = '';
+  let options = owner ? ` OWNER ${ident(owner)}` : '';
   if (source) {
     const text = (key: string) => (typeof source[key] === 'string' ? (source[key] as string) : '');
     options += ` ENCODING ${literal(text('encoding_name'))}`;
@@ -129,8 +135,14 @@ export async function createDatabaseLike(db: Queryable, name: string, like: stri
   await db.query(`CREATE DATABASE ${ident(name)} TEMPLATE template0${options}`);
 }
 
-/** WARNING: DDL with a quoted identifier. */
+/**
+ * Drops the database and ends its sessions. A template cannot be dropped, and the role that loaded an archive
+ * owns its staging database and could have made it one: that flag is cleared first.
+ * WARNING: DDL with a quoted identifier.
+ */
 export async function dropDatabase(db: Queryable, name: string): Promise<void> {
+  if (!(await databaseExists(db, name))) return;
+  await db.query(`ALTER DATABASE ${ident(name)} WITH IS_TEMPLATE false`);
   await db.query(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`);
 }
 

@@ -1,6 +1,6 @@
-// Backups and restores as the API, the scheduler and the CLI see them: admin checks, one operation at a time
-// (in this process, and across processes and replicas through the advisory lock of maintenance.ts), progress,
-// and the mapping of failures to error codes.
+// Backups and restores as the API, the scheduler and the CLI see them: admin checks, the restore token of a fresh
+// install, one operation at a time (in this process, and across processes and replicas through the advisory lock
+// of maintenance.ts), progress, and the mapping of failures to error codes (one redacted line: redact.ts).
 import { createReadStream } from 'node:fs';
 import { open, stat, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -17,9 +17,12 @@ import { listArchives, receivingPath, removeStaleWork } from './archives.ts';
 import { findMigrationLevel, findServerVersion, isOperationLocked } from './backups.repository.ts';
 import { describeFsError } from './fs-utils.ts';
 import { acquireOperationLock, type MaintenanceSession } from './maintenance.ts';
-import { databaseOf, toolVersion } from './postgres-tools.ts';
+import { databaseOf, ToolError, toolVersion } from './postgres-tools.ts';
 import { type Operation, Progress, type ProgressSnapshot } from './progress.ts';
+import { Redactor } from './redact.ts';
+import { RestoreTokens } from './restore-token.ts';
 import { type RestoreDeps, type RestoreSummary, restoreArchive } from './restore.ts';
+import { SqlLoadError } from './sql-loader.ts';
 import { type VerifyReport, verifyArchive } from './verify.ts';
 
 export interface Log {
@@ -28,7 +31,16 @@ export interface Log {
   error(message: string): void;
 }
 
-export type BackupsConfig = Pick<Config, 'backups' | 'directDatabaseUrl' | 'migrationsDir' | 'version'>;
+export type BackupsConfig = Pick<
+  Config,
+  'backups' | 'directDatabaseUrl' | 'migrationsDir' | 'version' | 'apiKey' | 'secretKey' | 'databaseUrl'
+> & { storage?: Pick<Config['storage'], 'serviceKey'> };
+
+/** Who asks for an API restore: the signed-in user (if any) and the X-Restore-Token header (if any). */
+export interface RestoreAuth {
+  actor: Actor | null;
+  restoreToken: string | null;
+}
 
 export interface BackupInfo {
   filename: string;
@@ -58,17 +70,21 @@ const notAllowed = () =>
     ErrorCode.RESTORE_NOT_ALLOWED,
   );
 
-function backupFailure(err: unknown): AppError {
-  if (err instanceof AppError) return err;
-  const message = err instanceof BackupWriteError ? err.message : `Backup failed: ${(err as Error).message}`;
-  return new AppError(500, ErrorCode.BACKUP_FAILED, message);
-}
+const restoreTokenRequired = () =>
+  AppError.unauthorized(
+    'A restore on a fresh install needs the one-time restore token that ./selfdb.sh start printed (header X-Restore-Token), or an admin\'s bearer token',
+    ErrorCode.RESTORE_TOKEN_REQUIRED,
+  );
+const restoreTokenInvalid = () =>
+  AppError.unauthorized(
+    'The restore token is wrong or was used already; restart SelfDB for a new one (./selfdb.sh restart prints it)',
+    ErrorCode.RESTORE_TOKEN_INVALID,
+  );
 
-function restoreFailure(err: unknown): AppError {
-  if (err instanceof AppError) return err;
-  if (err instanceof ArchiveError) return AppError.badRequest(err.message, ErrorCode.BACKUP_INVALID);
-  if (err instanceof RestoreError) return AppError.badRequest(err.message, ErrorCode.RESTORE_FAILED);
-  return AppError.badRequest(`Restore failed: ${(err as Error).message}`, ErrorCode.RESTORE_FAILED);
+/** The whole story of a failure, for the server log (the tools' output included, secrets still redacted). */
+function fullMessage(err: unknown): string {
+  const output = err instanceof ToolError || err instanceof SqlLoadError ? `\n${err.output.trim()}` : '';
+  return `${(err as Error).message}${output}`;
 }
 
 export const formatMegabytes = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(2)} MB`;
@@ -83,14 +99,36 @@ export function createBackupsService(config: BackupsConfig, db: Queryable, log: 
   const database = databaseOf(config.directDatabaseUrl);
   let current: Operation | null = null;
   let restoring = false;
+  const tokens = new RestoreTokens(settings.restoreTokenFile);
+  // Every secret this server knows; each operation forks it and adds its own (an archive's .env values).
+  const redactor = new Redactor([config.apiKey, config.secretKey, config.storage?.serviceKey]);
+  redactor.addUrl(config.directDatabaseUrl);
+  redactor.addUrl(config.databaseUrl);
 
-  const restoreDeps = (): RestoreDeps => ({
+  /** One line for the client, secrets redacted; the whole message (redacted) goes to the log. */
+  function backupFailure(err: unknown, secrets: Redactor): AppError {
+    if (err instanceof AppError) return err;
+    log.error(`backup failed: ${secrets.clean(fullMessage(err))}`);
+    const message = err instanceof BackupWriteError ? err.message : `Backup failed: ${(err as Error).message}`;
+    return new AppError(500, ErrorCode.BACKUP_FAILED, secrets.detail(message));
+  }
+
+  function restoreFailure(err: unknown, secrets: Redactor): AppError {
+    if (err instanceof AppError) return new AppError(err.statusCode, err.code, secrets.detail(err.message), err.headers);
+    log.warn(`restore failed: ${secrets.clean(fullMessage(err))}`);
+    if (err instanceof ArchiveError) return AppError.badRequest(secrets.detail(err.message), ErrorCode.BACKUP_INVALID);
+    if (err instanceof RestoreError) return AppError.badRequest(secrets.detail(err.message), ErrorCode.RESTORE_FAILED);
+    return AppError.badRequest(secrets.detail(`Restore failed: ${(err as Error).message}`), ErrorCode.RESTORE_FAILED);
+  }
+
+  const restoreDeps = (secrets: Redactor): RestoreDeps => ({
     directUrl: config.directDatabaseUrl,
     pgBinDir: settings.pgBinDir,
     storageDir: settings.storageDataPath,
     backupsDir: settings.dir,
     migrationsDir: config.migrationsDir,
     log,
+    redactor: secrets,
   });
 
   /** Runs `work` as the only backup/restore of this database; 409 when another one runs anywhere. */
@@ -117,22 +155,40 @@ export function createBackupsService(config: BackupsConfig, db: Queryable, log: 
     if (await findSystemInitialized(db)) throw notAllowed();
   }
 
-  async function restoreFile(path: string, api: boolean): Promise<RestoreSummary> {
+  /** Through the API, the caller needs an admin's token or the restore token: which one (401 for neither). */
+  async function authorizeApiRestore(auth: RestoreAuth): Promise<'admin' | 'token'> {
+    if (isAdmin(auth.actor)) return 'admin';
+    if (!auth.restoreToken) throw restoreTokenRequired();
+    if (!(await tokens.matches(auth.restoreToken))) throw restoreTokenInvalid();
+    return 'token';
+  }
+
+  /** `api`: a restore through the API (fresh installs only, checked again right before the swap). */
+  async function restoreFile(path: string, api: RestoreAuth | null): Promise<RestoreSummary> {
+    const secrets = redactor.fork();
     return exclusively('restore', async (session) => {
-      if (api) await assertNotInitialized();
+      // Checked again under the lock: a restore that just finished may have used the token or initialized it all.
+      const recheck = async () => {
+        await assertNotInitialized();
+        await authorizeApiRestore(api as RestoreAuth);
+      };
+      if (api) await recheck();
       progress.start('restore', basename(path));
       // In the server, every other request answers 503 until the restore is over (see routes/backups/index.ts).
       restoring = true;
       try {
-        const summary = await restoreArchive(session, restoreDeps(), path, progress, {
-          beforeSwap: api ? assertNotInitialized : undefined,
+        const summary = await restoreArchive(session, restoreDeps(secrets), path, progress, {
+          beforeSwap: api ? recheck : undefined,
         });
+        // Single use: the data it guarded is replaced.
+        if (api) await tokens.revoke();
         progress.finish(null);
         log.info(`restore: done in ${summary.durationMs} ms (${summary.storageFiles} storage files)`);
         return summary;
       } catch (err) {
-        progress.finish(err as Error);
-        throw restoreFailure(err);
+        const failure = restoreFailure(err, secrets);
+        progress.finish(new Error(failure.message));
+        throw failure;
       } finally {
         restoring = false;
       }
@@ -178,9 +234,9 @@ export function createBackupsService(config: BackupsConfig, db: Queryable, log: 
         log.info(`backup: ${created.filename} (${formatMegabytes(created.size)}) in ${created.durationMs} ms`);
         return created;
       } catch (err) {
-        progress.finish(err as Error);
-        log.error(`backup failed: ${(err as Error).message}`);
-        throw backupFailure(err);
+        const failure = backupFailure(err, redactor);
+        progress.finish(new Error(failure.message));
+        throw failure;
       }
     });
   }
@@ -234,15 +290,38 @@ export function createBackupsService(config: BackupsConfig, db: Queryable, log: 
     },
 
     /**
-     * Streams an upload to a hidden file in the backups folder and restores it (fresh installs only: checked before
-     * the upload is read, and again before anything is replaced). The file is removed afterwards, whatever happens.
+     * On a fresh install at start: a new restore token, logged and written for `./selfdb.sh start` to print. On an
+     * initialized one, any earlier token is removed. Returns the token (null when none was made).
      */
-    async restoreUpload(upload: Readable, isTruncated: () => boolean) {
-      await assertNotInitialized();
+    async prepareRestoreToken(): Promise<string | null> {
+      if (await findSystemInitialized(db)) {
+        await tokens.revoke();
+        return null;
+      }
+      const token = await tokens.issue();
+      const where = tokens.location ? ` (also in ${tokens.location})` : '';
+      log.warn(
+        `fresh install: one-time restore token ${token}${where}. POST /backups/restore needs it in the X-Restore-Token header until someone logs in.`,
+      );
+      return token;
+    },
+
+    /**
+     * Streams an upload to a hidden file in the backups folder and restores it (fresh installs only, with an admin's
+     * token or the restore token: checked before the upload is read, and again before anything is replaced). The
+     * file is removed afterwards, whatever happens.
+     */
+    async restoreUpload(upload: Readable, isTruncated: () => boolean, auth: RestoreAuth) {
+      if (await findSystemInitialized(db)) {
+        // Someone logged in since the backend started: the token has no use any more.
+        await tokens.revoke();
+        throw notAllowed();
+      }
+      await authorizeApiRestore(auth);
       if (current) throw inProgress();
       const path = await receivingPath(settings.dir);
       try {
-        const out = await open(path, 'wx', 0o640);
+        const out = await open(path, 'wx', 0o600);
         try {
           await pipeline(upload, out.createWriteStream());
         } catch (err) {
@@ -255,7 +334,7 @@ export function createBackupsService(config: BackupsConfig, db: Queryable, log: 
             `The backup is larger than BACKUP_UPLOAD_MAX_MB (${settings.uploadMaxBytes / (1024 * 1024)} MB)`,
           );
         }
-        await restoreFile(path, true);
+        await restoreFile(path, auth);
         return {
           success: true,
           message:
@@ -267,26 +346,28 @@ export function createBackupsService(config: BackupsConfig, db: Queryable, log: 
     },
 
     /** The CLI's restore: no initialized check (the operator decided). */
-    restoreFile: (path: string) => restoreFile(path, false),
+    restoreFile: (path: string) => restoreFile(path, null),
 
     /** Reads the whole archive and checks it (gzip, names, database.sql, manifest checksums); writes nothing. */
     async check(path: string) {
       try {
         return await extractArchive(path, { sqlPath: null, storageDir: null });
       } catch (err) {
-        throw restoreFailure(err);
+        throw restoreFailure(err, redactor);
       }
     },
 
     /** Restores into a throwaway database and folder and compares with the manifest; live data is untouched. */
     async verify(path: string): Promise<VerifyReport> {
       progress.start('verify', basename(path));
+      const secrets = redactor.fork();
       try {
-        const report = await verifyArchive(restoreDeps(), path, progress);
+        const report = await verifyArchive(restoreDeps(secrets), path, progress);
+        report.problems = report.problems.map((problem) => secrets.detail(problem));
         progress.finish(report.ok ? null : new Error(report.problems[0] ?? 'verification failed'));
         return report;
       } catch (err) {
-        progress.finish(err as Error);
+        progress.finish(new Error(secrets.detail((err as Error).message)));
         throw err;
       }
     },

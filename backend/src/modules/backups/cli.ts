@@ -86,7 +86,7 @@ function reportProgress(operation: string, progress: Progress) {
 async function archivePath(argument: string, backupsDir: string): Promise<{ path: string; spooled: boolean }> {
   if (argument !== '-') return { path: resolve(argument), spooled: false };
   const path = await receivingPath(backupsDir);
-  await pipeline(process.stdin, createWriteStream(path, { flags: 'wx', mode: 0o640 }));
+  await pipeline(process.stdin, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
   return { path, spooled: true };
 }
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { test } from 'node:test';
-import { copyTarget, DumpFilter, DumpMeter } from './dump-scanner.ts';
+import { copyTarget, DumpFilter, DumpMeter, RefusedStatementError } from './dump-scanner.ts';
 import { psqlSupportsRestrict } from './postgres-tools.ts';
 import { archiveName, isArchiveFileName, parseArchiveName } from './archive-names.ts';
 import { normaliseMemberName } from './archive-reader.ts';
@@ -65,6 +65,7 @@ test('DumpFilter drops unknown SET parameters and replaces the dump’s \\restri
     const skipped: string[] = [];
     const filter = new DumpFilter({
       knownSettings: new Set(['statement_timeout']),
+      allowedExtensions: new Set(['pgcrypto']),
       restrictKey: 'k3y',
       onSkip: (line) => skipped.push(line),
     });
@@ -82,11 +83,97 @@ test('DumpFilter drops unknown SET parameters and replaces the dump’s \\restri
 });
 
 test('without a restrict key (an older psql), a meta-command line fails the load', async () => {
-  const filter = new DumpFilter({ knownSettings: new Set(), restrictKey: null });
+  const options = { knownSettings: new Set<string>(), allowedExtensions: new Set<string>(), restrictKey: null };
+  const filter = new DumpFilter(options);
   await assert.rejects(text(chunked('SELECT 1;\n\\! rm -rf /\n', [4]).pipe(filter)), /meta-command/);
-  const rows = new DumpFilter({ knownSettings: new Set(), restrictKey: null });
+  const rows = new DumpFilter(options);
   // Backslashes inside row data are data, not commands.
   assert.equal(await text(chunked('COPY a (x) FROM stdin;\n\\! data\n\\.\n', [3]).pipe(rows)), 'COPY a (x) FROM stdin;\n\\! data\n\\.\n');
+});
+
+/** A pg_dump of SelfDB without --no-owner: ownership, event triggers and an extension comment need a superuser. */
+const OWNED_DUMP = [
+  'SET statement_timeout = 0;', // 1
+  'DROP EVENT TRIGGER IF EXISTS selfdb_schema_changes_ddl;',
+  '--',
+  '-- Name: pgcrypto; Type: EXTENSION; Schema: -; Owner: -',
+  '--',
+  'CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA public;', // 6
+  '--',
+  '-- Name: EXTENSION pgcrypto; Type: COMMENT; Schema: -; Owner: -',
+  '--',
+  "COMMENT ON EXTENSION pgcrypto IS 'cryptographic functions';", // 10
+  '--',
+  '-- Name: f(); Type: FUNCTION; Schema: public; Owner: postgres',
+  '--',
+  'CREATE FUNCTION public.f() RETURNS integer',
+  '    LANGUAGE sql AS $$SELECT 1$$;', // 15
+  'ALTER FUNCTION public.f() OWNER TO postgres;',
+  'SET SESSION AUTHORIZATION postgres;',
+  'ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public GRANT SELECT ON TABLES TO PUBLIC;',
+  '--',
+  '-- Name: log_ddl; Type: EVENT TRIGGER; Schema: -; Owner: postgres', // 20
+  '--',
+  'CREATE EVENT TRIGGER log_ddl ON ddl_command_end',
+  '   EXECUTE FUNCTION public.f();',
+  'ALTER EVENT TRIGGER log_ddl OWNER TO postgres;',
+  '--', // 25
+  '-- Data for Name: t; Type: TABLE DATA; Schema: public; Owner: postgres',
+  '--',
+  'COPY public.t (x) FROM stdin;',
+  'ALTER ROLE x SUPERUSER;', // row data, never a statement
+  '\\.', // 30
+  'GRANT SELECT ON TABLE public.t TO PUBLIC;',
+  '',
+].join('\n');
+
+test('DumpFilter leaves out ownership, event triggers and extension comments as empty lines; rows stay', async () => {
+  for (const sizes of CUTS) {
+    const skipped: string[] = [];
+    const filter = new DumpFilter({
+      knownSettings: new Set(['statement_timeout']),
+      allowedExtensions: new Set(['pgcrypto']),
+      restrictKey: null,
+      onSkip: (line) => skipped.push(line),
+    });
+    const lines = (await text(chunked(OWNED_DUMP, sizes).pipe(filter))).split('\n');
+    const input = OWNED_DUMP.split('\n');
+    assert.equal(lines.length, input.length, `cut ${sizes}: line numbers are kept`);
+    const kept = (n: number) => assert.equal(lines[n - 1], input[n - 1], `line ${n} kept`);
+    const blank = (n: number) => assert.equal(lines[n - 1], '', `line ${n} left out`);
+    [1, 6, 14, 15, 28, 29, 30, 31].forEach(kept);
+    [2, 10, 16, 17, 18, 22, 23, 24].forEach(blank);
+    assert.ok(skipped.includes('EVENT TRIGGER log_ddl'));
+    assert.ok(skipped.includes('COMMENT EXTENSION pgcrypto'));
+  }
+});
+
+test('DumpFilter refuses roles, server settings, programs, server files and extensions beyond the allowed', async () => {
+  const refused = [
+    'CREATE ROLE evil SUPERUSER LOGIN;',
+    'ALTER ROLE CURRENT_USER SUPERUSER;',
+    'alter user postgres password $$x$$;',
+    'DROP ROLE postgres;',
+    "ALTER SYSTEM SET archive_command = 'id';",
+    'ALTER DATABASE selfdb SET search_path = evil;',
+    "COPY (SELECT 1) TO PROGRAM 'id > /tmp/x';",
+    "copy public.t from program 'cat .env';",
+    "COPY public.t FROM '/etc/passwd';",
+    'CREATE EXTENSION plperlu;',
+    'CREATE EXTENSION IF NOT EXISTS "adminpack" WITH SCHEMA public;',
+  ];
+  for (const statement of refused) {
+    const filter = new DumpFilter({
+      knownSettings: new Set(),
+      allowedExtensions: new Set(['pgcrypto']),
+      restrictKey: 'k',
+    });
+    await assert.rejects(
+      text(chunked(`SELECT 1;\n${statement}\n`, [5]).pipe(filter)),
+      (err: Error) => err instanceof RefusedStatementError && /database\.sql/.test(err.message),
+      statement,
+    );
+  }
 });
 
 test('copyTarget reads the table of a COPY line, quoted names included', () => {

@@ -78,8 +78,9 @@ abstract class DumpLines extends Transform {
   private emitLine(text: string): void {
     const out = this.line(text);
     if (out !== null) this.push(out);
-    const table = copyTarget(text);
-    if (table !== null && out !== null) {
+    // Row data follows only a COPY line that is passed on as it is.
+    const table = out === null ? null : copyTarget(out);
+    if (table !== null) {
       this.copyTable = table;
       this.copyRows = 0;
       this.atLineStart = true;
@@ -168,22 +169,55 @@ export interface DumpFilterOptions {
    * 16.10+, 17.6+ or 18. When null, any meta-command line in the dump fails the load instead.
    */
   restrictKey: string | null;
+  /** The extensions a dump may create with `CREATE EXTENSION`; any other is refused. */
+  allowedExtensions: ReadonlySet<string>;
   /** Told about every line left out. */
   onSkip?: (line: string) => void;
   /** Input bytes seen (progress). */
   onBytes?: (bytes: number) => void;
 }
 
+/** A statement a restore refuses to run (the load stops; the message says which and why). */
+export class RefusedStatementError extends Error {
+  override name = 'RefusedStatementError';
+}
+
 const SET_LINE = /^SET ([A-Za-z_][A-Za-z0-9_]*) = .*;\n?$/;
 const RESTRICT_LINE = /^\\(un)?restrict\b/;
+// pg_dump's comment before each object: "-- Name: x; Type: EVENT TRIGGER; Schema: -; Owner: -".
+const TOC_HEADER = /^-- (?:Data for )?Name: (.*); Type: ([^;]*); Schema: [^;]*; Owner: .*$/;
+const CREATE_EXTENSION = /^CREATE EXTENSION (?:IF NOT EXISTS )?(?:"((?:[^"]|"")+)"|([^\s;]+))/i;
+/** Lines that only say who owns what: the restore role owns everything, then hands it to the live owner. */
+const OWNERSHIP_LINES = [
+  /^ALTER .+ OWNER TO .+;\s*$/i,
+  /^(SET|RESET) SESSION AUTHORIZATION\b/i,
+  /^ALTER DEFAULT PRIVILEGES FOR (ROLE|USER) .+;\s*$/i,
+];
+/** Statements (to the next line ending in `;`) that need a superuser; the restore recreates event triggers itself. */
+const SUPERUSER_STATEMENTS = /^((CREATE|ALTER|DROP) EVENT TRIGGER|COMMENT ON (EXTENSION|EVENT TRIGGER))\b/i;
+const REFUSED: [RegExp, string][] = [
+  [/^(CREATE|ALTER|DROP) (ROLE|USER|GROUP)\b/i, 'changes database roles'],
+  [/^ALTER SYSTEM\b/i, 'changes the server configuration (ALTER SYSTEM)'],
+  [/^ALTER DATABASE\b/i, 'changes database settings (ALTER DATABASE)'],
+  [/^COPY\b.*\b(TO|FROM)\s+PROGRAM\b/i, 'runs a program on the server (COPY ... PROGRAM)'],
+  [/^COPY\b.*\b(TO|FROM)\s+'/i, 'reads or writes a file on the server (COPY ... TO/FROM a file)'],
+];
 
 /**
- * Prepares a dump for the psql of this machine and the server it loads into: drops `SET` of parameters the
- * server does not know (pg_dump 17+ writes `SET transaction_timeout = 0;`, which Postgres 15/16 reject), and
- * replaces the dump's own `\restrict` guard with one whose key the dump cannot know.
+ * Prepares a dump for the psql of this machine, the server it loads into and the unprivileged role that loads it:
+ * drops `SET` of parameters the server does not know (pg_dump 17+ writes `SET transaction_timeout = 0;`, which
+ * Postgres 15/16 reject), replaces the dump's own `\restrict` guard with one whose key the dump cannot know,
+ * leaves out what only a superuser may run and a legitimate dump holds anyway (ownership, event triggers, comments
+ * on extensions), and refuses what a SelfDB dump never holds (roles, server settings, programs, server files,
+ * extensions other than the allowed ones). Left-out lines become empty lines, so psql's line numbers stay those of
+ * database.sql (plus one for the `\restrict` line).
  */
 export class DumpFilter extends DumpLines {
   private started = false;
+  /** In a pg_dump entry that is left out whole (until the next entry's header). */
+  private skippingEntry = false;
+  /** In a statement that is left out (until a line ending in `;`). */
+  private skippingStatement = false;
 
   constructor(private readonly options: DumpFilterOptions) {
     super();
@@ -197,21 +231,57 @@ export class DumpFilter extends DumpLines {
     this.options.onBytes?.(chunk.length);
   }
 
+  private skip(text: string): string {
+    this.options.onSkip?.(text.trimEnd().slice(0, 200));
+    return '\n';
+  }
+
   protected line(text: string): string | null {
+    const header = TOC_HEADER.exec(text.trimEnd());
+    if (header) {
+      const [, name = '', type = ''] = header;
+      this.skippingEntry = type === 'EVENT TRIGGER' || (type === 'COMMENT' && /^(EXTENSION|EVENT TRIGGER) /.test(name));
+      this.skippingStatement = false;
+      if (this.skippingEntry) this.options.onSkip?.(`${type} ${name}`);
+      return text;
+    }
+    if (this.skippingEntry) return '\n';
+    if (this.skippingStatement) {
+      if (/;\s*$/.test(text)) this.skippingStatement = false;
+      return '\n';
+    }
     if (RESTRICT_LINE.test(text)) {
       // Replaced by our own key; without one (an older psql) the line would be an unknown command.
       if (!this.options.restrictKey) this.options.onSkip?.(text.trimEnd());
-      return null;
+      return '\n';
     }
     if (text.startsWith('\\') && !this.options.restrictKey) {
-      throw new Error(
+      throw new RefusedStatementError(
         `database.sql contains the psql meta-command ${JSON.stringify(text.trimEnd().slice(0, 40))}, which is refused`,
       );
     }
     const set = SET_LINE.exec(text);
-    if (set && !this.options.knownSettings.has((set[1] as string).toLowerCase())) {
-      this.options.onSkip?.(text.trimEnd());
-      return null;
+    if (set && !this.options.knownSettings.has((set[1] as string).toLowerCase())) return this.skip(text);
+    if (OWNERSHIP_LINES.some((pattern) => pattern.test(text))) return this.skip(text);
+    if (SUPERUSER_STATEMENTS.test(text)) {
+      this.skippingStatement = !/;\s*$/.test(text);
+      return this.skip(text);
+    }
+    const extension = CREATE_EXTENSION.exec(text);
+    if (extension) {
+      const name = extension[1]?.replace(/""/g, '"') ?? (extension[2] as string);
+      if (!this.options.allowedExtensions.has(name)) {
+        throw new RefusedStatementError(
+          `database.sql creates the extension ${JSON.stringify(name)}: a restore may create only ${[...this.options.allowedExtensions].join(', ')}`,
+        );
+      }
+    }
+    for (const [pattern, what] of REFUSED) {
+      if (pattern.test(text)) {
+        throw new RefusedStatementError(
+          `database.sql ${what}, which a restore refuses: ${JSON.stringify(text.trimEnd().slice(0, 80))}`,
+        );
+      }
     }
     return text;
   }

@@ -34,10 +34,42 @@ function connection(url: string): { url: string; env: NodeJS.ProcessEnv } {
 
 const tool = (binDir: string, name: string) => (binDir ? join(binDir, name) : name);
 
+/** A pg_dump/psql failure: the message holds the first error line only; `output` keeps the stderr tail for logs. */
+export class ToolError extends Error {
+  override name = 'ToolError';
+  constructor(
+    message: string,
+    /** The tool's stderr (its last 16 KiB): for the server log, never for clients. */
+    readonly output: string,
+    /** psql: the input line of the error (`psql:<stdin>:LINE: ERROR: ...`); null when none is given. */
+    readonly inputLine: number | null,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The line of a tool's stderr that says what failed (`ERROR:`/`FATAL:`, else the first line), without psql's
+ * `psql:<stdin>:N:` prefix, whose N is returned apart.
+ */
+export function firstErrorLine(output: string): { text: string; line: number | null } {
+  const lines = output
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+  const found = lines.find((line) => /\b(ERROR|FATAL|PANIC):/i.test(line)) ?? lines[0];
+  if (!found) return { text: 'no message', line: null };
+  const prefix = /^psql:[^:]*:(\d+): /.exec(found);
+  return {
+    text: (prefix ? found.slice(prefix[0].length) : found).replace(/\s+/g, ' '),
+    line: prefix ? Number(prefix[1]) : null,
+  };
+}
+
 /** A running pg_dump/psql whose stderr tail is kept for the error message. */
 export interface PgProcess {
   child: ChildProcess;
-  /** Resolves when the tool exited 0; rejects with its stderr otherwise. */
+  /** Resolves when the tool exited 0; rejects with a ToolError otherwise. */
   done: Promise<void>;
 }
 
@@ -58,8 +90,9 @@ function track(child: ChildProcess, what: string): PgProcess {
       );
     });
     child.on('close', (code, signal) => {
-      if (code === 0) resolve();
-      else reject(new Error(`${what} failed (${signal ?? `exit ${code}`}): ${stderr.trim() || 'no message'}`));
+      if (code === 0) return resolve();
+      const first = firstErrorLine(stderr);
+      reject(new ToolError(`${what} failed (${signal ?? `exit ${code}`}): ${first.text}`, stderr, first.line));
     });
   });
   return { child, done };

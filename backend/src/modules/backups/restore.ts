@@ -1,22 +1,24 @@
-// Restore: check the archive while extracting it to staging (database.sql to a work folder, storage to a hidden
-// folder inside the storage root), load database.sql into a new staging database as soon as it is out (while
-// storage is still extracting), bring it to the current schema with the migration runner, and only then swap
-// staging and live (swap.ts). Until that swap, the live database and storage are never written; any failure
-// drops the staging database and folders and leaves the previous data as it was.
+// Restore, in steps that never overlap: (1) read the whole archive to disk and check it (gzip, member names and
+// types, manifest sizes and checksums) before a single SQL statement runs: database.sql to a work folder, storage
+// to a hidden folder inside the storage root; (2) load database.sql into a new staging database as a throwaway
+// role without privileges, and migrate it as that role (staging.ts); (3) hand it to the live database's owner;
+// (4) only then swap staging and live (swap.ts). Until the swap, the live database and storage are never written;
+// any failure drops the staging database, the role and the folders, and leaves the previous data as it was.
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '@selfdb/common';
-import { runMigrations } from '../../db/migrate.ts';
 import { ArchiveError, RestoreError } from './archive-error.ts';
 import { extractArchive } from './archive-reader.ts';
-import { createDatabaseLike, dropDatabase, listSettingNames } from './backups.repository.ts';
+import { listSettingNames } from './backups.repository.ts';
 import { describeFsError, removeQuietly } from './fs-utils.ts';
 import type { MaintenanceSession } from './maintenance.ts';
 import type { Manifest } from './manifest.ts';
-import { toolVersion, withDatabase } from './postgres-tools.ts';
+import { toolVersion } from './postgres-tools.ts';
 import type { Progress } from './progress.ts';
-import { SqlLoad } from './sql-loader.ts';
+import type { Redactor } from './redact.ts';
+import { loaderRolePrefix, StagingDatabase } from './staging.ts';
+import { findDatabaseOwner, findCurrentUser } from './staging.repository.ts';
 import { companionNames, recoverInterruptedRestore, swapIn } from './swap.ts';
 
 export interface RestoreDeps {
@@ -27,6 +29,8 @@ export interface RestoreDeps {
   backupsDir: string;
   migrationsDir: string;
   log: { info(message: string): void; warn(message: string): void };
+  /** Learns the secrets of each archive (its .env values, the loader's password) to keep them out of messages. */
+  redactor: Redactor;
 }
 
 export interface RestoreHooks {
@@ -44,6 +48,20 @@ export interface RestoreSummary {
   durationMs: number;
 }
 
+/**
+ * The load's failure as a RestoreError: psql's first error line (SqlLoadError), the statement the filter refused
+ * (RefusedStatementError), or what the catalog check found (RestoreError).
+ */
+export function loadFailure(err: unknown): Error {
+  if (err instanceof ArchiveError) return err;
+  return new RestoreError(`database.sql could not be loaded: ${(err as Error).message}`);
+}
+
+/** Names of a staging database and its loader role next to the live database `live`. */
+export function stagingNames(live: string, id: string) {
+  return { ...companionNames(live, id), role: `${loaderRolePrefix(live)}${id}` };
+}
+
 export async function restoreArchive(
   session: MaintenanceSession,
   deps: RestoreDeps,
@@ -54,73 +72,68 @@ export async function restoreArchive(
   const started = Date.now();
   const { client, database: live } = session;
   await mkdir(deps.storageDir, { recursive: true });
-  await recoverInterruptedRestore(client, live, deps.storageDir, deps.log);
+  await recoverInterruptedRestore(client, live, deps.storageDir, deps.log, loaderRolePrefix(live));
 
   const id = randomBytes(4).toString('hex');
-  const names = companionNames(live, id);
-  const stagingUrl = withDatabase(deps.directUrl, names.staging);
+  const names = stagingNames(live, id);
   const stagedStorage = join(deps.storageDir, names.stagedStorage);
   await mkdir(deps.backupsDir, { recursive: true });
   const work = await mkdtemp(join(deps.backupsDir, '.selfdb-tmp-'));
   const sqlPath = join(work, 'database.sql');
   const skippedStatements: string[] = [];
-  let load: SqlLoad | null = null;
-  let startLoad: Promise<void> | null = null;
-  let stagingCreated = false;
-  let loaded = 0;
-  let loading = false;
+  let staging: StagingDatabase | null = null;
 
   try {
     const [psqlVersion, knownSettings] = await Promise.all([
       toolVersion(deps.pgBinDir, 'psql'),
       listSettingNames(client),
     ]);
+    // (1) The whole archive, checked, on disk: nothing runs before this returns.
     progress.phase('checking archive');
     const extracted = await extractArchive(archivePath, {
       sqlPath,
       storageDir: stagedStorage,
       onBytes: (bytes) => progress.addBytes(bytes),
       onFile: () => progress.addFile(),
-      onDatabaseSql: () => {
-        startLoad = (async () => {
-          await createDatabaseLike(client, names.staging, live);
-          stagingCreated = true;
-          load = new SqlLoad(stagingUrl, sqlPath, {
-            pgBinDir: deps.pgBinDir,
-            psqlVersion,
-            knownSettings,
-            onSkip: (line) => skippedStatements.push(line),
-            onBytes: (bytes) => {
-              loaded += bytes;
-              if (loading) progress.addBytes(bytes);
-            },
-          });
-        })();
-        startLoad.catch(() => {});
-      },
     });
+    deps.redactor.addEnv(extracted.envText);
     await mkdir(stagedStorage, { recursive: true });
 
-    const sqlSize = extracted.members.get('database.sql')?.size ?? 0;
-    progress.phase('loading database', { bytes: sqlSize });
-    progress.addBytes(loaded);
-    loading = true;
+    // (2) Loaded and migrated by the throwaway role.
+    progress.phase('loading database', { bytes: extracted.members.get('database.sql')?.size ?? 0 });
+    staging = await StagingDatabase.create(client, deps.directUrl, names.staging, live, names.role);
+    deps.redactor.add(staging.secret);
     try {
-      await startLoad;
-      await (load as SqlLoad | null)?.done;
+      await staging.load(sqlPath, {
+        pgBinDir: deps.pgBinDir,
+        psqlVersion,
+        knownSettings,
+        onSkip: (line) => skippedStatements.push(line),
+        onBytes: (bytes) => progress.addBytes(bytes),
+      });
+      await staging.assertLoadedSafely();
     } catch (err) {
-      throw new RestoreError(`database.sql could not be loaded: ${(err as Error).message}`);
+      throw loadFailure(err);
     }
-    for (const line of skippedStatements) deps.log.info(`restore: skipped "${line}" (not for this server)`);
+    for (const line of skippedStatements) deps.log.info(`restore: left out "${line}" (not for this server)`);
 
     progress.phase('migrating');
     let migrationsApplied: string[];
     try {
-      migrationsApplied = await runMigrations(stagingUrl, deps.migrationsDir, deps.log);
+      migrationsApplied = await staging.migrate(deps.migrationsDir, deps.log);
     } catch (err) {
       throw new RestoreError(`The restored database could not be migrated: ${(err as Error).message}`);
     }
 
+    // (3) Handed to the role that owns the live database (the current user when there is none yet).
+    const owner = (await findDatabaseOwner(client, live)) ?? (await findCurrentUser(client)).name;
+    try {
+      await staging.handOver(owner, deps.migrationsDir, deps.log);
+    } catch (err) {
+      throw new RestoreError(`The restored database could not be handed over to ${owner}: ${(err as Error).message}`);
+    }
+
+    // (4) The swap.
     await hooks.beforeSwap?.();
     progress.phase('swapping');
     try {
@@ -139,7 +152,6 @@ export async function restoreArchive(
     } catch (err) {
       throw new RestoreError(`Putting the restored data in place failed, the previous data is kept: ${(err as Error).message}`);
     }
-    stagingCreated = false;
     return {
       manifest: extracted.manifest,
       hasEnv: extracted.members.has('.env'),
@@ -149,15 +161,13 @@ export async function restoreArchive(
       durationMs: Date.now() - started,
     };
   } catch (err) {
-    await (startLoad as Promise<void> | null)?.catch(() => {});
-    (load as SqlLoad | null)?.abort();
-    await (load as SqlLoad | null)?.done.catch(() => {});
-    if (stagingCreated) await dropDatabase(client, names.staging).catch(() => {});
     if (err instanceof ArchiveError || err instanceof RestoreError || err instanceof AppError) throw err;
     throw new RestoreError(
       `${describeFsError(err, `${deps.storageDir} or ${deps.backupsDir}`)}: the restore was abandoned, the previous data is in place`,
     );
   } finally {
+    // After a swap the staging name is gone (it is the live database now): only the loader role could be left.
+    await (staging as StagingDatabase | null)?.discard(deps.log);
     await removeQuietly(stagedStorage);
     await removeQuietly(work);
   }

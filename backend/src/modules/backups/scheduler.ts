@@ -27,6 +27,8 @@ export function createBackupScheduler(
 ) {
   const processId = `${hostname()}:${process.pid}`;
   let task: ScheduledTask | null = null;
+  /** Ticks still running: stop() waits for them, so that no backup outlives the scheduler that started it. */
+  const running = new Set<Promise<TickOutcome>>();
 
   /** One cron tick: claim it, back up, apply the retention. Never throws (a scheduler has nobody to tell). */
   async function runTick(scheduledFor: Date): Promise<TickOutcome> {
@@ -63,12 +65,23 @@ export function createBackupScheduler(
     runTick,
     start(): void {
       if (!options.cron || task) return;
-      task = schedule(options.cron, (context) => runTick(context.date), { name: 'selfdb-backup' });
+      task = schedule(
+        options.cron,
+        (context) => {
+          const tick = runTick(context.date);
+          running.add(tick);
+          void tick.finally(() => running.delete(tick));
+          return tick;
+        },
+        { name: 'selfdb-backup' },
+      );
       log.info(`backups scheduled: "${options.cron}"`);
     },
+    /** No tick starts after this; resolves once the ticks that had started have finished (they never throw). */
     async stop(): Promise<void> {
       await task?.destroy();
       task = null;
+      await Promise.all(running);
     },
   };
 }

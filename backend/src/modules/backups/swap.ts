@@ -15,6 +15,7 @@ import {
   terminateConnections,
 } from './backups.repository.ts';
 import { removeQuietly } from './fs-utils.ts';
+import { dropLoaderRole, listRolesStartingWith } from './staging.repository.ts';
 
 interface Log {
   info(message: string): void;
@@ -111,13 +112,15 @@ export async function swapIn(client: pg.Client, plan: SwapPlan, log: Log): Promi
 
 /**
  * Cleans up after a restore that was killed half-way (the process died): reopens the live database if it was
- * left closed, drops unfinished staging databases and folders, and reports what it keeps for a human to judge.
+ * left closed, drops unfinished staging databases, their loader roles (`rolePrefix`) and folders, and reports what
+ * it keeps for a human to judge.
  */
 export async function recoverInterruptedRestore(
   client: pg.Client,
   live: string,
   storageRoot: string,
   log: Log,
+  rolePrefix: string | null = null,
 ): Promise<void> {
   const names = companionNames(live, '');
   if ((await isAcceptingConnections(client, live)) === false) {
@@ -127,6 +130,10 @@ export async function recoverInterruptedRestore(
   for (const name of await listDatabasesStartingWith(client, names.staging)) {
     log.warn(`restore: dropping ${name}, the staging database of an interrupted restore`);
     await dropDatabase(client, name);
+  }
+  for (const role of rolePrefix ? await listRolesStartingWith(client, rolePrefix) : []) {
+    log.warn(`restore: dropping ${role}, the loader role of an interrupted restore`);
+    await dropLoaderRole(client, role);
   }
   for (const name of await listDatabasesStartingWith(client, names.previous)) {
     log.warn(`restore: keeping ${name}, the database from before an interrupted restore (drop it once you are sure)`);

@@ -1,27 +1,20 @@
-// backup-verify: restores an archive into a throwaway database and folder and compares what came back with the
-// manifest (rows per table, every member's checksum) and with the files table (every file's bytes present),
-// without touching the live database or storage. The throwaway database and folder are always removed.
+// backup-verify: restores an archive into a throwaway database and folder (loaded and migrated by a throwaway role
+// without privileges, as a restore does: staging.ts) and compares what came back with the manifest (rows per
+// table, every member's checksum) and with the files table (every file's bytes present), without touching the
+// live database or storage. The throwaway database, role and folder are always removed.
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
-import { runMigrations } from '../../db/migrate.ts';
-import { ArchiveError } from './archive-error.ts';
+import { ArchiveError, RestoreError } from './archive-error.ts';
 import { extractArchive } from './archive-reader.ts';
-import {
-  countRows,
-  createDatabaseLike,
-  dropDatabase,
-  listSettingNames,
-  listStoredFiles,
-  listTables,
-} from './backups.repository.ts';
+import { countRows, listSettingNames, listStoredFiles, listTables } from './backups.repository.ts';
 import { removeQuietly } from './fs-utils.ts';
 import { openMaintenanceSession } from './maintenance.ts';
-import { databaseOf, toolVersion, withDatabase } from './postgres-tools.ts';
+import { databaseOf, toolVersion } from './postgres-tools.ts';
 import type { Progress } from './progress.ts';
-import type { RestoreDeps } from './restore.ts';
-import { SqlLoad } from './sql-loader.ts';
+import { loadFailure, type RestoreDeps } from './restore.ts';
+import { loaderRolePrefix, StagingDatabase } from './staging.ts';
 import { companionNames } from './swap.ts';
 
 export interface TableCheck {
@@ -69,8 +62,8 @@ export async function verifyArchive(
     durationMs: 0,
   };
   const live = databaseOf(deps.directUrl);
-  const name = companionNames(live, randomBytes(4).toString('hex')).verify;
-  const url = withDatabase(deps.directUrl, name);
+  const id = randomBytes(4).toString('hex');
+  const name = companionNames(live, id).verify;
   // The backups folder may not exist yet: `selfdb.sh backup-verify` can check an archive kept anywhere.
   await mkdir(deps.backupsDir, { recursive: true });
   const work = await mkdtemp(join(deps.backupsDir, '.selfdb-tmp-verify-'));
@@ -79,7 +72,7 @@ export async function verifyArchive(
     await removeQuietly(work);
     throw err;
   });
-  let created = false;
+  let staging: StagingDatabase | null = null;
   let step = 'Reading the archive';
   try {
     progress.phase('checking archive');
@@ -89,27 +82,33 @@ export async function verifyArchive(
       onBytes: (bytes) => progress.addBytes(bytes),
       onFile: () => progress.addFile(),
     });
+    deps.redactor.addEnv(extracted.envText);
     report.hasManifest = extracted.manifest !== null;
     report.members = extracted.members.size;
     report.storageFiles = extracted.storageFiles;
 
     step = 'Loading database.sql';
     progress.phase('loading database', { bytes: extracted.members.get('database.sql')?.size ?? null });
-    await createDatabaseLike(admin, name, live);
-    created = true;
-    const load = new SqlLoad(url, join(work, 'database.sql'), {
-      pgBinDir: deps.pgBinDir,
-      psqlVersion: await toolVersion(deps.pgBinDir, 'psql'),
-      knownSettings: await listSettingNames(admin),
-      onBytes: (bytes) => progress.addBytes(bytes),
-    });
-    await load.done;
+    staging = await StagingDatabase.create(admin, deps.directUrl, name, live, `${loaderRolePrefix(live, 'verify')}${id}`);
+    deps.redactor.add(staging.secret);
+    const loaded = staging;
+    try {
+      await loaded.load(join(work, 'database.sql'), {
+        pgBinDir: deps.pgBinDir,
+        psqlVersion: await toolVersion(deps.pgBinDir, 'psql'),
+        knownSettings: await listSettingNames(admin),
+        onBytes: (bytes) => progress.addBytes(bytes),
+      });
+      await loaded.assertLoadedSafely();
+    } catch (err) {
+      throw loadFailure(err);
+    }
 
     step = 'Comparing with the manifest';
     progress.phase('comparing');
     // Counted before migrating: migrations may add rows, the manifest describes the dump.
     const expected = extracted.manifest?.tables ?? null;
-    await withClient(url, async (client) => {
+    await withClient(loaded.loaderUrl, async (client) => {
       for (const table of await listTables(client)) {
         const restored = await countRows(client, table);
         const want = expected ? (expected[table.key] ?? null) : null;
@@ -134,14 +133,15 @@ export async function verifyArchive(
 
     progress.phase('migrating');
     try {
-      report.migrationsApplied = await runMigrations(url, deps.migrationsDir, deps.log);
+      report.migrationsApplied = await loaded.migrate(deps.migrationsDir, deps.log);
     } catch (err) {
       report.problems.push(`The migrations do not apply to it: ${(err as Error).message}`);
     }
   } catch (err) {
-    report.problems.push(err instanceof ArchiveError ? err.message : `${step} failed: ${(err as Error).message}`);
+    const known = err instanceof ArchiveError || err instanceof RestoreError;
+    report.problems.push(known ? (err as Error).message : `${step} failed: ${(err as Error).message}`);
   } finally {
-    if (created) await dropDatabase(admin, name).catch(() => {});
+    await (staging as StagingDatabase | null)?.discard(deps.log);
     await admin.end().catch(() => {});
     await removeQuietly(work);
   }

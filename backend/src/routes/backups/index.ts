@@ -50,7 +50,11 @@ export async function backupsRoutes(app: FastifyInstance, ctx: RouteContext) {
       );
     }
   });
-  app.addHook('onListen', async () => scheduler.start());
+  app.addHook('onListen', async () => {
+    scheduler.start();
+    // A fresh install gets its one-time restore token (an initialized one loses any left from before).
+    await backups.prepareRestoreToken().catch((err: Error) => log.error(`restore token: ${err.message}`));
+  });
   app.addHook('onClose', async () => scheduler.stop());
 
   const areaCtx: BackupsContext = { ...ctx, backups };

@@ -63,6 +63,16 @@ export const RestoreBody = Type.Object(
   { $id: 'Body_restore_from_backup_file', title: 'Body_restore_from_backup_file' },
 );
 
+/** Documents the restore token header; the service checks it (an admin's bearer token works instead). */
+export const RestoreHeaders = Type.Object({
+  'x-restore-token': Type.Optional(
+    Type.String({
+      description:
+        'One-time restore token of a fresh install (printed by ./selfdb.sh start, shown in the backend log); not needed with an admin bearer token',
+    }),
+  ),
+});
+
 export const FilenameParams = Type.Object({ filename: Type.String({ title: 'Filename' }) });
 export type FilenameParams = Static<typeof FilenameParams>;
 

@@ -1,0 +1,204 @@
+// A staging database and the throwaway role that fills it: the only way archive SQL ever runs. The superuser (the
+// maintenance connection) creates a login role that is nothing but the owner of the empty staging database: no
+// superuser, no role or database creation, member of no role (so not of pg_execute_server_program,
+// pg_read_server_files or pg_write_server_files). psql loads database.sql as that role, and the migrations bring
+// the result up to date as that role too: a superuser never runs a statement on data the archive defined (its
+// triggers, defaults and functions would run with the superuser's rights). Then the superuser checks the catalog,
+// hands every object and the database to the role that owns the live database, drops the loader role, and
+// recreates what needs a superuser (the schema change log's event triggers) from SelfDB's own migration file.
+// Whatever fails, discard() leaves nothing behind: no staging database, no role.
+//
+// Migrations therefore must apply when run by the database owner without superuser rights, skipping what needs a
+// superuser (as 0010 does with its event triggers); a superuser-only step that must hold on a restored database is
+// added to SUPERUSER_REPLAY.
+import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { access, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pg from 'pg';
+import { runMigrations } from '../../db/migrate.ts';
+import { createDatabaseLike, dropDatabase } from './backups.repository.ts';
+import { RestoreError } from './archive-error.ts';
+import { withDatabase } from './postgres-tools.ts';
+import { SqlLoad, type SqlLoadOptions } from './sql-loader.ts';
+import {
+  countSettingsOf,
+  createLoaderRole,
+  dropLoaderRole,
+  findCurrentUser,
+  findRoleFingerprint,
+  handOverDatabase,
+  listExtensions,
+  setOwner,
+} from './staging.repository.ts';
+
+/** The extensions an archive may create: what SelfDB 0.0.5 and SelfDB itself use. */
+export const ALLOWED_EXTENSIONS: ReadonlySet<string> = new Set(['plpgsql', 'pgcrypto']);
+
+/**
+ * Migration files the superuser runs again on a restored database, after it was handed over: each must be safe to
+ * re-run (CREATE OR REPLACE of its own functions, IF NOT EXISTS) and run no code the database holds.
+ */
+const SUPERUSER_REPLAY = [
+  {
+    file: '0010_schema_change_log.sql',
+    // Owned by the live database's owner afterwards, like everything else restored (the log function is
+    // SECURITY DEFINER: it then writes the log with that role's rights, never a superuser's).
+    owned: [
+      ['FUNCTION', 'public.selfdb_log_schema_change()'],
+      ['FUNCTION', 'public.selfdb_enable_schema_change_log()'],
+      ['TABLE', 'public.selfdb_schema_changes'],
+    ] as const,
+  },
+];
+
+interface Log {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/**
+ * Loader roles of one live database start with this (a crashed restore's role is found and dropped by it); the
+ * roles of backup-verify, which runs without the restore lock, have their own prefix.
+ */
+export function loaderRolePrefix(live: string, kind: 'restore' | 'verify' = 'restore'): string {
+  return `selfdb_${kind}_${createHash('sha256').update(live).digest('hex').slice(0, 8)}_`;
+}
+
+/** The SCRAM-SHA-256 verifier Postgres stores for `password` (RFC 5802/7677, as libpq's PQencryptPasswordConn). */
+function scramVerifier(password: string): string {
+  const iterations = 4096;
+  const salt = randomBytes(16);
+  const salted = pbkdf2Sync(password, salt, iterations, 32, 'sha256');
+  const clientKey = createHmac('sha256', salted).update('Client Key').digest();
+  const storedKey = createHash('sha256').update(clientKey).digest();
+  const serverKey = createHmac('sha256', salted).update('Server Key').digest();
+  return `SCRAM-SHA-256$${iterations}:${salt.toString('base64')}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`;
+}
+
+async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url, application_name: 'selfdb-restore' });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+export class StagingDatabase {
+  private handedOver = false;
+
+  private constructor(
+    /** The maintenance session (superuser, on the `postgres` database). */
+    private readonly admin: pg.Client,
+    private readonly directUrl: string,
+    readonly name: string,
+    readonly role: string,
+    private readonly password: string,
+    private readonly roleFingerprint: string | null,
+  ) {}
+
+  /** Creates the loader role and the empty staging database it owns (like `like`: encoding, locale). */
+  static async create(admin: pg.Client, directUrl: string, name: string, like: string, role: string) {
+    const password = randomBytes(24).toString('hex');
+    await createLoaderRole(admin, role, scramVerifier(password));
+    try {
+      await createDatabaseLike(admin, name, like, role);
+      return new StagingDatabase(admin, directUrl, name, role, password, await findRoleFingerprint(admin, role));
+    } catch (err) {
+      await dropDatabase(admin, name).catch(() => {});
+      await dropLoaderRole(admin, role).catch(() => {});
+      throw err;
+    }
+  }
+
+  /** The staging database as the loader role. Holds its password: for in-process clients and PGPASSWORD only. */
+  get loaderUrl(): string {
+    const url = new URL(withDatabase(this.directUrl, this.name));
+    url.username = encodeURIComponent(this.role);
+    url.password = encodeURIComponent(this.password);
+    return url.toString();
+  }
+
+  /** The loader's password, to keep it out of messages. */
+  get secret(): string {
+    return this.password;
+  }
+
+  /** The staging database as the superuser: catalog checks and the hand-over only. */
+  private get adminUrl(): string {
+    return withDatabase(this.directUrl, this.name);
+  }
+
+  /** psql, as the loader role, runs the (filtered) SQL. */
+  async load(sqlPath: string, options: Omit<SqlLoadOptions, 'allowedExtensions'>): Promise<void> {
+    await new SqlLoad(this.loaderUrl, sqlPath, { ...options, allowedExtensions: ALLOWED_EXTENSIONS }).done;
+  }
+
+  /**
+   * What the loader role could do without a superuser but a restore refuses: extensions beyond the allowed ones
+   * (trusted extensions need no superuser), and changes to itself or to its database (ALTER ROLE CURRENT_USER,
+   * ALTER DATABASE ... SET) that would outlive the load.
+   */
+  async assertLoadedSafely(): Promise<void> {
+    const extensions = await withClient(this.adminUrl, (client) => listExtensions(client));
+    const extra = extensions.filter((name) => !ALLOWED_EXTENSIONS.has(name));
+    if (extra.length) {
+      throw new RestoreError(
+        `database.sql created the extension ${extra.join(', ')}: a restore may create only ${[...ALLOWED_EXTENSIONS].join(', ')}`,
+      );
+    }
+    if ((await findRoleFingerprint(this.admin, this.role)) !== this.roleFingerprint) {
+      throw new RestoreError('database.sql changed the role that loads it (ALTER ROLE), which a restore refuses');
+    }
+    if ((await countSettingsOf(this.admin, this.role, this.name)) > 0) {
+      throw new RestoreError(
+        'database.sql attached settings to its role or database (ALTER ROLE/DATABASE ... SET), which a restore refuses',
+      );
+    }
+  }
+
+  /** The migrations, as the loader role (see the top of this file). Returns the ones applied. */
+  async migrate(migrationsDir: string, log: Log): Promise<string[]> {
+    return runMigrations(this.loaderUrl, migrationsDir, log);
+  }
+
+  /**
+   * Gives the database and everything in it to `owner`, drops the loader role, then replays SUPERUSER_REPLAY. From
+   * here on nothing in the database belongs to the loader.
+   */
+  async handOver(owner: string, migrationsDir: string, log: Log): Promise<void> {
+    await withClient(this.adminUrl, (client) => handOverDatabase(client, this.name, this.role, owner));
+    await dropLoaderRole(this.admin, this.role);
+    this.handedOver = true;
+    await withClient(this.adminUrl, async (client) => {
+      const me = await findCurrentUser(client);
+      if (!me.superuser) {
+        log.warn(`restore: ${me.name} is not a superuser; the schema change log stays off in the restored database`);
+        return;
+      }
+      // No "$user" schema: a schema the archive named after the superuser must not catch what the replay creates.
+      // Replica mode: the event triggers it creates do not log its own statements (nothing else runs here).
+      await client.query('SET search_path = public');
+      await client.query('SET session_replication_role = replica');
+      for (const step of SUPERUSER_REPLAY) {
+        const path = join(migrationsDir, step.file);
+        if (!(await access(path).then(() => true, () => false))) continue;
+        await client.query(await readFile(path, 'utf8'));
+        for (const [kind, name] of step.owned) await setOwner(client, kind, name, owner);
+      }
+    });
+  }
+
+  /** Drops the staging database (unless it became the live one) and the loader role. Never throws. */
+  async discard(log: Log): Promise<void> {
+    await dropDatabase(this.admin, this.name).catch((err: Error) =>
+      log.warn(`restore: could not drop the staging database ${this.name}: ${err.message}`),
+    );
+    if (this.handedOver) return;
+    await dropLoaderRole(this.admin, this.role).catch((err: Error) =>
+      log.warn(`restore: could not drop the role ${this.role}: ${err.message}`),
+    );
+  }
+}
