@@ -8,13 +8,15 @@ interface Log {
 }
 
 /**
- * Brings the database up to date before the app serves: applies pending migrations (direct connection, advisory
- * lock) and creates the configured admin when no user has that email.
+ * Brings the database up to date before the app serves: applies pending migrations (direct connection as the
+ * superuser, advisory lock; this also sets up SelfDB's roles) and creates the configured admin when no user has that
+ * email. The admin is written as the app role, like every other user: a superuser writing to `users` would run any
+ * trigger on it with superuser rights.
  */
 export async function prepareDatabase(config: Readonly<Config>, log: Log): Promise<void> {
   const applied = await runMigrations(config.directDatabaseUrl, config.migrationsDir, log);
   log.info(applied.length ? `applied ${applied.length} migration(s)` : 'database schema is up to date');
-  const pool = createPool(config.directDatabaseUrl, { max: 1, applicationName: 'selfdb-seed' });
+  const pool = createPool(config.databaseUrl, { max: 1, applicationName: 'selfdb-seed' });
   try {
     if (await createUsersService(pool).ensureAdmin(config.admin))
       log.info(`created admin user ${config.admin.email}`);
