@@ -12,7 +12,7 @@ import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { MigrationError, runMigrations } from '../src/db/migrate.ts';
 import { prepareDatabase } from '../src/prepare-database.ts';
-import { call, login, testEnv } from './helpers.ts';
+import { call, login, testDatabaseUrls, testEnv } from './helpers.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('../../database/migrations/', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixtures/selfdb_backup_20251205_143022.tar.gz', import.meta.url));
@@ -24,20 +24,12 @@ after(() => {
 
 /** An empty database (not from the migrated template). */
 async function emptyDatabase() {
-  const port = process.env.SELFDB_TEST_PG_PORT;
-  const bouncer = process.env.SELFDB_TEST_PGBOUNCER_PORT;
   const name = `m_${Math.random().toString(36).slice(2, 10)}`;
-  const admin = new pg.Client({
-    connectionString: `postgresql://postgres:selfdb-test@127.0.0.1:${port}/postgres`,
-  });
+  const admin = new pg.Client({ connectionString: testDatabaseUrls('postgres').directUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
-  return {
-    name,
-    directUrl: `postgresql://postgres:selfdb-test@127.0.0.1:${port}/${name}`,
-    pooledUrl: `postgresql://postgres:selfdb-test@127.0.0.1:${bouncer}/${name}`,
-  };
+  return testDatabaseUrls(name);
 }
 
 async function rows<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {

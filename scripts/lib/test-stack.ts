@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DB_ROLES } from '@selfdb/common';
 import pg from 'pg';
 import {
   asServiceUser,
@@ -21,8 +22,10 @@ export interface TestStack {
   pgbouncerPort: number;
   /** Direct connection URL to `db` (migrations, admin statements). */
   directUrl(db: string): string;
-  /** URL through PgBouncer in transaction mode (what the backend uses for requests). */
+  /** URL through PgBouncer in transaction mode, as the superuser. */
   pooledUrl(db: string): string;
+  /** URL through PgBouncer as selfdb_app (what the backend uses for requests; the role exists once migrated). */
+  appUrl(db: string): string;
   /** Stops Postgres with `signal` (SIGINT: fast shutdown) and starts it again on the same port and data. */
   restartPostgres(signal?: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
@@ -103,7 +106,11 @@ export async function startTestStack(repoRoot: string): Promise<TestStack> {
 
   const pgbouncerPort = await freePort();
   const ini = join(dir, 'pgbouncer.ini');
-  writeFileSync(join(dir, 'userlist.txt'), `"${TEST_DB_USER}" "${TEST_DB_PASSWORD}"\n`);
+  // SelfDB's login roles share the superuser's password (the migration runner sets it).
+  writeFileSync(
+    join(dir, 'userlist.txt'),
+    [TEST_DB_USER, DB_ROLES.app].map((user) => `"${user}" "${TEST_DB_PASSWORD}"\n`).join(''),
+  );
   writeFileSync(
     ini,
     [
@@ -119,6 +126,10 @@ export async function startTestStack(repoRoot: string): Promise<TestStack> {
       'max_client_conn = 2000',
       'default_pool_size = 40',
       'ignore_startup_parameters = extra_float_digits,options',
+      // As shipped (pgbouncer/entrypoint.sh, scripts/native/native.sh): every server connection is reset after each
+      // transaction, so no session state left by code a transaction ran reaches the next one.
+      'server_reset_query = DISCARD ALL',
+      'server_reset_query_always = 1',
       `logfile = ${join(dir, 'pgbouncer.log')}`,
       '',
     ].join('\n'),
@@ -130,13 +141,14 @@ export async function startTestStack(repoRoot: string): Promise<TestStack> {
     bouncerLog = (bouncerLog + chunk).slice(-4000);
   });
 
-  const url = (port: number, db: string) =>
-    `postgresql://${TEST_DB_USER}:${TEST_DB_PASSWORD}@127.0.0.1:${port}/${db}`;
+  const url = (port: number, db: string, user = TEST_DB_USER) =>
+    `postgresql://${user}:${TEST_DB_PASSWORD}@127.0.0.1:${port}/${db}`;
   const stack: TestStack = {
     postgresPort,
     pgbouncerPort,
     directUrl: (db) => url(postgresPort, db),
     pooledUrl: (db) => url(pgbouncerPort, db),
+    appUrl: (db) => url(pgbouncerPort, db, DB_ROLES.app),
     async restartPostgres(signal = 'SIGINT') {
       await stopProcess(postgres, signal);
       postgres = startPostgres();
