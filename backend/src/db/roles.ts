@@ -222,13 +222,16 @@ END $fn$;
 REVOKE ALL ON FUNCTION ${INTERNAL_SCHEMA}.adopt_all() FROM PUBLIC;
 
 -- Runs as the superuser (only it may give an object away) inside the DDL of anyone, so it trusts nothing but the
--- catalog: fixed search_path, names printed by regclass/regprocedure/format_type. Its own ALTERs fire no trigger.
+-- catalog: fixed search_path, names printed by regclass/regprocedure/format_type. Its own ALTERs fire no trigger
+-- (session_replication_role is set here and put back, not in a SET clause, which a non-superuser restoring a dump
+-- of this function could not create).
 CREATE OR REPLACE FUNCTION ${INTERNAL_SCHEMA}.adopt_new_objects() RETURNS event_trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET session_replication_role = replica
-AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
   r record;
+  replication_role text := current_setting('session_replication_role');
 BEGIN
+  PERFORM set_config('session_replication_role', 'replica', true);
   FOR r IN SELECT DISTINCT classid, objid FROM pg_event_trigger_ddl_commands() WHERE NOT in_extension LOOP
     BEGIN
       PERFORM ${INTERNAL_SCHEMA}.adopt(r.classid, r.objid);
@@ -237,6 +240,7 @@ BEGIN
         pg_identify_object(r.classid, r.objid, 0), SQLERRM, SQLSTATE;
     END;
   END LOOP;
+  PERFORM set_config('session_replication_role', replication_role, true);
 END $fn$;
 REVOKE ALL ON FUNCTION ${INTERNAL_SCHEMA}.adopt_new_objects() FROM PUBLIC;`;
 
