@@ -171,9 +171,11 @@ BEGIN
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
     WHERE p.oid = obj AND p.proowner <> owner_role AND p.prorettype <> 'event_trigger'::regtype;
   ELSIF cls = 'pg_type'::regclass THEN
-    SELECT n.nspname, CASE t.typtype WHEN 'd' THEN 'DOMAIN ' ELSE 'TYPE ' END || format_type(t.oid, NULL), r.rngmultitypid
+    -- A range's multirange type (Postgres 14+; read through jsonb, so older versions see none) is altered with it.
+    SELECT n.nspname, CASE t.typtype WHEN 'd' THEN 'DOMAIN ' ELSE 'TYPE ' END || format_type(t.oid, NULL),
+      (SELECT (to_jsonb(r) ->> 'rngmultitypid')::oid FROM pg_range r WHERE r.rngtypid = t.oid)
     INTO ns, what, range_multi
-    FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace LEFT JOIN pg_range r ON r.rngtypid = t.oid
+    FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
     WHERE t.oid = obj AND t.typowner <> owner_role AND t.typtype IN ('d', 'e', 'r', 'm');
   ELSIF cls = 'pg_namespace'::regclass THEN
     SELECT n.nspname, 'SCHEMA ' || quote_ident(n.nspname) INTO ns, what
