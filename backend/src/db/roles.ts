@@ -9,7 +9,8 @@
 // None is a superuser or may create roles or databases, replicate, or bypass row security; their own settings
 // (ALTER ROLE … SET, which a role may always do to itself) are reset here. The database stays owned by the superuser:
 // its owner may `ALTER DATABASE … SET`, which would reach every new connection, and code a console user writes (a
-// trigger, a policy) runs as selfdb_app whenever the API fires it.
+// trigger, a policy) runs as selfdb_app whenever the API fires it. (A database owned by any non-superuser, say one
+// a restore made, is given to the superuser.)
 import { DB_ROLES } from '@selfdb/common';
 import type pg from 'pg';
 import { canHashLocally, scramVerifier, verifierAccepts } from './scram.ts';
@@ -24,7 +25,6 @@ export const INTERNAL_SCHEMA = 'selfdb_internal';
 const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
 const ROLE_NAMES = Object.values(DB_ROLES);
-const ROLE_LIST = ROLE_NAMES.map(literal).join(', ');
 const ATTRIBUTES =
   'NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT CONNECTION LIMIT -1';
 
@@ -186,7 +186,9 @@ BEGIN
   ) THEN
     RETURN FALSE;
   END IF;
-  EXECUTE 'ALTER ' || what || ' OWNER TO ${DB_ROLES.owner}';
+  -- Spelt in two pieces: a dump of this function (backups) then holds no line a restore could take for a change of
+  -- owner.
+  EXECUTE 'ALTER ' || what || ' OWNER' || ' TO ${DB_ROLES.owner}';
   IF range_multi IS NOT NULL THEN
     PERFORM ${INTERNAL_SCHEMA}.adopt('pg_type'::regclass, range_multi);
   END IF;
@@ -258,7 +260,8 @@ DO $do$
 DECLARE
   db name := current_database();
 BEGIN
-  IF (SELECT datdba FROM pg_database WHERE datname = db)::regrole::text IN (${ROLE_LIST}) THEN
+  -- Only a superuser owns the database (a restore may have made it someone else's).
+  IF NOT (SELECT r.rolsuper FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE d.datname = db) THEN
     EXECUTE format('ALTER DATABASE %I OWNER TO CURRENT_USER', db);
   END IF;
   IF NOT has_database_privilege('${DB_ROLES.owner}', db, 'CREATE') THEN
@@ -269,7 +272,10 @@ END $do$;
 CREATE SCHEMA IF NOT EXISTS public;
 DO $do$
 BEGIN
-  IF (SELECT nspowner FROM pg_namespace WHERE nspname = 'public')::regrole::text IN (${ROLE_LIST}) THEN
+  -- Owned by the database's owner (pg_database_owner, Postgres 15+) or a superuser, as a new database has it: its
+  -- owner could drop the migration record and the extensions' functions in it.
+  IF NOT (SELECT r.rolsuper OR r.rolname = 'pg_database_owner'
+          FROM pg_namespace n JOIN pg_roles r ON r.oid = n.nspowner WHERE n.nspname = 'public') THEN
     ALTER SCHEMA public OWNER TO CURRENT_USER;
   END IF;
   -- Before Postgres 15 everyone may create objects in public.
@@ -310,8 +316,8 @@ SELECT ${INTERNAL_SCHEMA}.adopt_all();
 DO $do$
 BEGIN
   IF to_regclass('public.selfdb_migrations') IS NOT NULL THEN
-    IF (SELECT relowner FROM pg_class WHERE oid = 'public.selfdb_migrations'::regclass)::regrole::text
-       IN (${ROLE_LIST}) THEN
+    IF NOT (SELECT r.rolsuper FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner
+            WHERE c.oid = 'public.selfdb_migrations'::regclass) THEN
       ALTER TABLE public.selfdb_migrations OWNER TO CURRENT_USER;
     END IF;
     IF NOT has_table_privilege('${DB_ROLES.owner}', 'public.selfdb_migrations', 'SELECT') THEN
