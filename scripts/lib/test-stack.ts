@@ -22,10 +22,8 @@ export interface TestStack {
   pgbouncerPort: number;
   /** Direct connection URL to `db` (migrations, admin statements). */
   directUrl(db: string): string;
-  /** URL through PgBouncer in transaction mode, as the superuser. */
+  /** URL through PgBouncer in transaction mode, as the superuser (the backend's requests log in as selfdb_app). */
   pooledUrl(db: string): string;
-  /** URL through PgBouncer as selfdb_app (what the backend uses for requests; the role exists once migrated). */
-  appUrl(db: string): string;
   /** Stops Postgres with `signal` (SIGINT: fast shutdown) and starts it again on the same port and data. */
   restartPostgres(signal?: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
@@ -141,14 +139,13 @@ export async function startTestStack(repoRoot: string): Promise<TestStack> {
     bouncerLog = (bouncerLog + chunk).slice(-4000);
   });
 
-  const url = (port: number, db: string, user = TEST_DB_USER) =>
-    `postgresql://${user}:${TEST_DB_PASSWORD}@127.0.0.1:${port}/${db}`;
+  const url = (port: number, db: string) =>
+    `postgresql://${TEST_DB_USER}:${TEST_DB_PASSWORD}@127.0.0.1:${port}/${db}`;
   const stack: TestStack = {
     postgresPort,
     pgbouncerPort,
     directUrl: (db) => url(postgresPort, db),
     pooledUrl: (db) => url(pgbouncerPort, db),
-    appUrl: (db) => url(pgbouncerPort, db, DB_ROLES.app),
     async restartPostgres(signal = 'SIGINT') {
       await stopProcess(postgres, signal);
       postgres = startPostgres();
