@@ -110,6 +110,7 @@ create_env_file() {
   # A template without a final newline would glue an appended key onto its last line.
   [ -z "$(tail -c 1 "$ENV_FILE")" ] || echo >>"$ENV_FILE"
   echo "Created $ENV_FILE from .env.example."
+  created_env=true
 }
 
 # Changes the database password to $1 where SelfDB's database runs, before the env file gets it: natively
@@ -145,6 +146,7 @@ ask_yes_no() {
 }
 
 ASSUME_YES=false
+created_env=false
 for arg in "$@"; do
   case "$arg" in
     -y | --yes) ASSUME_YES=true ;;
@@ -209,7 +211,10 @@ fi
 if [ "$choice" = 3 ] || [ "$choice" = 4 ]; then
   db_password="$(new_db_password)"
   echo "POSTGRES_PASSWORD regenerated: $(mask "$db_password")"
-  apply_db_password "$db_password" || die "the database password could not be changed (see above); $ENV_FILE is unchanged."
+  # A new env file means a new install: its database does not exist yet and starts with this password.
+  if ! $created_env; then
+    apply_db_password "$db_password" || die "the database password could not be changed (see above); $ENV_FILE is unchanged."
+  fi
   set_value POSTGRES_PASSWORD "$db_password"
 fi
 if [ "$choice" = 1 ] || [ "$choice" = 4 ]; then
