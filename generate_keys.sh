@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Generates SelfDB's secrets (SECRET_KEY, API_KEY) in .env.
+# Generates SelfDB's secrets (SECRET_KEY, API_KEY, POSTGRES_PASSWORD) in .env.
 # Usage: ./generate_keys.sh [--yes] [--help]
 set -euo pipefail
 
@@ -12,14 +12,18 @@ usage() {
 Usage: ./generate_keys.sh [--yes] [--help]
 
 Regenerates SelfDB's secrets in $ENV_FILE:
-  SECRET_KEY  signs the JWTs (64 hex characters; never printed in full)
-  API_KEY     the X-API-Key every client sends (selfdb-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)
+  SECRET_KEY         signs the JWTs (64 hex characters; never printed in full)
+  API_KEY            the X-API-Key every client sends (selfdb-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)
+  POSTGRES_PASSWORD  the database password of POSTGRES_USER and of SelfDB's roles (48 hex characters; never
+                     printed in full). When SelfDB's database runs (natively or with Docker Compose) it is changed
+                     there first, for every role, and in PgBouncer's auth file; a stopped native database takes it
+                     at the next ./selfdb.sh start.
 
 Without options it shows the current keys and asks which to regenerate.
-When the env file is missing it is created from .env.example.
+When the env file is missing it is created from .env.example (readable by its owner only).
 
 Options:
-  -y, --yes   no questions: create the env file if missing and regenerate both keys
+  -y, --yes   no questions: create the env file if missing and regenerate all three
   -h, --help  show this help
 
 Environment:
@@ -43,6 +47,8 @@ random_hex() {
 }
 
 new_secret_key() { random_hex 32; }
+
+new_db_password() { random_hex 24; }
 
 new_api_key() {
   local hex
@@ -104,6 +110,30 @@ create_env_file() {
   # A template without a final newline would glue an appended key onto its last line.
   [ -z "$(tail -c 1 "$ENV_FILE")" ] || echo >>"$ENV_FILE"
   echo "Created $ENV_FILE from .env.example."
+  created_env=true
+}
+
+# Changes the database password to $1 where SelfDB's database runs, before the env file gets it: natively
+# (scripts/native/native.sh) or in the Compose `db` service. In a subshell, so the env file loaded there (the old
+# password, to log in with) and the libraries' helpers stay out of this script. Fails (and the env file keeps the old
+# password) when the running database refuses the change.
+apply_db_password() {
+  (
+    # shellcheck source=scripts/native/common.sh
+    . "$ROOT_DIR/scripts/native/common.sh"
+    # shellcheck source=scripts/native/native.sh
+    . "$ROOT_DIR/scripts/native/native.sh"
+    load_env_file "$ENV_FILE"
+    select_mode
+    if [ "$mode" = docker ]; then
+      docker_set_db_password "$1"
+      echo "  changed in the running database (Docker Compose service db) for every SelfDB role."
+    elif native_set_db_password "$1"; then
+      echo "  changed in the running database for every SelfDB role, and in PgBouncer's auth file."
+    else
+      echo "  SelfDB's database is not running here: the next ./selfdb.sh start sets it."
+    fi
+  )
 }
 
 ask_yes_no() {
@@ -116,6 +146,7 @@ ask_yes_no() {
 }
 
 ASSUME_YES=false
+created_env=false
 for arg in "$@"; do
   case "$arg" in
     -y | --yes) ASSUME_YES=true ;;
@@ -145,28 +176,30 @@ fi
 [ -z "$(tail -c 1 "$ENV_FILE")" ] || echo >>"$ENV_FILE"
 
 echo "Current keys in $ENV_FILE:"
-echo "  SECRET_KEY: $(mask "$(current_value SECRET_KEY)")"
+echo "  SECRET_KEY:        $(mask "$(current_value SECRET_KEY)")"
 api_key="$(current_value API_KEY)"
-echo "  API_KEY:    ${api_key:-(not set)}"
+echo "  API_KEY:           ${api_key:-(not set)}"
+echo "  POSTGRES_PASSWORD: $(mask "$(current_value POSTGRES_PASSWORD)")"
 echo
 
 if $ASSUME_YES; then
-  choice=3
+  choice=4
 else
-  [ -t 0 ] || die "no terminal to ask on: run ./generate_keys.sh --yes to regenerate both keys."
+  [ -t 0 ] || die "no terminal to ask on: run ./generate_keys.sh --yes to regenerate all keys."
   echo "Which key do you want to regenerate?"
   echo "  1) SECRET_KEY (signs tokens: every user must log in again)"
   echo "  2) API_KEY (every client and the admin UI need the new key)"
-  echo "  3) both"
-  echo "  4) cancel"
-  read -r -p "Choice [1-4]: " choice || choice=4
+  echo "  3) POSTGRES_PASSWORD (the database password of every SelfDB role; changed in the running database too)"
+  echo "  4) all three"
+  echo "  5) cancel"
+  read -r -p "Choice [1-5]: " choice || choice=5
   case "$choice" in
-    1 | 2 | 3) ;;
-    4 | "")
+    1 | 2 | 3 | 4) ;;
+    5 | "")
       echo "Cancelled; nothing changed."
       exit 0
       ;;
-    *) die "invalid choice '$choice': answer 1, 2, 3 or 4." ;;
+    *) die "invalid choice '$choice': answer 1, 2, 3, 4 or 5." ;;
   esac
   ask_yes_no "This rewrites the key(s) in $ENV_FILE. Continue?" || {
     echo "Cancelled; nothing changed."
@@ -174,12 +207,22 @@ else
   }
 fi
 
-if [ "$choice" = 1 ] || [ "$choice" = 3 ]; then
+# The database first: when the running database refuses the new password, nothing is written.
+if [ "$choice" = 3 ] || [ "$choice" = 4 ]; then
+  db_password="$(new_db_password)"
+  echo "POSTGRES_PASSWORD regenerated: $(mask "$db_password")"
+  # A new env file means a new install: its database does not exist yet and starts with this password.
+  if ! $created_env; then
+    apply_db_password "$db_password" || die "the database password could not be changed (see above); $ENV_FILE is unchanged."
+  fi
+  set_value POSTGRES_PASSWORD "$db_password"
+fi
+if [ "$choice" = 1 ] || [ "$choice" = 4 ]; then
   secret_key="$(new_secret_key)"
   set_value SECRET_KEY "$secret_key"
   echo "SECRET_KEY regenerated: $(mask "$secret_key")"
 fi
-if [ "$choice" = 2 ] || [ "$choice" = 3 ]; then
+if [ "$choice" = 2 ] || [ "$choice" = 4 ]; then
   api_key="$(new_api_key)"
   set_value API_KEY "$api_key"
   echo "API_KEY regenerated:    $api_key"
@@ -187,7 +230,7 @@ fi
 
 echo
 echo "Restart SelfDB to use the new key(s): ./selfdb.sh restart"
-if [ "$choice" != 1 ]; then
+if [ "$choice" = 2 ] || [ "$choice" = 4 ]; then
   echo "The API key is built into the admin UI: rebuild the frontend too (docker compose build frontend), and"
   echo "give the new API_KEY to every client."
 fi

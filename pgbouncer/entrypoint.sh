@@ -9,6 +9,9 @@
 # shellcheck disable=SC2154
 set -euo pipefail
 
+# SelfDB's app role (common/src/db-roles.ts), which the backend logs in as.
+APP_DB_ROLE=selfdb_app
+
 usage() {
   cat <<'EOF'
 Usage: pgbouncer-entrypoint [pgbouncer [PGBOUNCER_OPTION...] | healthcheck | --help | COMMAND [ARG...]]
@@ -22,7 +25,8 @@ Optional (default): DATABASES_PORT (5432), DATABASES_ALIAS (DATABASES_DBNAME), L
   LISTEN_PORT (6432), AUTH_TYPE (scram-sha-256), POOL_MODE (transaction), MAX_CLIENT_CONN (5000),
   DEFAULT_POOL_SIZE (100), RESERVE_POOL_SIZE (20), SERVER_LIFETIME (3600), SERVER_IDLE_TIMEOUT (60),
   QUERY_WAIT_TIMEOUT (30), CLIENT_IDLE_TIMEOUT (0), IGNORE_STARTUP_PARAMETERS (extra_float_digits,options),
-  ADMIN_USERS, STATS_USERS, PGBOUNCER_CONFIG_DIR (/etc/pgbouncer).
+  SERVER_RESET_QUERY_ALWAYS (1), ADMIN_USERS, STATS_USERS, PGBOUNCER_CONFIG_DIR (/etc/pgbouncer).
+The auth file lists DATABASES_USER and SelfDB's app role (selfdb_app), both with DATABASES_PASSWORD.
 Any NAME may be given as NAME_FILE, a path whose content is the value.
 EOF
 }
@@ -89,6 +93,7 @@ load_settings() {
   load_var CLIENT_IDLE_TIMEOUT 0
   # Drivers send these start-up parameters; PgBouncer would refuse the connection without this list.
   load_var IGNORE_STARTUP_PARAMETERS extra_float_digits,options
+  load_var SERVER_RESET_QUERY_ALWAYS 1
   load_var ADMIN_USERS
   load_var STATS_USERS
 
@@ -104,6 +109,8 @@ load_settings() {
   require_word IGNORE_STARTUP_PARAMETERS '^[A-Za-z0-9_,]*$'
   require_word ADMIN_USERS '^[A-Za-z0-9_.,@-]*$'
   require_word STATS_USERS '^[A-Za-z0-9_.,@-]*$'
+  [[ $SERVER_RESET_QUERY_ALWAYS == 0 || $SERVER_RESET_QUERY_ALWAYS == 1 ]] ||
+    die "SERVER_RESET_QUERY_ALWAYS must be 0 or 1, got '${SERVER_RESET_QUERY_ALWAYS}'"
   case $POOL_MODE in
     session | transaction | statement) ;;
     *) die "POOL_MODE must be session, transaction or statement, got '${POOL_MODE}'" ;;
@@ -122,11 +129,15 @@ write_config() {
   umask 077
 
   # The password stays in the auth file only. With no user= in [databases], PgBouncer logs in to Postgres as the
-  # client's own user with the password it finds here, and SCRAM works on both sides.
+  # client's own user with the password it finds here, and SCRAM works on both sides. The backend logs in as
+  # selfdb_app, which shares the password (SelfDB's migrations create the role and set it).
   local user_field password_field
   user_field=$(userlist_quote "${DATABASES_USER}")
   password_field=$(userlist_quote "${DATABASES_PASSWORD}")
-  echo "${user_field} ${password_field}" >"${dir}/userlist.txt.tmp"
+  {
+    echo "${user_field} ${password_field}"
+    [[ ${DATABASES_USER} == "${APP_DB_ROLE}" ]] || echo "$(userlist_quote "${APP_DB_ROLE}") ${password_field}"
+  } >"${dir}/userlist.txt.tmp"
   mv -f "${dir}/userlist.txt.tmp" "${dir}/userlist.txt"
 
   {
@@ -148,6 +159,12 @@ write_config() {
     echo "query_wait_timeout = ${QUERY_WAIT_TIMEOUT}"
     echo "client_idle_timeout = ${CLIENT_IDLE_TIMEOUT}"
     echo "ignore_startup_parameters = ${IGNORE_STARTUP_PARAMETERS}"
+    # Every server connection is reset after each transaction, in transaction pooling too: SQL a console user wrote
+    # (a trigger, a row policy) runs inside API transactions and could leave session state (search_path, role,
+    # temporary tables, locks) for the next request. It costs one round trip per transaction between PgBouncer and
+    # Postgres; SERVER_RESET_QUERY_ALWAYS=0 saves it. (The SQL console itself never comes through PgBouncer.)
+    echo "server_reset_query = DISCARD ALL"
+    echo "server_reset_query_always = ${SERVER_RESET_QUERY_ALWAYS}"
     [[ -z $ADMIN_USERS ]] || echo "admin_users = ${ADMIN_USERS}"
     [[ -z $STATS_USERS ]] || echo "stats_users = ${STATS_USERS}"
     # No logfile: PgBouncer then logs to stderr, which main() sends to stdout for `docker logs`.

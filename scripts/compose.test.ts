@@ -215,6 +215,21 @@ function publishedPortProblems(services: Record<string, Service>, env: Env): str
   return problems;
 }
 
+/**
+ * A PgBouncer config we ship (its writer's source) must reset every server connection after each transaction, also
+ * in transaction pooling, and list selfdb_app (what the backend logs in as) in the auth file.
+ */
+function pgbouncerResetProblems(name: string, source: string): string[] {
+  const problems: string[] = [];
+  if (!source.includes('server_reset_query = DISCARD ALL'))
+    problems.push(`${name}: no server_reset_query = DISCARD ALL`);
+  const always = /server_reset_query_always = ([^\s'",]+)/.exec(source)?.[1];
+  if (!always || !/^(1|\$\{SERVER_RESET_QUERY_ALWAYS(:-1)?\})$/.test(always))
+    problems.push(`${name}: server_reset_query_always is ${always ?? 'unset'}, not 1 by default`);
+  if (!/selfdb_app|DB_ROLES\.app/.test(source)) problems.push(`${name}: selfdb_app is not in the auth file`);
+  return problems;
+}
+
 /** Dockerfile instructions with line continuations joined and comments dropped. */
 function parseDockerfile(text: string): Instruction[] {
   const instructions: Instruction[] = [];
@@ -625,6 +640,38 @@ describe('storage service', () => {
       [...storageVariables].filter((name) => !docs.includes(`\`${name}\``)),
       [],
     );
+  });
+});
+
+describe('least privilege and pool resets', () => {
+  it('every PgBouncer config we ship resets server connections after each transaction and lists selfdb_app', () => {
+    assert.deepEqual(pgbouncerResetProblems('pgbouncer/entrypoint.sh', entrypoint), []);
+    assert.equal(
+      defaultIn(entrypoint, /load_var SERVER_RESET_QUERY_ALWAYS (\d)/, 'SERVER_RESET_QUERY_ALWAYS'),
+      '1',
+    );
+    assert.equal(envExample.get('SERVER_RESET_QUERY_ALWAYS'), '1');
+    assert.equal(
+      environmentOf(services.pgbouncer ?? {}).SERVER_RESET_QUERY_ALWAYS,
+      '${SERVER_RESET_QUERY_ALWAYS}',
+    );
+    assert.deepEqual(pgbouncerResetProblems('native.sh', readRepoFile('scripts/native/native.sh')), []);
+    assert.deepEqual(pgbouncerResetProblems('test-stack.ts', readRepoFile('scripts/lib/test-stack.ts')), []);
+  });
+
+  it('the backend requests and the realtime service log in as selfdb_app, not POSTGRES_USER', () => {
+    assert.match(configSource, /postgresUrl\(\s*DB_ROLES\.app,/);
+    assert.equal(environmentOf(services.realtime ?? {}).POSTGRES_USER, undefined);
+    assert.match(readRepoFile('realtime/src/config.ts'), /withDatabaseUser\(direct, DB_ROLES\.app\)/);
+    assert.ok('SQL_CONSOLE_SUPERUSER' in environmentOf(services.backend ?? {}));
+  });
+
+  it('reports a config that does not reset its server connections', () => {
+    assert.deepEqual(pgbouncerResetProblems('x', "'server_reset_query_always = 0',"), [
+      'x: no server_reset_query = DISCARD ALL',
+      'x: server_reset_query_always is 0, not 1 by default',
+      'x: selfdb_app is not in the auth file',
+    ]);
   });
 });
 

@@ -10,6 +10,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { connect, createServer } from 'node:net';
@@ -17,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import WebSocket from 'ws';
 import { freePort } from './lib/processes.ts';
 import { liveCommandLine, parseEnvFile, runScript, type ScriptResult } from './lib/run-script.ts';
@@ -62,6 +64,25 @@ describe('selfdb.sh (native mode)', () => {
     });
   const login = (email: string, password: string) =>
     api('/users/token', { method: 'POST', body: JSON.stringify({ email, password }) });
+  /** One query on the SelfDB database, straight to Postgres (or through PgBouncer), as `user` with `password`. */
+  async function query(
+    text: string,
+    options: { user?: string; password?: string; port?: number } = {},
+  ): Promise<pg.QueryResult> {
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port: options.port ?? ports.db,
+      user: options.user ?? fileValues.POSTGRES_USER,
+      password: options.password ?? fileValues.POSTGRES_PASSWORD,
+      database: fileValues.POSTGRES_DB,
+    });
+    await client.connect();
+    try {
+      return await client.query(text);
+    } finally {
+      await client.end();
+    }
+  }
 
   function recordPids() {
     const pids: number[] = [];
@@ -212,6 +233,12 @@ describe('selfdb.sh (native mode)', () => {
     assert.equal(fileValues.ADMIN_EMAIL, example.ADMIN_EMAIL);
     assert.ok(!result.stdout.includes(fileValues.SECRET_KEY ?? '-'), 'the full SECRET_KEY was printed');
     assert.ok((fileValues.ADMIN_EMAIL ?? '') !== '' && (fileValues.ADMIN_PASSWORD ?? '') !== '');
+    assert.match(fileValues.POSTGRES_PASSWORD ?? '', /^[0-9a-f]{48}$/);
+    assert.ok(
+      !result.stdout.includes(fileValues.POSTGRES_PASSWORD ?? '-'),
+      'the database password was printed',
+    );
+    assert.equal(statSync(envFile).mode & 0o777, 0o600, 'the env file is readable by others');
   });
 
   test('start refuses a port in use, naming it and its variable, and starts nothing', async () => {
@@ -276,6 +303,14 @@ describe('selfdb.sh (native mode)', () => {
     assert.equal(await downloaded.text(), 'hello from selfdb.sh');
   });
 
+  test('the services connect as SelfDB’s non-superuser roles, never as the superuser', async () => {
+    const { rows } = await query(
+      `SELECT DISTINCT a.usename, r.rolsuper FROM pg_stat_activity a JOIN pg_roles r ON r.rolname = a.usename
+       WHERE a.datname = current_database() AND a.backend_type = 'client backend' AND a.pid <> pg_backend_pid()`,
+    );
+    assert.deepEqual(rows, [{ usename: 'selfdb_app', rolsuper: false }]);
+  });
+
   test('status shows every service running; start again says so and exits 0', async () => {
     const status = await selfdb(['status']);
     assert.equal(status.code, 0, status.stdout + status.stderr);
@@ -302,6 +337,40 @@ describe('selfdb.sh (native mode)', () => {
     assert.doesNotMatch(result.stdout, /initdb/);
     const userLogin = await login(newUser.email, newUser.password);
     assert.equal(userLogin.status, 200);
+    await assertStopped(await selfdb(['stop'], 90_000), recordPids());
+  });
+
+  test('generate_keys.sh rotates POSTGRES_PASSWORD: in the running database and PgBouncer, or at the next start', async () => {
+    await assertStartedAndHealthy(await selfdb(['start'], START_TIMEOUT_MS));
+    const old = fileValues.POSTGRES_PASSWORD ?? '';
+    const running = await runScript('generate_keys.sh', ['--yes'], env);
+    assert.equal(running.code, 0, running.stdout + running.stderr);
+    assert.match(running.stdout, /changed in the running database/);
+    fileValues = parseEnvFile(envFile);
+    assert.notEqual(fileValues.POSTGRES_PASSWORD, old);
+    assert.equal(statSync(envFile).mode & 0o777, 0o600);
+    await assert.rejects(query('SELECT 1', { password: old }), /password authentication failed/);
+    for (const user of ['postgres', 'selfdb_app', 'selfdb_console']) {
+      assert.equal((await query('SELECT current_user AS u', { user })).rows[0].u, user);
+    }
+    const pooled = await query('SELECT current_user AS u', { user: 'selfdb_app', port: ports.pgbouncer });
+    assert.equal(pooled.rows[0].u, 'selfdb_app');
+    // The running services still hold the old password: a restart gives them the new one.
+    await assertStopped(await selfdb(['stop'], 90_000), recordPids());
+    await assertStartedAndHealthy(await selfdb(['start'], START_TIMEOUT_MS));
+    assert.equal((await login(newUser.email, newUser.password)).status, 200);
+    await assertStopped(await selfdb(['stop'], 90_000), recordPids());
+
+    // Rotated while stopped: the next start sets it in the database.
+    const stopped = await runScript('generate_keys.sh', ['--yes'], env);
+    assert.equal(stopped.code, 0, stopped.stdout + stopped.stderr);
+    assert.match(stopped.stdout, /not running here: the next \.\/selfdb\.sh start sets it/);
+    fileValues = parseEnvFile(envFile);
+    const started = await selfdb(['start'], START_TIMEOUT_MS);
+    await assertStartedAndHealthy(started);
+    assert.match(started.stdout, /POSTGRES_PASSWORD changed/);
+    assert.equal((await login(newUser.email, newUser.password)).status, 200);
+    assert.equal((await query('SELECT 1 AS ok', { user: 'selfdb_console' })).rows[0].ok, 1);
     await assertStopped(await selfdb(['stop'], 90_000), recordPids());
   });
 });

@@ -3,10 +3,12 @@ import { fileURLToPath } from 'node:url';
 import {
   ConfigError,
   createEnvReader,
+  DB_ROLES,
   freeze,
   postgresUrl,
   readJwtSecret,
   storageServiceKey,
+  withDatabaseUser,
 } from '@selfdb/common';
 import { validate as validateCron } from 'node-cron';
 
@@ -27,9 +29,9 @@ export interface Config {
   refreshTokenTtlDays: number;
   corsOrigins: string[];
   trustProxy: boolean;
-  /** Through PgBouncer (transaction mode): every request query. */
+  /** Through PgBouncer (transaction mode), as selfdb_app: every request query. */
   databaseUrl: string;
-  /** Straight to Postgres: migrations and anything session-scoped. */
+  /** Straight to Postgres as the superuser (POSTGRES_USER): migrations, backups and restores. */
   directDatabaseUrl: string;
   dbPoolMax: number;
   /** The realtime service (http://host:port) that `/realtime/socket` upgrades are passed to. */
@@ -65,6 +67,13 @@ export interface Config {
     statementTimeoutMs: number;
     /** Rows of the last statement returned at most; a longer result is cut and says so. */
     maxRows: number;
+    /**
+     * Straight to Postgres as selfdb_console (the superuser with SQL_CONSOLE_SUPERUSER): each script gets a
+     * connection of its own, closed after it, so nothing a script leaves in its session reaches anyone else.
+     */
+    databaseUrl: string;
+    /** SQL_CONSOLE_SUPERUSER: the operator gave the console the superuser's rights. */
+    superuser: boolean;
   };
   /** The storage service (bytes of files) and how the backend talks to it. */
   storage: {
@@ -152,10 +161,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const pgUser = read.string('POSTGRES_USER', 'postgres');
   const pgPassword = read.string('POSTGRES_PASSWORD', 'postgres');
   const pgDb = read.string('POSTGRES_DB', 'selfdb');
+  // Every SelfDB login role has POSTGRES_PASSWORD (the migration runner sets it): only the user differs.
   const databaseUrl =
     read.raw('DATABASE_URL') ??
     postgresUrl(
-      pgUser,
+      DB_ROLES.app,
       pgPassword,
       read.string('PGBOUNCER_HOST', '127.0.0.1'),
       read.int('PGBOUNCER_PORT', 6432),
@@ -170,6 +180,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       read.int('DB_PORT', 5432),
       pgDb,
     );
+  const consoleSuperuser = read.bool('SQL_CONSOLE_SUPERUSER', false);
 
   return freeze({
     version: packageJson.version,
@@ -226,6 +237,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sql: {
       statementTimeoutMs: read.int('SQL_STATEMENT_TIMEOUT_MS', 30_000, { min: 1 }),
       maxRows: read.int('SQL_MAX_ROWS', 1000, { min: 1, max: 100_000 }),
+      databaseUrl: consoleSuperuser
+        ? directDatabaseUrl
+        : withDatabaseUser(directDatabaseUrl, DB_ROLES.console),
+      superuser: consoleSuperuser,
     },
     storage: {
       url: `http://${read.string('STORAGE_HOST', '127.0.0.1')}:${read.int('STORAGE_INTERNAL_PORT', 9000, { min: 1, max: 65535 })}`,

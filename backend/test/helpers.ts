@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { DB_ROLES } from '@selfdb/common';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { type BuildOptions, buildApp } from '../src/app.ts';
@@ -25,29 +26,34 @@ function requireEnv(name: string): string {
 
 export interface TestDatabase {
   name: string;
+  /** Straight to Postgres as the superuser (migrations, backups, tests poking at the database). */
   directUrl: string;
+  /** Through PgBouncer as selfdb_app: what the backend's requests use. */
   pooledUrl: string;
+}
+
+/** The URLs of database `name` of the test cluster. */
+export function testDatabaseUrls(name: string): TestDatabase {
+  const pgPort = requireEnv('SELFDB_TEST_PG_PORT');
+  const bouncerPort = requireEnv('SELFDB_TEST_PGBOUNCER_PORT');
+  return {
+    name,
+    directUrl: `postgresql://${USER}:${PASSWORD}@127.0.0.1:${pgPort}/${name}`,
+    pooledUrl: `postgresql://${DB_ROLES.app}:${PASSWORD}@127.0.0.1:${bouncerPort}/${name}`,
+  };
 }
 
 /** A fresh database copied from the migrated template, reachable directly and through PgBouncer. */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const pgPort = requireEnv('SELFDB_TEST_PG_PORT');
-  const bouncerPort = requireEnv('SELFDB_TEST_PGBOUNCER_PORT');
   const name = `t_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({
-    connectionString: `postgresql://${USER}:${PASSWORD}@127.0.0.1:${pgPort}/postgres`,
-  });
+  const admin = new pg.Client({ connectionString: testDatabaseUrls('postgres').directUrl });
   await admin.connect();
   try {
     await admin.query(`CREATE DATABASE ${name} TEMPLATE ${requireEnv('SELFDB_TEST_TEMPLATE')}`);
   } finally {
     await admin.end();
   }
-  return {
-    name,
-    directUrl: `postgresql://${USER}:${PASSWORD}@127.0.0.1:${pgPort}/${name}`,
-    pooledUrl: `postgresql://${USER}:${PASSWORD}@127.0.0.1:${bouncerPort}/${name}`,
-  };
+  return testDatabaseUrls(name);
 }
 
 /** The environment a backend under test gets: its own database, requests through PgBouncer. */

@@ -73,7 +73,7 @@ describe('what is recorded', () => {
       assert.equal(row.user_id, adminId);
       assert.equal(row.user_email, ADMIN.email);
       assert.equal(row.application_name, 'selfdb-sql-console');
-      assert.equal(row.db_user, 'postgres');
+      assert.equal(row.db_user, 'selfdb_console');
       assert.equal(row.schema_name, 'public');
       assert.ok(Date.now() - Date.parse(row.occurred_at) < 60_000);
     }

@@ -11,6 +11,8 @@ export interface PoolOptions {
   applicationName?: string;
   /** Milliseconds a checkout may wait before failing (so a dead database answers 503 instead of hanging). */
   connectionTimeoutMs?: number;
+  /** Checkouts after which a connection is closed instead of going back to the pool (1: a fresh one each time). */
+  maxUses?: number;
 }
 
 /**
@@ -24,6 +26,7 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
     application_name: options.applicationName ?? 'selfdb',
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,
     idleTimeoutMillis: 30_000,
+    ...(options.maxUses !== undefined && { maxUses: options.maxUses }),
   });
   // An idle client that loses its connection must not crash the process; the next checkout reconnects.
   pool.on('error', () => {});

@@ -7,6 +7,7 @@ export {
   readJwtSecret,
 } from './config.ts';
 export { closeOnSignals } from './shutdown.ts';
+export { DB_ROLES, passwordOf, withDatabaseUser } from './db-roles.ts';
 export {
   createPool,
   type Pool,

@@ -1,4 +1,11 @@
-import { createEnvReader, freeze, postgresUrl, readJwtSecret } from '@selfdb/common';
+import {
+  createEnvReader,
+  DB_ROLES,
+  freeze,
+  postgresUrl,
+  readJwtSecret,
+  withDatabaseUser,
+} from '@selfdb/common';
 
 export interface RealtimeConfig {
   host: string;
@@ -11,7 +18,7 @@ export interface RealtimeConfig {
    * from `X-Forwarded-For`, as the backend's TRUST_PROXY (the same variable).
    */
   trustProxy: boolean;
-  /** Straight to Postgres, never through PgBouncer: LISTEN needs a session. */
+  /** Straight to Postgres as selfdb_app, never through PgBouncer: LISTEN needs a session. */
   directDatabaseUrl: string;
   dbPoolMax: number;
   limits: {
@@ -38,15 +45,18 @@ export function loadRealtimeConfig(
 ): Readonly<RealtimeConfig> {
   const read = createEnvReader(env);
   const secretKey = readJwtSecret(read);
-  const directDatabaseUrl =
-    read.raw('DIRECT_DATABASE_URL') ??
-    postgresUrl(
-      read.string('POSTGRES_USER', 'postgres'),
-      read.string('POSTGRES_PASSWORD', 'postgres'),
-      read.string('POSTGRES_HOST', '127.0.0.1'),
-      read.int('DB_PORT', 5432, { min: 1, max: 65535 }),
-      read.string('POSTGRES_DB', 'selfdb'),
-    );
+  // As the backend's requests, selfdb_app (never the superuser): DIRECT_DATABASE_URL, when set, gives the server,
+  // database and password (shared by every SelfDB login role), and its user is replaced.
+  const direct = read.raw('DIRECT_DATABASE_URL');
+  const directDatabaseUrl = direct
+    ? withDatabaseUser(direct, DB_ROLES.app)
+    : postgresUrl(
+        DB_ROLES.app,
+        read.string('POSTGRES_PASSWORD', 'postgres'),
+        read.string('POSTGRES_HOST', '127.0.0.1'),
+        read.int('DB_PORT', 5432, { min: 1, max: 65535 }),
+        read.string('POSTGRES_DB', 'selfdb'),
+      );
 
   return freeze({
     host: read.string('REALTIME_HOST', '127.0.0.1'),

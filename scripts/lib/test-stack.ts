@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DB_ROLES } from '@selfdb/common';
 import pg from 'pg';
 import {
   asServiceUser,
@@ -21,7 +22,7 @@ export interface TestStack {
   pgbouncerPort: number;
   /** Direct connection URL to `db` (migrations, admin statements). */
   directUrl(db: string): string;
-  /** URL through PgBouncer in transaction mode (what the backend uses for requests). */
+  /** URL through PgBouncer in transaction mode, as the superuser (the backend's requests log in as selfdb_app). */
   pooledUrl(db: string): string;
   /** Stops Postgres with `signal` (SIGINT: fast shutdown) and starts it again on the same port and data. */
   restartPostgres(signal?: NodeJS.Signals): Promise<void>;
@@ -103,7 +104,11 @@ export async function startTestStack(repoRoot: string): Promise<TestStack> {
 
   const pgbouncerPort = await freePort();
   const ini = join(dir, 'pgbouncer.ini');
-  writeFileSync(join(dir, 'userlist.txt'), `"${TEST_DB_USER}" "${TEST_DB_PASSWORD}"\n`);
+  // SelfDB's login roles share the superuser's password (the migration runner sets it).
+  writeFileSync(
+    join(dir, 'userlist.txt'),
+    [TEST_DB_USER, DB_ROLES.app].map((user) => `"${user}" "${TEST_DB_PASSWORD}"\n`).join(''),
+  );
   writeFileSync(
     ini,
     [
@@ -119,6 +124,10 @@ export async function startTestStack(repoRoot: string): Promise<TestStack> {
       'max_client_conn = 2000',
       'default_pool_size = 40',
       'ignore_startup_parameters = extra_float_digits,options',
+      // As shipped (pgbouncer/entrypoint.sh, scripts/native/native.sh): every server connection is reset after each
+      // transaction, so no session state left by code a transaction ran reaches the next one.
+      'server_reset_query = DISCARD ALL',
+      'server_reset_query_always = 1',
       `logfile = ${join(dir, 'pgbouncer.log')}`,
       '',
     ].join('\n'),

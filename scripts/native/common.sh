@@ -259,3 +259,20 @@ compose() {
     docker compose "$@"
   fi
 }
+
+# Changes the database password of every SelfDB role to $1 in the Compose `db` service (started alone when it is not
+# running), through its local socket, where the image lets the superuser in without one. POSTGRES_USER and
+# POSTGRES_DB come from the env file in use.
+docker_set_db_password() {
+  local quoted
+  if [ -z "$(compose ps --status running -q db 2>/dev/null)" ]; then
+    compose up -d --wait db >/dev/null || die "could not start the db service to change its password (docker compose up -d db)."
+  fi
+  quoted="${1//\\/\\\\}"
+  quoted="${quoted//\'/\'\'}"
+  printf '%s\n' "\\set pw '$quoted'" \
+    "SELECT format('ALTER ROLE %I PASSWORD %L', rolname, :'pw') FROM pg_roles WHERE rolname IN (:'user', 'selfdb_app', 'selfdb_console') \\gexec" |
+    compose exec -T db psql -X -q -v ON_ERROR_STOP=1 -v "user=${POSTGRES_USER:-postgres}" \
+      -U "${POSTGRES_USER:-postgres}" -d "${POSTGRES_DB:-selfdb}" >/dev/null ||
+    die "could not change the password in the db service (see above)."
+}

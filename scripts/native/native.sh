@@ -5,6 +5,9 @@
 # Sourced by selfdb.sh after common.sh and after the env file is loaded.
 
 NATIVE_SERVICES="postgres pgbouncer storage backend realtime"
+# SelfDB's login roles (common/src/db-roles.ts): they share POSTGRES_PASSWORD; the backend's migrations create them.
+APP_DB_ROLE=selfdb_app
+CONSOLE_DB_ROLE=selfdb_console
 
 # --- Layout, binaries, OS user -------------------------------------------------------------------------------
 
@@ -371,12 +374,13 @@ start_postgres() {
 }
 
 # Runs SQL on the `postgres` database as POSTGRES_USER over TCP (which also proves the password works), with
-# psql variable :'db' / :"db" bound to POSTGRES_DB.
+# psql variables :'db' (POSTGRES_DB) and :'user' (POSTGRES_USER) bound, and any further psql arguments.
 run_admin_sql() {
-  local psql="$pg_bin/psql"
+  local psql="$pg_bin/psql" sql="$1"
+  shift
   [ -x "$psql" ] || psql="$(command -v psql)"
-  printf '%s\n' "$1" | PGPASSWORD="$pg_password" PGCONNECT_TIMEOUT=5 "$psql" -X -q -tA -v ON_ERROR_STOP=1 \
-    -v "db=$pg_db" -h 127.0.0.1 -p "$db_port" -U "$pg_user" -d postgres
+  printf '%s\n' "$sql" | PGPASSWORD="$pg_password" PGCONNECT_TIMEOUT=5 "$psql" -X -q -tA -v ON_ERROR_STOP=1 \
+    -v "db=$pg_db" -v "user=$pg_user" "$@" -h 127.0.0.1 -p "$db_port" -U "$pg_user" -d postgres
 }
 
 # Creates POSTGRES_DB when missing: with psql when there is one, else with node-postgres from node_modules
@@ -407,8 +411,37 @@ create_database_if_missing() {
     });' "$pg_db"
 }
 
+# Runs SQL on the `postgres` database as POSTGRES_USER through the Unix socket, where initdb's `trust` lets the
+# superuser in without a password (the socket directory is the service user's alone). Fails without psql or socket.
+run_socket_sql() {
+  local psql="$pg_bin/psql" sql="$1"
+  shift
+  [ -x "$psql" ] || psql="$(command -v psql 2>/dev/null)" || return 1
+  [ -n "$socket_setting" ] || return 1
+  printf '%s\n' "$sql" | PGCONNECT_TIMEOUT=5 "$psql" -X -q -tA -v ON_ERROR_STOP=1 -v "user=$pg_user" "$@" \
+    -h "$socket_dir" -p "$db_port" -U "$pg_user" -d postgres
+}
+
+# Sets PASSWORD on POSTGRES_USER and on SelfDB's login roles (those that exist yet), with RUNNER (run_admin_sql or
+# run_socket_sql). The password reaches psql through its standard input, never a command line.
+set_role_passwords() {
+  local runner="$1" quoted
+  # A psql single-quoted argument: backslashes and quotes doubled.
+  quoted="${2//\\/\\\\}"
+  quoted="${quoted//\'/\'\'}"
+  "$runner" "\\set pw '$quoted'
+SELECT format('ALTER ROLE %I PASSWORD %L', rolname, :'pw') FROM pg_roles
+WHERE rolname IN (:'user', '$APP_DB_ROLE', '$CONSOLE_DB_ROLE') \\gexec"
+}
+
 ensure_database() {
   local result errors="$log_dir/create-database.err"
+  # POSTGRES_PASSWORD was changed (./generate_keys.sh) while Postgres was stopped: the superuser takes the new one
+  # through the socket, and the backend's migrations give it to SelfDB's roles.
+  if ! run_admin_sql 'SELECT 1' >/dev/null 2>"$errors" && grep -q 'password authentication failed' "$errors" &&
+    set_role_passwords run_socket_sql "$pg_password" >/dev/null 2>&1; then
+    printf '  %-10s POSTGRES_PASSWORD changed: set it in the database\n' postgres
+  fi
   if ! result="$(create_database_if_missing 2>"$errors")"; then
     cat "$errors" >&2
     if grep -q 'password authentication failed' "$errors"; then
@@ -424,10 +457,11 @@ ensure_database() {
 
 write_pgbouncer_config() {
   local ini="$bouncer_dir/pgbouncer.ini" userlist="$bouncer_dir/userlist.txt" quoted_user quoted_password
-  # userlist.txt quotes with "", doubling any " inside.
+  # userlist.txt quotes with "", doubling any " inside. The backend logs in as selfdb_app (same password); the
+  # superuser stays listed for the admin console (admin_users).
   quoted_user="${pg_user//\"/\"\"}"
   quoted_password="${pg_password//\"/\"\"}"
-  (umask 077 && printf '"%s" "%s"\n' "$quoted_user" "$quoted_password" >"$userlist")
+  (umask 077 && printf '"%s" "%s"\n' "$quoted_user" "$quoted_password" "$APP_DB_ROLE" "$quoted_password" >"$userlist")
   (umask 077 && cat >"$ini" <<EOF
 ; Written by ./selfdb.sh start on every start (edit .env, not this file).
 [databases]
@@ -450,6 +484,11 @@ server_idle_timeout = ${SERVER_IDLE_TIMEOUT:-60}
 query_wait_timeout = ${QUERY_WAIT_TIMEOUT:-30}
 client_idle_timeout = ${CLIENT_IDLE_TIMEOUT:-0}
 ignore_startup_parameters = extra_float_digits,options
+; Every server connection is reset after each transaction (not only in session mode): SQL a console user wrote
+; (a trigger, a policy) runs inside API transactions and could leave session state (search_path, role, temporary
+; tables, locks) for the next request. One extra round trip per transaction on PgBouncer's side; 0 saves it.
+server_reset_query = DISCARD ALL
+server_reset_query_always = ${SERVER_RESET_QUERY_ALWAYS:-1}
 EOF
   )
   if [ "$(id -u)" = 0 ]; then chown "$service_user:" "$ini" "$userlist"; fi
@@ -496,17 +535,18 @@ check_node() {
   [ "$major" -ge 20 ] || die "Node.js $(node -v) is too old: install Node.js 20 or newer."
 }
 
-# The URLs the backend gets: requests through PgBouncer (Postgres itself when it is not installed),
-# migrations and session work straight to Postgres.
+# The URLs the backend gets: requests as selfdb_app through PgBouncer (Postgres itself when it is not installed),
+# migrations and backups as the superuser straight to Postgres. The realtime service and the SQL console take the
+# direct URL with their own role in it.
 export_database_urls() {
-  local credentials database
-  credentials="$(url_encode "$pg_user"):$(url_encode "$pg_password")"
+  local password database
+  password="$(url_encode "$pg_password")"
   database="$(url_encode "$pg_db")"
-  export DIRECT_DATABASE_URL="postgresql://$credentials@127.0.0.1:$db_port/$database"
+  export DIRECT_DATABASE_URL="postgresql://$(url_encode "$pg_user"):$password@127.0.0.1:$db_port/$database"
   if [ -n "$pgbouncer_bin" ]; then
-    export DATABASE_URL="postgresql://$credentials@127.0.0.1:$bouncer_port/$database"
+    export DATABASE_URL="postgresql://$APP_DB_ROLE:$password@127.0.0.1:$bouncer_port/$database"
   else
-    export DATABASE_URL="$DIRECT_DATABASE_URL"
+    export DATABASE_URL="postgresql://$APP_DB_ROLE:$password@127.0.0.1:$db_port/$database"
   fi
 }
 
@@ -787,4 +827,23 @@ native_migrate() {
   export_database_urls
   cd "$ROOT_DIR" || return 1
   exec node --import tsx "$ROOT_DIR/backend/src/migrate-cli.ts"
+}
+
+# Changes the database password of every SelfDB role in the running native cluster to NEW, and in PgBouncer's auth
+# file (reloaded). Returns 1 when Postgres is not running here (the next start applies it, see ensure_database).
+# Used by ./generate_keys.sh, before it writes NEW to the env file.
+native_set_db_password() {
+  local new="$1" pid
+  native_setup
+  running_pid postgres >/dev/null || return 1
+  prepare_state_dirs >/dev/null
+  if ! set_role_passwords run_admin_sql "$new" >/dev/null 2>&1; then
+    set_role_passwords run_socket_sql "$new" >/dev/null ||
+      die "could not change the database password (see above); nothing was changed in $ENV_FILE."
+  fi
+  pg_password="$new"
+  if [ -n "$pgbouncer_bin" ] && pid="$(running_pid pgbouncer)"; then
+    write_pgbouncer_config
+    kill -HUP "$pid" 2>/dev/null || true
+  fi
 }

@@ -1,11 +1,19 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DB_ROLES, passwordOf } from '@selfdb/common';
 import pg from 'pg';
+import { secureDatabase } from './roles.ts';
 
 const MIGRATION_FILE = /^(\d{4})_[a-z0-9_]+\.sql$/;
 // One constant key for pg_advisory_lock: every backend that starts waits here, so migrations never race.
 const MIGRATION_LOCK_KEY = 7_345_001;
+/**
+ * Migrations that need a superuser (event triggers, objects of the superuser). Every other one runs as selfdb_owner,
+ * so the objects it makes are SelfDB's from the start and no function or trigger a console user could have changed
+ * ever runs with superuser rights. A new migration that needs a superuser is added here.
+ */
+const SUPERUSER_MIGRATIONS = new Set(['0010_schema_change_log.sql', '0030_least_privilege.sql']);
 
 export class MigrationError extends Error {
   override name = 'MigrationError';
@@ -31,22 +39,39 @@ async function readMigrationFiles(dir: string): Promise<MigrationFile[]> {
   );
 }
 
+export interface MigrationOptions {
+  /** Password of SelfDB's login roles (POSTGRES_PASSWORD); default: the password in `directUrl`. */
+  rolePassword?: string;
+}
+
 /**
  * Applies the pending `NNNN_name.sql` files of `dir` in order, each in its own transaction, over a direct (not
  * pooled) connection under one advisory lock. Refuses (MigrationError) when an applied file was edited or removed.
- * Returns the names applied by this call.
+ * Connected as a superuser, it first creates or repairs SelfDB's roles and the ownership of every object
+ * (roles.ts), runs each migration as selfdb_owner (SUPERUSER_MIGRATIONS excepted) with no trigger firing, and
+ * repairs ownership again after migrations ran. Returns the names applied by this call.
  */
-export async function runMigrations(directUrl: string, dir: string, log: Log): Promise<string[]> {
+export async function runMigrations(
+  directUrl: string,
+  dir: string,
+  log: Log,
+  options: MigrationOptions = {},
+): Promise<string[]> {
   const files = await readMigrationFiles(dir);
   const client = new pg.Client({ connectionString: directUrl, application_name: 'selfdb-migrate' });
   await client.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    const security = { password: options.rolePassword ?? passwordOf(directUrl), log };
+    const managed = await secureDatabase(client, security);
+    await client.query('BEGIN');
+    if (managed) await client.query('SET LOCAL session_replication_role = replica');
     await client.query(`CREATE TABLE IF NOT EXISTS selfdb_migrations (
       name TEXT PRIMARY KEY,
       checksum CHAR(64) NOT NULL,
       applied_at TIMESTAMPTZ NOT NULL DEFAULT NOW()
     )`);
+    await client.query('COMMIT');
     const { rows } = await client.query<{ name: string; checksum: string }>(
       'SELECT name, checksum FROM selfdb_migrations ORDER BY name',
     );
@@ -73,7 +98,13 @@ export async function runMigrations(directUrl: string, dir: string, log: Log): P
       log.info(`applying migration ${file.name}`);
       try {
         await client.query('BEGIN');
+        if (managed) {
+          // Triggers (and event triggers) stay quiet: a migration's own DDL and data fixes fire no user code.
+          await client.query('SET LOCAL session_replication_role = replica');
+          if (!SUPERUSER_MIGRATIONS.has(file.name)) await client.query(`SET LOCAL ROLE ${DB_ROLES.owner}`);
+        }
         await client.query(file.sql);
+        if (managed) await client.query('RESET ROLE');
         await client.query('INSERT INTO selfdb_migrations (name, checksum) VALUES ($1, $2)', [
           file.name,
           file.checksum,
@@ -87,6 +118,8 @@ export async function runMigrations(directUrl: string, dir: string, log: Log): P
       }
       done.push(file.name);
     }
+    // Objects the superuser migrations made are given to selfdb_owner, and their event triggers put back.
+    if (managed && done.length > 0) await secureDatabase(client, security);
     return done;
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});

@@ -77,25 +77,30 @@ export async function runStatement(
 }
 
 /**
- * Opens the script's transaction: read-only or not, with the statement timeout and the acting SelfDB user (read by
- * the schema change log) as transaction-local settings, so nothing outlives it on the pooled connection.
+ * Opens the script's transaction: read-only or not, with the statement timeout, the acting SelfDB user (read by
+ * the schema change log) and the role the script acts as (`role`, null: the connection's own) as transaction-local
+ * settings. Acting as selfdb_owner, what the script creates is SelfDB's, and the login role itself (whose password
+ * and settings a role may always change) is not the current user.
  */
 export async function beginScript(
   client: PoolClient,
-  options: { readOnly: boolean; statementTimeoutMs: number; userId: string },
+  options: { readOnly: boolean; statementTimeoutMs: number; userId: string; role: string | null },
 ): Promise<void> {
-  await client.query(options.readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
+  await client.query(options.readOnly ? 'BEGIN READ ONLY' : 'BEGIN READ WRITE');
   await client.query(
-    "SELECT set_config('statement_timeout', $1, true), set_config('selfdb.user_id', $2, true)",
-    [String(options.statementTimeoutMs), options.userId],
+    "SELECT set_config('statement_timeout', $1, true), set_config('selfdb.user_id', $2, true), set_config('role', COALESCE($3, current_setting('role')), true)",
+    [String(options.statementTimeoutMs), options.userId, options.role],
   );
 }
 
 /** Puts back the settings a script may have changed with SET LOCAL, before SelfDB's own queries run after it. */
-export async function restoreScriptSettings(client: PoolClient, statementTimeoutMs: number): Promise<void> {
+export async function restoreScriptSettings(
+  client: PoolClient,
+  options: { statementTimeoutMs: number; role: string | null },
+): Promise<void> {
   await client.query(
-    "SELECT set_config('statement_timeout', $1, true), set_config('search_path', '\"$user\", public', true)",
-    [String(statementTimeoutMs)],
+    "SELECT set_config('statement_timeout', $1, true), set_config('search_path', '\"$user\", public', true), set_config('role', COALESCE($2, 'none'), true)",
+    [String(options.statementTimeoutMs), options.role],
   );
 }
 

@@ -17,6 +17,8 @@ export interface ScriptOptions {
   maxRows: number;
   /** The admin running the script: owner of the tables it creates, named in the schema change log. */
   userId: string;
+  /** The database role the script acts as (SET LOCAL ROLE); null: the console connection's own role. */
+  role: string | null;
 }
 
 export interface ScriptOutcome extends StatementResult {
@@ -36,7 +38,7 @@ async function runAll(client: PoolClient, statements: string[], maxRows: number)
 const isConnectionLoss = (err: unknown) => typeof (err as { code?: unknown })?.code !== 'string';
 
 /**
- * Runs a checked script in one transaction on one pooled connection and returns the last statement's result.
+ * Runs a checked script in one transaction on one console connection and returns the last statement's result.
  * Postgres decides whether the script is read-only: it runs first in a READ ONLY transaction, and only when Postgres
  * refuses a write there (SQLSTATE 25006) is it rolled back and run again read-write, followed, in the same
  * transaction, by the registry catch-up. Any error rolls everything back. A script that reads before it writes thus
@@ -71,7 +73,7 @@ export async function runScript(
       await beginScript(client, { ...options, readOnly: false });
       const before = await snapshotTables(client);
       const result = await runAll(client, statements, options.maxRows);
-      await restoreScriptSettings(client, options.statementTimeoutMs);
+      await restoreScriptSettings(client, options);
       await syncRegistry(client, before, options.userId);
       await commitScript(client);
       return { ...result, readOnly: false };

@@ -1,4 +1,4 @@
-import { type Actor, AppError, ErrorCode, isAdmin, type Pool } from '@selfdb/common';
+import { type Actor, AppError, DB_ROLES, ErrorCode, isAdmin, type Pool } from '@selfdb/common';
 import { toPgAppError } from '../../db/pg-errors.ts';
 import { type ScriptProgress, runScript } from './script-runner.ts';
 import { checkScript, loadSqlParser } from './sql-guard.ts';
@@ -21,7 +21,12 @@ export interface ErrorLog {
 export interface SqlConsoleConfig {
   statementTimeoutMs: number;
   maxRows: number;
+  /** The console connects as the superuser (SQL_CONSOLE_SUPERUSER), not as selfdb_console. */
+  superuser: boolean;
 }
+
+/** Why the console may not do something Postgres refused for lack of privilege, and how an operator can allow it. */
+const NOT_A_SUPERUSER = `The SQL console runs as the database role ${DB_ROLES.console}, which is not a superuser: it cannot run programs, read or write the server's files, manage roles or databases, change server settings or create untrusted extensions. An operator who needs that sets SQL_CONSOLE_SUPERUSER=true (docs/ENVS.md).`;
 
 /** SelfDB 0.0.5's SqlExecutionResult. */
 export interface SqlExecutionResult {
@@ -46,15 +51,24 @@ function assertSqlAdmin(actor: Actor) {
   if (!isAdmin(actor)) throw AppError.forbidden('Admin access required for SQL operations');
 }
 
-/** The error a client sees for a failed script: Postgres's own message (400) as SelfDB 0.0.5, or a timeout (504). */
-function toConsoleError(err: unknown, statementTimeoutMs: number): AppError | null {
+/**
+ * The error a client sees for a failed script: Postgres's own message (400) as SelfDB 0.0.5, a refusal for lack of
+ * privilege (403, saying what the console's role may not do), or a timeout (504).
+ */
+function toConsoleError(err: unknown, config: SqlConsoleConfig): AppError | null {
   if (err instanceof AppError) return err;
   const { code, message } = err as { code?: unknown; message?: string };
   if (code === '57014')
     return new AppError(
       504,
       ErrorCode.QUERY_TIMEOUT,
-      `Query cancelled: a statement ran longer than the statement timeout (${statementTimeoutMs} ms, SQL_STATEMENT_TIMEOUT_MS); nothing was changed`,
+      `Query cancelled: a statement ran longer than the statement timeout (${config.statementTimeoutMs} ms, SQL_STATEMENT_TIMEOUT_MS); nothing was changed`,
+    );
+  if (code === '42501' && message)
+    return new AppError(
+      403,
+      ErrorCode.SQL_PERMISSION_DENIED,
+      config.superuser ? message : `${message.replace(/\.?$/, '.')} ${NOT_A_SUPERUSER}`,
     );
   const connection = toPgAppError(err);
   if (connection?.code === ErrorCode.DATABASE_UNAVAILABLE) return connection;
@@ -96,7 +110,12 @@ export function createSqlService(deps: { pool: Pool; consolePool: Pool; config: 
       const progress: ScriptProgress = { readOnly: false };
       try {
         const statements = checkScript(input.query, { confirmDestructive: input.confirmDestructive });
-        const outcome = await runScript(consolePool, statements, { ...config, userId: actor.id }, progress);
+        const outcome = await runScript(
+          consolePool,
+          statements,
+          { ...config, userId: actor.id, role: config.superuser ? null : DB_ROLES.owner },
+          progress,
+        );
         const executionTime = elapsed();
         const message =
           outcome.columns === null
@@ -126,7 +145,7 @@ export function createSqlService(deps: { pool: Pool; consolePool: Pool; config: 
           truncated: outcome.truncated,
         };
       } catch (err) {
-        const clientError = toConsoleError(err, config.statementTimeoutMs);
+        const clientError = toConsoleError(err, config);
         await record(log, {
           userId: actor.id,
           query: input.query,

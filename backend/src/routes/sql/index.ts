@@ -17,8 +17,12 @@ const CONSOLE_CONNECTIONS = 3;
 
 /** The 6 `/sql` operations of SelfDB 0.0.5 (admin only), in its document's order. */
 export async function sqlRoutes(app: FastifyInstance, ctx: RouteContext) {
-  const consolePool = createPool(ctx.config.databaseUrl, {
+  // Straight to Postgres as selfdb_console, never through PgBouncer, and never reused (maxUses 1): whatever session
+  // state a script leaves (settings, role, temporary tables, prepared statements, locks, LISTEN) ends with its
+  // connection, and no API request ever runs on a connection a script had.
+  const consolePool = createPool(ctx.config.sql.databaseUrl, {
     max: CONSOLE_CONNECTIONS,
+    maxUses: 1,
     applicationName: 'selfdb-sql-console',
     // A script waiting for a console connection waits for a running one to finish rather than failing at once.
     connectionTimeoutMs: ctx.config.sql.statementTimeoutMs + 5000,
