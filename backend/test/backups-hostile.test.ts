@@ -174,6 +174,14 @@ describe('hostile statements', () => {
     ],
     ['lo_export to a server file', `SELECT lo_export(lo_from_bytea(0, 'x'), '${marker}');`, /lo_export/],
     [
+      // The migration runner reads its record as the superuser: a view there would run the archive's function so.
+      'selfdb_migrations as a view calling a function',
+      `CREATE TABLE public.real_m (name text PRIMARY KEY, checksum char(64), applied_at timestamptz DEFAULT now());
+CREATE FUNCTION public.sneaky() RETURNS boolean LANGUAGE sql AS 'SELECT true';
+CREATE VIEW public.selfdb_migrations AS SELECT * FROM public.real_m WHERE public.sneaky();`,
+      /made selfdb_migrations a view/,
+    ],
+    [
       'a template staging database that then fails',
       "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I IS_TEMPLATE true', current_database()); END $$;\nSELECT 1/0;",
       /division by zero/,

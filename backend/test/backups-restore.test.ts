@@ -193,7 +193,7 @@ test('a pg_dump made with owners and privileges (no --no-owner) restores too: wh
   );
   assert.ok((await login(target.app, 'alice@example.com', 'AlicePass123')).access_token);
   const triggers = await query(target.db.directUrl, 'SELECT evtname FROM pg_event_trigger ORDER BY 1');
-  assert.equal(triggers.length, 2, 'the schema change log is on');
+  assert.equal(triggers.length, 3, 'the schema change log and the adoption of new objects are on');
   assert.deepEqual(await leftovers(target), []);
 });
 

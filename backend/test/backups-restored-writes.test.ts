@@ -50,7 +50,7 @@ async function ok(method: string, url: string, options: Parameters<typeof call>[
   return response.body;
 }
 
-test('the restored database belongs to the live owner; no loader role, no event trigger missing', async () => {
+test('the restored database is the superuser’s, every object selfdb_owner’s; no loader role, no event trigger missing', async () => {
   const [owner] = await query<{ owner: string }>(
     t.db.directUrl,
     `SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = current_database()`,
@@ -60,20 +60,21 @@ test('the restored database belongs to the live owner; no loader role, no event 
   const strangers = await query<{ what: string }>(
     t.db.directUrl,
     `SELECT c.oid::regclass::text AS what FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname IN ('public', 'auth', 'realtime', 'selfdb') AND pg_get_userbyid(c.relowner) <> current_user
+     WHERE n.nspname IN ('public', 'auth', 'realtime', 'selfdb') AND pg_get_userbyid(c.relowner) <> 'selfdb_owner'
+       AND c.relname NOT IN ('selfdb_migrations', 'selfdb_migrations_pkey')
      UNION ALL
      SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-     WHERE n.nspname IN ('public', 'auth', 'realtime', 'selfdb') AND pg_get_userbyid(p.proowner) <> current_user
+     WHERE n.nspname IN ('public', 'auth', 'realtime', 'selfdb') AND pg_get_userbyid(p.proowner) <> 'selfdb_owner'
        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')`,
   );
-  assert.deepEqual(strangers, [], 'everything is owned by the live owner');
+  assert.deepEqual(strangers, [], 'everything is selfdb_owner’s');
   const triggers = await query<{ evtname: string }>(
     t.db.directUrl,
     'SELECT evtname FROM pg_event_trigger ORDER BY 1',
   );
   assert.deepEqual(
     triggers.map((row) => row.evtname),
-    ['selfdb_schema_changes_ddl', 'selfdb_schema_changes_drop'],
+    ['selfdb_adopt_objects', 'selfdb_schema_changes_ddl', 'selfdb_schema_changes_drop'],
   );
   assert.deepEqual(await leftovers(t), []);
 });

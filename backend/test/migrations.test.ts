@@ -238,7 +238,10 @@ test('upgrades an install made by earlier versions: every object, user tables in
   );
   assert.ok((await rows(db.directUrl, NOT_OWNED)).length > 20, 'the earlier install is the superuser’s');
 
-  assert.deepEqual(await runMigrations(db.directUrl, MIGRATIONS, silent), ['0030_least_privilege.sql']);
+  const later = readdirSync(MIGRATIONS)
+    .filter((name) => /^\d{4}_.*\.sql$/.test(name) && name >= '0030')
+    .sort();
+  assert.deepEqual(await runMigrations(db.directUrl, MIGRATIONS, silent), later);
   assert.deepEqual(await rows(db.directUrl, NOT_OWNED), []);
   assert.deepEqual(
     await rows(

@@ -316,6 +316,12 @@ SELECT ${INTERNAL_SCHEMA}.adopt_all();
 DO $do$
 BEGIN
   IF to_regclass('public.selfdb_migrations') IS NOT NULL THEN
+    -- The runner reads it as the superuser: a view, rule, trigger or policy there (a restored archive's) would run
+    -- code with the superuser's rights.
+    IF (SELECT c.relkind <> 'r' OR c.relhasrules OR c.relhastriggers OR c.relrowsecurity
+        FROM pg_class c WHERE c.oid = 'public.selfdb_migrations'::regclass) THEN
+      RAISE EXCEPTION 'selfdb_migrations is not a plain table: this database was not made by SelfDB';
+    END IF;
     IF NOT (SELECT r.rolsuper FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner
             WHERE c.oid = 'public.selfdb_migrations'::regclass) THEN
       ALTER TABLE public.selfdb_migrations OWNER TO CURRENT_USER;

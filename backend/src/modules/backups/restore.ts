@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AppError } from '@selfdb/common';
+import { AppError, DB_ROLES } from '@selfdb/common';
 import { ArchiveError, RestoreError } from './archive-error.ts';
 import { extractArchive } from './archive-reader.ts';
 import { listSettingNames } from './backups.repository.ts';
@@ -18,7 +18,7 @@ import { toolVersion } from './postgres-tools.ts';
 import type { Progress } from './progress.ts';
 import type { Redactor } from './redact.ts';
 import { loaderRolePrefix, StagingDatabase } from './staging.ts';
-import { findDatabaseOwner, findCurrentUser } from './staging.repository.ts';
+import { findDatabaseOwner, findCurrentUser, roleExists } from './staging.repository.ts';
 import { companionNames, recoverInterruptedRestore, swapIn } from './swap.ts';
 
 export interface RestoreDeps {
@@ -125,12 +125,13 @@ export async function restoreArchive(
       throw new RestoreError(`The restored database could not be migrated: ${(err as Error).message}`);
     }
 
-    // (3) Handed to the role that owns the live database (the current user when there is none yet).
-    const owner = (await findDatabaseOwner(client, live)) ?? (await findCurrentUser(client)).name;
+    // (3) Objects handed to selfdb_owner (where SelfDB manages its roles), the database to the live one's owner.
+    const database = (await findDatabaseOwner(client, live)) ?? (await findCurrentUser(client)).name;
+    const objects = (await roleExists(client, DB_ROLES.owner)) ? DB_ROLES.owner : database;
     try {
-      await staging.handOver(owner, deps.migrationsDir, deps.log);
+      await staging.handOver({ objects, database }, deps.log);
     } catch (err) {
-      throw new RestoreError(`The restored database could not be handed over to ${owner}: ${(err as Error).message}`);
+      throw new RestoreError(`The restored database could not be handed over to ${objects}: ${(err as Error).message}`);
     }
 
     // (4) The swap.

@@ -60,6 +60,24 @@ export async function findDatabaseOwner(db: Queryable, name: string): Promise<st
   return rows[0]?.owner ?? null;
 }
 
+/**
+ * Whether `public.selfdb_migrations` is absent or an ordinary table without rules, triggers or row security: the
+ * migration runner reads it as the superuser, so anything else could run code with those rights.
+ */
+export async function isPlainMigrationRecord(db: Queryable): Promise<boolean> {
+  const { rows } = await db.query(
+    `SELECT 1 FROM pg_catalog.pg_class
+     WHERE oid = pg_catalog.to_regclass('public.selfdb_migrations')
+       AND (relkind <> 'r' OR relhasrules OR relhastriggers OR relrowsecurity)`,
+  );
+  return rows.length === 0;
+}
+
+export async function roleExists(db: Queryable, name: string): Promise<boolean> {
+  const { rows } = await db.query('SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1', [name]);
+  return rows.length > 0;
+}
+
 export async function findCurrentUser(db: Queryable): Promise<{ name: string; superuser: boolean }> {
   const { rows } = await db.query<{ name: string; superuser: boolean }>(
     'SELECT current_user AS name, rolsuper AS superuser FROM pg_catalog.pg_roles WHERE rolname = current_user',
@@ -89,9 +107,14 @@ export async function countSettingsOf(db: Queryable, role: string, database: str
  * and puts the database's own options back to plain ones (the loader owned it: it could have made it a template,
  * limited its connections or attached settings). WARNING: DDL with quoted identifiers.
  */
-export async function handOverDatabase(db: Queryable, database: string, role: string, owner: string): Promise<void> {
-  await db.query(`REASSIGN OWNED BY ${ident(role)} TO ${ident(owner)}`);
-  await db.query(`ALTER DATABASE ${ident(database)} OWNER TO ${ident(owner)}`);
+export async function handOverDatabase(
+  db: Queryable,
+  database: string,
+  role: string,
+  owners: { objects: string; database: string },
+): Promise<void> {
+  await db.query(`REASSIGN OWNED BY ${ident(role)} TO ${ident(owners.objects)}`);
+  await db.query(`ALTER DATABASE ${ident(database)} OWNER TO ${ident(owners.database)}`);
   await resetDatabaseOptions(db, database);
   await db.query(`DROP OWNED BY ${ident(role)}`);
 }
@@ -100,9 +123,4 @@ export async function handOverDatabase(db: Queryable, database: string, role: st
 export async function resetDatabaseOptions(db: Queryable, database: string): Promise<void> {
   await db.query(`ALTER DATABASE ${ident(database)} WITH IS_TEMPLATE false CONNECTION LIMIT -1`);
   await db.query(`ALTER DATABASE ${ident(database)} RESET ALL`);
-}
-
-/** WARNING: DDL with quoted identifiers. */
-export async function setOwner(db: Queryable, kind: 'FUNCTION' | 'TABLE', name: string, owner: string) {
-  await db.query(`ALTER ${kind} ${name} OWNER TO ${ident(owner)}`);
 }

@@ -4,18 +4,17 @@
 // pg_read_server_files or pg_write_server_files). psql loads database.sql as that role, and the migrations bring
 // the result up to date as that role too: a superuser never runs a statement on data the archive defined (its
 // triggers, defaults and functions would run with the superuser's rights). Then the superuser checks the catalog,
-// hands every object and the database to the role that owns the live database, drops the loader role, and
-// recreates what needs a superuser (the schema change log's event triggers) from SelfDB's own migration file.
+// hands every object to selfdb_owner (never to a superuser), drops the loader role, and lets the roles runner
+// recreate what needs a superuser (the schema change log's event triggers) from SelfDB's own text (db/roles.ts).
 // Whatever fails, discard() leaves nothing behind: no staging database, no role.
 //
 // Migrations therefore must apply when run by the database owner without superuser rights, skipping what needs a
-// superuser (as 0010 does with its event triggers); a superuser-only step that must hold on a restored database is
-// added to SUPERUSER_REPLAY.
+// superuser (as 0010 does with its event triggers); a superuser-only step that must hold on a restored database
+// belongs in db/roles.ts, which runs after the hand-over.
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
-import { access, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import pg from 'pg';
 import { runMigrations } from '../../db/migrate.ts';
+import { secureDatabase } from '../../db/roles.ts';
 import { createDatabaseLike, dropDatabase } from './backups.repository.ts';
 import { RestoreError } from './archive-error.ts';
 import { withDatabase } from './postgres-tools.ts';
@@ -27,29 +26,12 @@ import {
   findCurrentUser,
   findRoleFingerprint,
   handOverDatabase,
+  isPlainMigrationRecord,
   listExtensions,
-  setOwner,
 } from './staging.repository.ts';
 
 /** The extensions an archive may create: what SelfDB 0.0.5 and SelfDB itself use. */
 export const ALLOWED_EXTENSIONS: ReadonlySet<string> = new Set(['plpgsql', 'pgcrypto']);
-
-/**
- * Migration files the superuser runs again on a restored database, after it was handed over: each must be safe to
- * re-run (CREATE OR REPLACE of its own functions, IF NOT EXISTS) and run no code the database holds.
- */
-const SUPERUSER_REPLAY = [
-  {
-    file: '0010_schema_change_log.sql',
-    // Owned by the live database's owner afterwards, like everything else restored (the log function is
-    // SECURITY DEFINER: it then writes the log with that role's rights, never a superuser's).
-    owned: [
-      ['FUNCTION', 'public.selfdb_log_schema_change()'],
-      ['FUNCTION', 'public.selfdb_enable_schema_change_log()'],
-      ['TABLE', 'public.selfdb_schema_changes'],
-    ] as const,
-  },
-];
 
 interface Log {
   info(message: string): void;
@@ -149,6 +131,11 @@ export class StagingDatabase {
         `database.sql created the extension ${extra.join(', ')}: a restore may create only ${[...ALLOWED_EXTENSIONS].join(', ')}`,
       );
     }
+    if (!(await withClient(this.adminUrl, (client) => isPlainMigrationRecord(client)))) {
+      throw new RestoreError(
+        'database.sql made selfdb_migrations a view or gave it rules, triggers or policies, which a restore refuses',
+      );
+    }
     if ((await findRoleFingerprint(this.admin, this.role)) !== this.roleFingerprint) {
       throw new RestoreError('database.sql changed the role that loads it (ALTER ROLE), which a restore refuses');
     }
@@ -165,11 +152,13 @@ export class StagingDatabase {
   }
 
   /**
-   * Gives the database and everything in it to `owner`, drops the loader role, then replays SUPERUSER_REPLAY. From
-   * here on nothing in the database belongs to the loader.
+   * Gives every object to `objectsOwner` (selfdb_owner, or the live database's owner where SelfDB's roles are not
+   * managed) and the database to `databaseOwner`, drops the loader role, then lets the roles runner put the database
+   * in the shape it keeps the live one in (grants, event triggers, the migration record) from SelfDB's own text. No
+   * object of the archive ever becomes a superuser's. From here on nothing in the database belongs to the loader.
    */
-  async handOver(owner: string, migrationsDir: string, log: Log): Promise<void> {
-    await withClient(this.adminUrl, (client) => handOverDatabase(client, this.name, this.role, owner));
+  async handOver(owners: { objects: string; database: string }, log: Log): Promise<void> {
+    await withClient(this.adminUrl, (client) => handOverDatabase(client, this.name, this.role, owners));
     await dropLoaderRole(this.admin, this.role);
     this.handedOver = true;
     await withClient(this.adminUrl, async (client) => {
@@ -178,16 +167,7 @@ export class StagingDatabase {
         log.warn(`restore: ${me.name} is not a superuser; the schema change log stays off in the restored database`);
         return;
       }
-      // No "$user" schema: a schema the archive named after the superuser must not catch what the replay creates.
-      // Replica mode: the event triggers it creates do not log its own statements (nothing else runs here).
-      await client.query('SET search_path = public');
-      await client.query('SET session_replication_role = replica');
-      for (const step of SUPERUSER_REPLAY) {
-        const path = join(migrationsDir, step.file);
-        if (!(await access(path).then(() => true, () => false))) continue;
-        await client.query(await readFile(path, 'utf8'));
-        for (const [kind, name] of step.owned) await setOwner(client, kind, name, owner);
-      }
+      await secureDatabase(client, { password: undefined, log });
     });
   }
 
