@@ -3,9 +3,26 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
 
 const run = promisify(execFile);
 const STDERR_KEEP = 16 * 1024;
+
+/** Runs `work` on a fresh direct connection to `url`, closed afterwards whatever happens. */
+export async function withClient<T>(
+  url: string,
+  applicationName: string,
+  work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
+  const client = new pg.Client({ connectionString: url, application_name: applicationName });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
 
 /** `url` with its database replaced by `database`. */
 export function withDatabase(url: string, database: string): string {

@@ -11,13 +11,14 @@
 // Migrations therefore must apply when run by the database owner without superuser rights, skipping what needs a
 // superuser (as 0010 does with its event triggers); a superuser-only step that must hold on a restored database
 // belongs in db/roles.ts, which runs after the hand-over.
-import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
-import pg from 'pg';
+import { createHash, randomBytes } from 'node:crypto';
+import type pg from 'pg';
 import { runMigrations } from '../../db/migrate.ts';
+import { scramVerifier } from '../../db/scram.ts';
 import { secureDatabase } from '../../db/roles.ts';
 import { createDatabaseLike, dropDatabase } from './backups.repository.ts';
 import { RestoreError } from './archive-error.ts';
-import { withDatabase } from './postgres-tools.ts';
+import { withClient, withDatabase } from './postgres-tools.ts';
 import { SqlLoad, type SqlLoadOptions } from './sql-loader.ts';
 import {
   countSettingsOf,
@@ -46,27 +47,7 @@ export function loaderRolePrefix(live: string, kind: 'restore' | 'verify' = 'res
   return `selfdb_${kind}_${createHash('sha256').update(live).digest('hex').slice(0, 8)}_`;
 }
 
-/** The SCRAM-SHA-256 verifier Postgres stores for `password` (RFC 5802/7677, as libpq's PQencryptPasswordConn). */
-function scramVerifier(password: string): string {
-  const iterations = 4096;
-  const salt = randomBytes(16);
-  const salted = pbkdf2Sync(password, salt, iterations, 32, 'sha256');
-  const clientKey = createHmac('sha256', salted).update('Client Key').digest();
-  const storedKey = createHash('sha256').update(clientKey).digest();
-  const serverKey = createHmac('sha256', salted).update('Server Key').digest();
-  return `SCRAM-SHA-256$${iterations}:${salt.toString('base64')}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`;
-}
 
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, application_name: 'selfdb-restore' });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
 
 export class StagingDatabase {
   private handedOver = false;
@@ -124,14 +105,14 @@ export class StagingDatabase {
    * ALTER DATABASE ... SET) that would outlive the load.
    */
   async assertLoadedSafely(): Promise<void> {
-    const extensions = await withClient(this.adminUrl, (client) => listExtensions(client));
+    const extensions = await withClient(this.adminUrl, 'selfdb-restore', (client) => listExtensions(client));
     const extra = extensions.filter((name) => !ALLOWED_EXTENSIONS.has(name));
     if (extra.length) {
       throw new RestoreError(
         `database.sql created the extension ${extra.join(', ')}: a restore may create only ${[...ALLOWED_EXTENSIONS].join(', ')}`,
       );
     }
-    if (!(await withClient(this.adminUrl, (client) => isPlainMigrationRecord(client)))) {
+    if (!(await withClient(this.adminUrl, 'selfdb-restore', (client) => isPlainMigrationRecord(client)))) {
       throw new RestoreError(
         'database.sql made selfdb_migrations a view or gave it rules, triggers or policies, which a restore refuses',
       );
@@ -158,10 +139,10 @@ export class StagingDatabase {
    * object of the archive ever becomes a superuser's. From here on nothing in the database belongs to the loader.
    */
   async handOver(owners: { objects: string; database: string }, log: Log): Promise<void> {
-    await withClient(this.adminUrl, (client) => handOverDatabase(client, this.name, this.role, owners));
+    await withClient(this.adminUrl, 'selfdb-restore', (client) => handOverDatabase(client, this.name, this.role, owners));
     await dropLoaderRole(this.admin, this.role);
     this.handedOver = true;
-    await withClient(this.adminUrl, async (client) => {
+    await withClient(this.adminUrl, 'selfdb-restore', async (client) => {
       const me = await findCurrentUser(client);
       if (!me.superuser) {
         log.warn(`restore: ${me.name} is not a superuser; the schema change log stays off in the restored database`);

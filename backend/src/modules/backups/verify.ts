@@ -5,13 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import pg from 'pg';
 import { ArchiveError, RestoreError } from './archive-error.ts';
 import { extractArchive } from './archive-reader.ts';
 import { countRows, listSettingNames, listStoredFiles, listTables } from './backups.repository.ts';
 import { removeQuietly } from './fs-utils.ts';
 import { openMaintenanceSession } from './maintenance.ts';
-import { databaseOf, toolVersion } from './postgres-tools.ts';
+import { databaseOf, toolVersion, withClient } from './postgres-tools.ts';
 import type { Progress } from './progress.ts';
 import { loadFailure, type RestoreDeps } from './restore.ts';
 import { loaderRolePrefix, StagingDatabase } from './staging.ts';
@@ -34,16 +33,6 @@ export interface VerifyReport {
   durationMs: number;
 }
 
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, application_name: 'selfdb-verify' });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
 
 export async function verifyArchive(
   deps: RestoreDeps,
@@ -108,7 +97,7 @@ export async function verifyArchive(
     progress.phase('comparing');
     // Counted before migrating: migrations may add rows, the manifest describes the dump.
     const expected = extracted.manifest?.tables ?? null;
-    await withClient(loaded.loaderUrl, async (client) => {
+    await withClient(loaded.loaderUrl, 'selfdb-verify', async (client) => {
       for (const table of await listTables(client)) {
         const restored = await countRows(client, table);
         const want = expected ? (expected[table.key] ?? null) : null;
