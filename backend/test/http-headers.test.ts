@@ -8,7 +8,7 @@ import { STRICT_CSP } from '@selfdb/common';
 import { request } from 'undici';
 import { CORS_ALLOWED_HEADERS } from '../src/plugins/cors.ts';
 import { DOCS_CSP } from '../src/plugins/security-headers.ts';
-import { ADMIN, API_KEY, call, login } from './helpers.ts';
+import { ADMIN, API_KEY, call, login, startTestApp } from './helpers.ts';
 import { createBucket, download, type StorageStack, startStorageStack, upload } from './storage-helpers.ts';
 
 const DASHBOARD = 'http://dashboard.example.com';
@@ -410,4 +410,20 @@ describe('security headers', () => {
       code: 'BAD_REQUEST',
     });
   });
+});
+
+test('CORS_ORIGINS=*: any origin may call, but never with credentials', async () => {
+  const t = await startTestApp({ CORS_ORIGINS: '*' });
+  try {
+    const response = await t.app.inject({
+      method: 'OPTIONS',
+      url: '/users/me',
+      headers: { origin: 'http://anywhere.example.com', 'access-control-request-method': 'GET' },
+    });
+    assert.equal(response.statusCode, 204);
+    assert.equal(response.headers['access-control-allow-origin'], 'http://anywhere.example.com');
+    assert.equal(response.headers['access-control-allow-credentials'], undefined);
+  } finally {
+    await t.close();
+  }
 });

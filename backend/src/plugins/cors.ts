@@ -79,7 +79,8 @@ export async function installCors(app: FastifyInstance, origins: readonly string
   const isAllowed = createOriginCheck(origins);
   await app.register(cors, {
     origin: (origin, callback) => callback(null, isAllowed(origin)),
-    credentials: true,
+    // Any origin (`*`) never gets credentials: a page anywhere could otherwise send the user's cookies.
+    credentials: !origins.some((origin) => origin.trim() === '*'),
     methods: CORS_METHODS,
     allowedHeaders: CORS_ALLOWED_HEADERS,
     exposedHeaders: CORS_EXPOSED_HEADERS,

@@ -18,7 +18,8 @@ export const DOCS_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const isDocsPath = (path: string) => path === '/docs' || path.startsWith('/docs/');
+const isDocsPath = (url: string) => url === '/docs' || url.startsWith('/docs/') || url.startsWith('/docs?');
+const HEADERS = Object.entries(SECURITY_HEADERS);
 
 /**
  * Security headers on every response: 2xx, errors, 404s, file downloads, and the responses routes write themselves
@@ -27,9 +28,8 @@ const isDocsPath = (path: string) => path === '/docs' || path.startsWith('/docs/
  */
 export function installSecurityHeaders(app: FastifyInstance) {
   app.addHook('onRequest', (request, reply, done) => {
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.raw.setHeader(name, value);
-    if (isDocsPath(request.url.split('?', 1)[0] ?? ''))
-      reply.raw.setHeader('content-security-policy', DOCS_CSP);
+    for (const [name, value] of HEADERS) reply.raw.setHeader(name, value);
+    if (isDocsPath(request.url)) reply.raw.setHeader('content-security-policy', DOCS_CSP);
     done();
   });
 }

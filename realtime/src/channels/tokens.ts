@@ -25,8 +25,9 @@ const invalidToken = (): TokenRefusal => ({
  * Whether the session an access token names is still open: one of the user's refresh tokens carries it, unrevoked
  * and unexpired (the backend's rule, migration 0032). Logout, logout-all, a new password or role and deactivation
  * revoke them, so a token of an ended session is refused here from the next connect or join on, in every process.
- * Read from the database on each connect/join, never cached: these are rare next to the frames that follow. Sockets
- * already open are signed out by the hub's session check (`Hub.checkSessions`).
+ * Read from the database on connect and on `access_token`, never cached: these are rare next to the frames that
+ * follow. Sockets already open (and their later joins) are signed out by the hub's session check
+ * (`Hub.checkSessions`, at most 0.5 s later).
  */
 async function isSessionOpen(db: Queryable, userId: string, sessionId: string): Promise<boolean> {
   const { rows } = await db.query<{ open: boolean }>(

@@ -47,9 +47,4 @@ export class AddressLimiter {
       else this.counts.delete(key);
     };
   }
-
-  /** Sockets held by the address's key now (for tests and health). */
-  held(address: string): number {
-    return this.counts.get(addressLimitKey(address)) ?? 0;
-  }
 }

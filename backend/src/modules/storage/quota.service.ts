@@ -53,8 +53,6 @@ export function createQuotaService(pool: Pool, options: { quotaBytes: number; lo
   }
 
   return {
-    enabled: quotaBytes > 0,
-
     /** A reservation for one upload streamed in a single request; null when there is no quota. */
     open(userId: string): QuotaReservation | null {
       if (quotaBytes <= 0) return null;
@@ -72,7 +70,11 @@ export function createQuotaService(pool: Pool, options: { quotaBytes: number; lo
         reserveUpFront: (bytes) => grow(bytes, bytes),
         cover(total) {
           if (total <= reserved && Date.now() - renewedAt < RENEW_AFTER_MS) return null;
-          return grow(Math.max(total, reserved), Math.max(total, reserved + step));
+          // Only renewing the lease (the bytes are covered) keeps the reservation's size; growing adds a step.
+          return grow(
+            Math.max(total, reserved),
+            total <= reserved ? reserved : Math.max(total, reserved + step),
+          );
         },
         async release() {
           closed = true;

@@ -81,8 +81,11 @@ class StorageServiceStore extends DataStore {
   }
 
   override async remove(id: string): Promise<void> {
-    await this.storage.deleteUpload(id);
-    await this.quota.releaseUpload(id);
+    try {
+      await this.storage.deleteUpload(id);
+    } finally {
+      await this.quota.releaseUpload(id);
+    }
   }
 }
 
