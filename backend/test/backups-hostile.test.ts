@@ -15,6 +15,7 @@ import { buffer } from 'node:stream/consumers';
 import { createGzip } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { Header } from 'tar';
+import { runMigrations } from '../src/db/migrate.ts';
 import { API_KEY, call } from './helpers.ts';
 import {
   type BackupsTestApp,
@@ -28,6 +29,8 @@ import {
   startBackupsApp,
   uploadRestore,
 } from './backups-helpers.ts';
+
+const MIGRATIONS_DIR = new URL('../../database/migrations', import.meta.url).pathname;
 
 let live: BackupsTestApp;
 const work = mkdtempSync(join(tmpdir(), 'selfdb-hostile-'));
@@ -179,7 +182,15 @@ describe('hostile statements', () => {
       `CREATE TABLE public.real_m (name text PRIMARY KEY, checksum char(64), applied_at timestamptz DEFAULT now());
 CREATE FUNCTION public.sneaky() RETURNS boolean LANGUAGE sql AS 'SELECT true';
 CREATE VIEW public.selfdb_migrations AS SELECT * FROM public.real_m WHERE public.sneaky();`,
-      /made selfdb_migrations a view/,
+      /made selfdb_migrations something other than SelfDB’s own table/,
+    ],
+    [
+      // A default the superuser's INSERT of the next migration would evaluate with its rights.
+      'selfdb_migrations with a column whose default calls a function',
+      `CREATE FUNCTION public.sneaky_default() RETURNS text LANGUAGE sql AS 'SELECT current_user::text';
+CREATE TABLE public.selfdb_migrations (name text PRIMARY KEY, checksum char(64), applied_at timestamptz DEFAULT now(),
+  by_whom text DEFAULT public.sneaky_default());`,
+      /made selfdb_migrations something other than SelfDB’s own table/,
     ],
     [
       'a template staging database that then fails',
@@ -345,5 +356,37 @@ test('archives (they hold .env) are created mode 0600', async () => {
     assert.equal(statSync(created.path).mode & 0o777, 0o600);
   } finally {
     await cli.close();
+  }
+});
+
+test('functions an archive puts where the superuser looks (public overloads, selfdb_internal) never run as it', async () => {
+  const marker = join(work, `shadow-${randomBytes(4).toString('hex')}`);
+  // Each writes the marker file, which only a superuser may do: if any runs with those rights, the file appears.
+  const writesMarker = `BEGIN COPY (SELECT 1) TO '${marker}'; EXCEPTION WHEN insufficient_privilege THEN NULL; END`;
+  const archive = hostileArchive(
+    [
+      `CREATE FUNCTION public.has_database_privilege(text, name, text) RETURNS boolean LANGUAGE plpgsql AS $f$ BEGIN ${writesMarker}; RETURN true; END $f$;`,
+      `CREATE FUNCTION public.has_schema_privilege(text, name, text) RETURNS boolean LANGUAGE plpgsql AS $f$ BEGIN ${writesMarker}; RETURN true; END $f$;`,
+      `CREATE FUNCTION public.pg_advisory_lock(text) RETURNS void LANGUAGE plpgsql AS $f$ BEGIN ${writesMarker}; END $f$;`,
+      'CREATE SCHEMA selfdb_internal;',
+      `CREATE FUNCTION selfdb_internal.adopt(regclass, oid) RETURNS boolean LANGUAGE plpgsql AS $f$ BEGIN ${writesMarker}; RETURN false; END $f$;`,
+    ].join('\n'),
+  );
+  const target = await startBackupsApp();
+  try {
+    const restored = await uploadRestore(target, archive);
+    assert.equal(restored.status, 200, JSON.stringify(restored.body));
+    // The next start runs the migration runner on it as the superuser again.
+    await runMigrations(target.db.directUrl, MIGRATIONS_DIR, { info: () => {} });
+    assert.equal(existsSync(marker), false, 'an archive function ran as the superuser');
+    const strangers = await query<{ fn: string }>(
+      target.db.directUrl,
+      `SELECT p.oid::regprocedure::text AS fn FROM pg_proc p JOIN pg_roles r ON r.oid = p.proowner
+       WHERE p.pronamespace = 'selfdb_internal'::regnamespace AND NOT r.rolsuper
+         AND p.oid <> 'selfdb_internal.log_schema_change()'::regprocedure`,
+    );
+    assert.deepEqual(strangers, [], 'selfdb_internal holds only the superuser’s functions');
+  } finally {
+    await target.close();
   }
 });

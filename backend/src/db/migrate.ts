@@ -61,19 +61,22 @@ export async function runMigrations(
   const client = new pg.Client({ connectionString: directUrl, application_name: 'selfdb-migrate' });
   await client.connect();
   try {
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    // The runner's own statements see only pg_catalog: as the superuser, a function or table that a console user or
+    // an archive put in `public` (or a schema named after the user) must never be picked for one of its names.
+    await client.query('SET search_path = pg_catalog, pg_temp');
+    await client.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
     const security = { password: options.rolePassword ?? passwordOf(directUrl), log };
     const managed = await secureDatabase(client, security);
     await client.query('BEGIN');
     if (managed) await client.query('SET LOCAL session_replication_role = replica');
-    await client.query(`CREATE TABLE IF NOT EXISTS selfdb_migrations (
+    await client.query(`CREATE TABLE IF NOT EXISTS public.selfdb_migrations (
       name TEXT PRIMARY KEY,
       checksum CHAR(64) NOT NULL,
       applied_at TIMESTAMPTZ NOT NULL DEFAULT NOW()
     )`);
     await client.query('COMMIT');
     const { rows } = await client.query<{ name: string; checksum: string }>(
-      'SELECT name, checksum FROM selfdb_migrations ORDER BY name',
+      'SELECT name, checksum FROM public.selfdb_migrations ORDER BY name',
     );
     const applied = new Map(rows.map((row) => [row.name, row.checksum]));
     const known = new Set(files.map((file) => file.name));
@@ -103,9 +106,12 @@ export async function runMigrations(
           await client.query('SET LOCAL session_replication_role = replica');
           if (!SUPERUSER_MIGRATIONS.has(file.name)) await client.query(`SET LOCAL ROLE ${DB_ROLES.owner}`);
         }
+        // Migration files are written for the usual search path (their CREATEs land in public).
+        await client.query(`SET LOCAL search_path = "$user", public`);
         await client.query(file.sql);
+        await client.query('SET LOCAL search_path = pg_catalog, pg_temp');
         if (managed) await client.query('RESET ROLE');
-        await client.query('INSERT INTO selfdb_migrations (name, checksum) VALUES ($1, $2)', [
+        await client.query('INSERT INTO public.selfdb_migrations (name, checksum) VALUES ($1, $2)', [
           file.name,
           file.checksum,
         ]);
@@ -122,7 +128,7 @@ export async function runMigrations(
     if (managed && done.length > 0) await secureDatabase(client, security);
     return done;
   } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});
+    await client.query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY]).catch(() => {});
     await client.end().catch(() => {});
   }
 }

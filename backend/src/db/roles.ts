@@ -254,6 +254,28 @@ const EVENT_TRIGGERS = [
   ['selfdb_adopt_objects', 'ddl_command_end', 'adopt_new_objects'],
 ] as const;
 
+/**
+ * SQL that is true when `public.selfdb_migrations` exists and is not exactly the table the runner makes: three
+ * columns (name text, checksum character(64), applied_at timestamptz DEFAULT now()), its primary key and nothing
+ * else (no rules, triggers, policies, other constraints or indexes, views). The runner reads and writes it as the
+ * superuser, so anything more (a default calling a function, say, from a restored archive) would run with those rights.
+ */
+export const FOREIGN_MIGRATION_RECORD = `
+  to_regclass('public.selfdb_migrations') IS NOT NULL AND (
+    (SELECT c.relkind <> 'r' OR c.relhasrules OR c.relhastriggers OR c.relrowsecurity
+     FROM pg_class c WHERE c.oid = to_regclass('public.selfdb_migrations'))
+    OR (SELECT array_agg(a.attname::text || ' ' || format_type(a.atttypid, a.atttypmod) ORDER BY a.attname)
+        FROM pg_attribute a
+        WHERE a.attrelid = to_regclass('public.selfdb_migrations') AND a.attnum > 0 AND NOT a.attisdropped)
+       IS DISTINCT FROM ARRAY['applied_at timestamp with time zone', 'checksum character(64)', 'name text']
+    OR EXISTS (SELECT 1 FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+               WHERE d.adrelid = to_regclass('public.selfdb_migrations')
+                 AND (a.attname <> 'applied_at' OR pg_get_expr(d.adbin, d.adrelid) <> 'now()'))
+    OR EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('public.selfdb_migrations')
+                 AND contype NOT IN ('p', 'n'))
+    OR (SELECT count(*) FROM pg_index WHERE indrelid = to_regclass('public.selfdb_migrations')) <> 1
+  )`;
+
 /** The database-level part, as one script: grants, the internal schema and its functions, event triggers, owners. */
 const DATABASE_SQL = `
 DO $do$
@@ -288,6 +310,25 @@ BEGIN
   END IF;
 END $do$;
 
+DO $do$
+BEGIN
+  -- Anything in it that is not the superuser's (a restored archive's, say a better-matching adopt()) would be run by
+  -- the superuser below: the schema goes, and is made again from this file. (log_schema_change() is selfdb_owner's
+  -- on purpose, and replaced below from this file's text.)
+  IF EXISTS (SELECT 1 FROM pg_namespace n JOIN pg_roles r ON r.oid = n.nspowner
+             WHERE n.nspname = '${INTERNAL_SCHEMA}' AND NOT r.rolsuper)
+     OR EXISTS (SELECT 1 FROM pg_proc p JOIN pg_roles r ON r.oid = p.proowner
+                WHERE p.pronamespace = to_regnamespace('${INTERNAL_SCHEMA}') AND NOT r.rolsuper
+                  AND p.oid IS DISTINCT FROM to_regprocedure('${INTERNAL_SCHEMA}.log_schema_change()'))
+     OR EXISTS (SELECT 1 FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner
+                WHERE c.relnamespace = to_regnamespace('${INTERNAL_SCHEMA}') AND NOT r.rolsuper)
+     OR EXISTS (SELECT 1 FROM pg_type t JOIN pg_roles r ON r.oid = t.typowner
+                WHERE t.typnamespace = to_regnamespace('${INTERNAL_SCHEMA}') AND NOT r.rolsuper)
+     OR EXISTS (SELECT 1 FROM pg_operator o JOIN pg_roles r ON r.oid = o.oprowner
+                WHERE o.oprnamespace = to_regnamespace('${INTERNAL_SCHEMA}') AND NOT r.rolsuper) THEN
+    DROP SCHEMA ${INTERNAL_SCHEMA} CASCADE;
+  END IF;
+END $do$;
 CREATE SCHEMA IF NOT EXISTS ${INTERNAL_SCHEMA};
 ALTER SCHEMA ${INTERNAL_SCHEMA} OWNER TO CURRENT_USER;
 REVOKE ALL ON SCHEMA ${INTERNAL_SCHEMA} FROM PUBLIC;
@@ -316,10 +357,7 @@ SELECT ${INTERNAL_SCHEMA}.adopt_all();
 DO $do$
 BEGIN
   IF to_regclass('public.selfdb_migrations') IS NOT NULL THEN
-    -- The runner reads it as the superuser: a view, rule, trigger or policy there (a restored archive's) would run
-    -- code with the superuser's rights.
-    IF (SELECT c.relkind <> 'r' OR c.relhasrules OR c.relhastriggers OR c.relrowsecurity
-        FROM pg_class c WHERE c.oid = 'public.selfdb_migrations'::regclass) THEN
+    IF (${FOREIGN_MIGRATION_RECORD}) THEN
       RAISE EXCEPTION 'selfdb_migrations is not a plain table: this database was not made by SelfDB';
     END IF;
     IF NOT (SELECT r.rolsuper FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner
@@ -353,6 +391,9 @@ export async function secureDatabase(
   }
   await client.query('BEGIN');
   try {
+    // Only pg_catalog: `public` (writable by selfdb_owner, so by the console and a restored archive) could otherwise
+    // hold a better-matching function for a name used here, which would run with the superuser's rights.
+    await client.query('SET LOCAL search_path = pg_catalog, pg_temp');
     await client.query('SET LOCAL session_replication_role = replica');
     // Roles are shared by every database of the cluster: one runner at a time changes them (the migration lock is
     // per database). SHARE ROW EXCLUSIVE lets logins and reads through.

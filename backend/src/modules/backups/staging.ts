@@ -114,7 +114,7 @@ export class StagingDatabase {
     }
     if (!(await withClient(this.adminUrl, 'selfdb-restore', (client) => isPlainMigrationRecord(client)))) {
       throw new RestoreError(
-        'database.sql made selfdb_migrations a view or gave it rules, triggers or policies, which a restore refuses',
+        'database.sql made selfdb_migrations something other than SelfDB’s own table (a view, or extra columns, defaults, constraints, indexes, rules, triggers or policies), which a restore refuses',
       );
     }
     if ((await findRoleFingerprint(this.admin, this.role)) !== this.roleFingerprint) {
