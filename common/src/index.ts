@@ -71,3 +71,15 @@ export {
   type FilterOperator,
   parseFilterCondition,
 } from './row-filter.ts';
+export {
+  FUNCTION_NAME_PATTERN,
+  FUNCTIONS_KEY_HEADER,
+  type FunctionTrigger,
+  functionsServiceKey,
+  type RuntimeDeployRequest,
+  type RuntimeDeployResult,
+  type RuntimeHttpRequest,
+  type RuntimeLogLine,
+  type RuntimeRunRequest,
+  type RuntimeRunResult,
+} from './functions.ts';
