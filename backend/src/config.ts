@@ -5,6 +5,7 @@ import {
   createEnvReader,
   DB_ROLES,
   freeze,
+  functionsServiceKey,
   postgresUrl,
   readJwtSecret,
   storageServiceKey,
@@ -93,6 +94,13 @@ export interface Config {
     userQuotaBytes: number;
     /** Unfinished resumable uploads expire after this long without activity (STORAGE_UPLOAD_EXPIRY_HOURS). */
     uploadExpirySeconds: number;
+  };
+  /** The functions runtime (Deno, internal) and how the backend talks to it. */
+  functions: {
+    /** http://FUNCTIONS_HOST:FUNCTIONS_INTERNAL_PORT */
+    url: string;
+    /** Shared secret sent as X-Functions-Key (FUNCTIONS_SERVICE_KEY, or derived from SECRET_KEY). */
+    serviceKey: string;
   };
   backups: {
     /** Where archives are written (and listed from); work files live in hidden folders inside it. */
@@ -252,6 +260,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxFileBytes: read.int('STORAGE_MAX_FILE_SIZE_MB', 10_240, { min: 0, max: MAX_MIB }) * MIB || null,
       userQuotaBytes: read.int('STORAGE_USER_QUOTA_MB', 0, { min: 0, max: MAX_MIB }) * MIB,
       uploadExpirySeconds: read.int('STORAGE_UPLOAD_EXPIRY_HOURS', 24, { min: 1 }) * 3600,
+    },
+    functions: {
+      url: `http://${read.string('FUNCTIONS_HOST', '127.0.0.1')}:${read.int('FUNCTIONS_INTERNAL_PORT', 8090, { min: 1, max: 65535 })}`,
+      serviceKey: functionsServiceKey(secretKey, read.raw('FUNCTIONS_SERVICE_KEY')),
     },
     backups: {
       dir: read.string('BACKUPS_DIR', fileURLToPath(new URL('../../backups/', import.meta.url))),
