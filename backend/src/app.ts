@@ -8,6 +8,7 @@ import { createUsersService } from './modules/users/users.service.ts';
 import { installApiKeyCheck } from './plugins/api-key.ts';
 import { installAuth } from './plugins/auth.ts';
 import { installCors } from './plugins/cors.ts';
+import { installFunctionTriggers } from './plugins/function-triggers.ts';
 import { answerClientError, answerFrameworkError, installErrorHandler } from './plugins/errors.ts';
 import { installJsonParser } from './plugins/json-body.ts';
 import { installOpenApi } from './plugins/openapi.ts';
@@ -17,6 +18,7 @@ import { installValidation } from './plugins/validation.ts';
 import { backupsRoutes } from './routes/backups/index.ts';
 import { BACKUP_SCHEMAS } from './routes/backups/schemas.ts';
 import type { RouteContext } from './routes/context.ts';
+import { functionTriggerRoutes } from './routes/functions/triggers.ts';
 import { realtimeRoutes } from './routes/realtime/index.ts';
 import { schemaRoutes } from './routes/schema/index.ts';
 import { SCHEMA_SCHEMAS } from './routes/schema/schemas.ts';
@@ -116,5 +118,7 @@ export async function buildApp(
   await app.register(storageRoutes, { ...ctx, prefix: '/storage' });
   await app.register(realtimeRoutes, ctx);
   await app.register(backupsRoutes, ctx);
+  const functionTriggers = installFunctionTriggers(app, config, pool);
+  await app.register(functionTriggerRoutes, { ...ctx, functionTriggers: functionTriggers.service });
   return app;
 }
