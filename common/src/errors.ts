@@ -89,6 +89,7 @@ export const ErrorCode = {
   FUNCTION_INVALID: 'FUNCTION_INVALID',
   FUNCTION_NOT_DEPLOYED: 'FUNCTION_NOT_DEPLOYED',
   FUNCTION_VERSION_MISMATCH: 'FUNCTION_VERSION_MISMATCH',
+  FUNCTION_EXISTS: 'FUNCTION_EXISTS',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
