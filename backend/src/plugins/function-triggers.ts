@@ -4,10 +4,34 @@ import type { Config } from '../config.ts';
 import { createDatabaseTriggers } from '../modules/functions/database-triggers.ts';
 import { createJobWorker } from '../modules/functions/job-worker.ts';
 import { createRecorder } from '../modules/functions/recorder.ts';
-import { createRunner, createVersionPusher, type Deployer } from '../modules/functions/runner.ts';
+import type { Deployer as FunctionsDeployer } from '../modules/functions/deployer.ts';
+import { findFunctionById } from '../modules/functions/functions.repository.ts';
+import {
+  createRunner,
+  createVersionPusher,
+  type Deployer,
+  notRunnable,
+} from '../modules/functions/runner.ts';
 import { createRuntimeClient, type RuntimeClient } from '../modules/functions/runtime-client.ts';
 import { createTriggerSchedules } from '../modules/functions/schedules.ts';
 import { createTriggersService } from '../modules/functions/triggers.service.ts';
+
+/**
+ * The functions API's deployer as runs need it: a run that found the runtime without its version pushes the
+ * function's deployed version (read fresh: the run may hold a cached row).
+ */
+export function functionsDeployerForRuns(
+  pool: Pool,
+  deployer: Pick<FunctionsDeployer, 'ensureDeployed'>,
+): Deployer {
+  return {
+    async ensureDeployed(target) {
+      const row = await findFunctionById(pool, target.id);
+      if (!row) throw notRunnable(target.name);
+      await deployer.ensureDeployed(row);
+    },
+  };
+}
 
 declare module 'fastify' {
   interface FastifyInstance {

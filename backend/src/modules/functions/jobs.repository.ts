@@ -153,7 +153,8 @@ export async function claimJobs(
      ), claimed AS (
        UPDATE selfdb.function_jobs j SET attempts = j.attempts + 1, locked_by = $1,
          locked_until = NOW() + make_interval(secs => f.timeout_seconds + $3),
-         execution_id = CASE WHEN f.is_active AND f.deployed_version IS NOT NULL THEN gen_random_uuid() END
+         execution_id = CASE WHEN f.is_active AND (f.deployed_version IS NOT NULL OR f.deployment_status = 'deployed')
+           THEN gen_random_uuid() END
        FROM picked, functions f
        WHERE j.id = picked.id AND f.id = j.function_id
        RETURNING j.id::text, j.function_id, j.trigger_type, j.payload, j.webhook_delivery_id, j.attempts,

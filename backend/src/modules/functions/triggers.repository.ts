@@ -16,7 +16,14 @@ export interface FunctionTarget {
   triggers: FunctionTrigger[];
 }
 
-const TARGET_COLUMNS = `id, name, owner_id, is_active, deployment_status, deployed_version, timeout_seconds, env_vars,
+/**
+ * The version the runtime runs: `deployed_version`, or for a row of a 0.0.5 archive marked deployed (it has none),
+ * its current version (as functions.dto.ts deployedVersionOf).
+ */
+export const DEPLOYED_VERSION = `COALESCE(deployed_version, CASE WHEN deployment_status = 'deployed' THEN version END)`;
+
+const TARGET_COLUMNS = `id, name, owner_id, is_active, deployment_status, ${DEPLOYED_VERSION} AS deployed_version,
+  timeout_seconds, env_vars,
   CASE WHEN jsonb_typeof(triggers) = 'array' THEN triggers ELSE '[]'::jsonb END AS triggers`;
 
 export async function findFunctionTargetByName(db: Queryable, name: string): Promise<FunctionTarget | null> {
