@@ -115,9 +115,10 @@ test('a delivery that succeeds: executed once, the delivery and its webhook say 
   assert.equal(hook.successful_delivery_count, 1);
   assert.equal(hook.failed_delivery_count, 0);
   assert.equal(hook.last_delivery_status, 'completed');
-  const { rows } = await pool.query('SELECT count(*)::int AS n FROM selfdb.function_jobs WHERE function_id = $1', [
-    fn.id,
-  ]);
+  const { rows } = await pool.query(
+    'SELECT count(*)::int AS n FROM selfdb.function_jobs WHERE function_id = $1',
+    [fn.id],
+  );
   assert.equal(rows[0].n, 0, 'the finished job is gone');
 });
 

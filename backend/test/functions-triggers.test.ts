@@ -95,7 +95,10 @@ test('a schedule tick runs once across two backend processes (single-flight)', a
   assert.ok(rows.every((row) => row.claimers === 1));
 
   // Deactivated: the schedules stop in every process once they re-read the triggers.
-  await call(stack.app, 'PATCH', `/functions/${fn.id}`, { token: stack.adminToken, body: { is_active: false } });
+  await call(stack.app, 'PATCH', `/functions/${fn.id}`, {
+    token: stack.adminToken,
+    body: { is_active: false },
+  });
   await sleep(3000);
   const count = (await listExecutions(stack, fn.id)).length;
   await sleep(4500);
@@ -207,7 +210,10 @@ test('events: sent by the API and by functions, chains stop at depth 8 and the s
     body: { event: 'chain', data: { n: 1 } },
   });
   assert.equal(refused.status, 403);
-  const bad = await call(stack.app, 'POST', '/functions/events', { token: stack.adminToken, body: { data: 1 } });
+  const bad = await call(stack.app, 'POST', '/functions/events', {
+    token: stack.adminToken,
+    body: { data: 1 },
+  });
   assert.ok(bad.status === 422 || bad.status === 400);
 
   const sent = await call(stack.app, 'POST', '/functions/events', {
@@ -223,7 +229,10 @@ test('events: sent by the API and by functions, chains stop at depth 8 and the s
   await sleep(2000);
   const settled = (await listExecutions(stack, fn.id)).filter((e) => e.status === 'completed');
   assert.equal(settled.length, 8);
-  assert.deepEqual(settled.map((e) => (e.result as { n: number }).n).sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.deepEqual(
+    settled.map((e) => (e.result as { n: number }).n).sort((a, b) => a - b),
+    [1, 2, 3, 4, 5, 6, 7, 8],
+  );
   assert.ok(runs.every((e) => e.trigger_type === 'event'));
   const last = settled.find((e) => (e.result as { n: number }).n === 8)!;
   const logs = (await listLogs(stack, fn.id, 'warn')).filter((l) => l.execution_id === last.id);

@@ -4,7 +4,7 @@
 // needs it) but stops broadcast. Without a function listening, turning realtime off drops capture as before.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import pg from 'pg';
+import type pg from 'pg';
 import {
   connectSql,
   createTestDatabase,

@@ -38,6 +38,8 @@ export interface JobWorkerOptions {
 }
 
 export const KILLED_MID_RUN = 'runtime killed mid-run';
+/** Writes of an attempt's outcome tried again (about 30 s in all) before the lease is left to run out. */
+const FINISH_RETRIES = 18;
 
 export function createJobWorker(options: JobWorkerOptions) {
   const { pool, runner, log } = options;
@@ -92,8 +94,17 @@ export function createJobWorker(options: JobWorkerOptions) {
         });
       }
     };
-    if (client) await work(client);
-    else await withTransaction(pool, work);
+    if (client) return work(client);
+    // The run is over: its record must not be lost to a database that is briefly away (a restart), so the outcome
+    // is written again until it is (while the lease holds; after it, the reaper records the attempt as failed).
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await withTransaction(pool, work);
+      } catch (err) {
+        if (stopped || attempt >= FINISH_RETRIES) throw err;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** attempt, 2000)));
+      }
+    }
   }
 
   async function processJob(job: ClaimedJob): Promise<void> {
