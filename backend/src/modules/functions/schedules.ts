@@ -169,6 +169,11 @@ export function createTriggerSchedules(options: SchedulesOptions) {
   }
 
   return {
+    /** One tick of one schedule trigger (node-cron calls it; tests call it to fire ticks at once). */
+    runTick(fn: TriggeredFunction, index: number, trigger: { cron: string; name?: string }, date: Date) {
+      onTick(fn, index, trigger, date);
+      return Promise.all([...ticks]).then(() => undefined);
+    },
     refresh,
     start(): void {
       if (!stopped) return;
