@@ -28,6 +28,8 @@ import { systemRoutes } from './routes/system/index.ts';
 import { tablesRoutes } from './routes/tables/index.ts';
 import { TABLE_SCHEMAS } from './routes/tables/schemas.ts';
 import { usersRoutes } from './routes/users/index.ts';
+import { webhookDeliveryRoutes } from './routes/webhooks/deliveries-routes.ts';
+import { WEBHOOK_DELIVERY_SCHEMAS } from './routes/webhooks/delivery-schemas.ts';
 import { USER_SCHEMAS } from './routes/users/schemas.ts';
 
 export interface BuildOptions {
@@ -81,6 +83,7 @@ export async function buildApp(
     ...SQL_SCHEMAS,
     ...SCHEMA_SCHEMAS,
     ...BACKUP_SCHEMAS,
+    ...WEBHOOK_DELIVERY_SCHEMAS,
   ];
   for (const schema of sharedSchemas) app.addSchema(schema);
   await installOpenApi(app, config);
@@ -116,5 +119,6 @@ export async function buildApp(
   await app.register(storageRoutes, { ...ctx, prefix: '/storage' });
   await app.register(realtimeRoutes, ctx);
   await app.register(backupsRoutes, ctx);
+  await app.register(webhookDeliveryRoutes, { ...ctx, prefix: '/webhooks' });
   return app;
 }

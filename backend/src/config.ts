@@ -102,6 +102,13 @@ export interface Config {
     /** Shared secret sent as X-Functions-Key (FUNCTIONS_SERVICE_KEY, or derived from SECRET_KEY). */
     serviceKey: string;
   };
+  /** Incoming webhooks (`POST /webhooks/trigger/{token}`). */
+  webhooks: {
+    /** Largest request body accepted (WEBHOOK_MAX_BODY_KB); a larger one is answered 413 before it is read. */
+    maxBodyBytes: number;
+    /** WEBHOOK_REQUIRE_SIGNATURE: refuse (401) deliveries that carry no signature header of a known form. */
+    requireSignature: boolean;
+  };
   backups: {
     /** Where archives are written (and listed from); work files live in hidden folders inside it. */
     dir: string;
@@ -264,6 +271,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     functions: {
       url: `http://${read.string('FUNCTIONS_HOST', '127.0.0.1')}:${read.int('FUNCTIONS_INTERNAL_PORT', 8090, { min: 1, max: 65535 })}`,
       serviceKey: functionsServiceKey(secretKey, read.raw('FUNCTIONS_SERVICE_KEY')),
+    },
+    webhooks: {
+      maxBodyBytes: read.int('WEBHOOK_MAX_BODY_KB', 1024, { min: 1, max: 65_536 }) * 1024,
+      requireSignature: read.bool('WEBHOOK_REQUIRE_SIGNATURE', false),
     },
     backups: {
       dir: read.string('BACKUPS_DIR', fileURLToPath(new URL('../../backups/', import.meta.url))),
