@@ -224,6 +224,10 @@ describe('tokens', () => {
       assert.deepEqual(response.body, { detail: 'Webhook not found or inactive', code: 'NOT_FOUND' });
     }
     assert.equal((await deliveriesOf(inactive.id)).length, 0);
+    // Past the router's parameter limit (100 characters): 414, still {detail, code} (docs/compatibility.md).
+    const long = await trigger(t.app, 'a'.repeat(300), '{}');
+    assert.equal(long.status, 414);
+    assert.equal(long.body.code, 'BAD_REQUEST');
   });
 });
 
