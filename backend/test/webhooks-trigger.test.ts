@@ -210,6 +210,27 @@ describe('accepting a delivery', () => {
 });
 
 describe('tokens', () => {
+  test('the token (a credential) and the secret never reach the log', async () => {
+    const lines: string[] = [];
+    const logged = await buildApp(loadConfig(testEnv(t.db, { LOG_LEVEL: 'info' })), {
+      logStream: { write: (line: string) => void lines.push(line) },
+    });
+    try {
+      const hook = await createWebhook();
+      const body = '{"x":1}';
+      const ok = await trigger(logged, hook.token, body, {
+        'x-hub-signature-256': `sha256=${'0'.repeat(64)}`,
+      });
+      assert.equal(ok.status, 401);
+      const text = lines.join('');
+      assert.match(text, /\/webhooks\/trigger\/\[redacted\]/);
+      assert.ok(!text.includes(hook.token), 'token logged');
+      assert.ok(!text.includes(SECRET), 'secret logged');
+    } finally {
+      await logged.close();
+    }
+  });
+
   test('unknown, malformed and inactive tokens: 404 "Webhook not found or inactive", nothing recorded', async () => {
     const inactive = await createWebhook({ active: false });
     for (const token of [
