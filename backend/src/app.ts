@@ -2,12 +2,17 @@ import { createJwtKey, createLoggerOptions, createPool, type Pool } from '@selfd
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import { createAuthService } from './modules/auth/auth.service.ts';
+import { createDeployer } from './modules/functions/deployer.ts';
+import { createFunctionsService } from './modules/functions/functions.service.ts';
+import { createRuntimeClient } from './modules/functions/runtime-client.ts';
 import { RateLimiter } from './modules/auth/rate-limiter.ts';
 import { createSystemService } from './modules/system/system.service.ts';
 import { createUsersService } from './modules/users/users.service.ts';
 import { installApiKeyCheck } from './plugins/api-key.ts';
 import { installAuth } from './plugins/auth.ts';
 import { installCors } from './plugins/cors.ts';
+import { installFunctionTriggers, functionsDeployerForRuns } from './plugins/function-triggers.ts';
+import { installFunctionsSync } from './plugins/functions-sync.ts';
 import { answerClientError, answerFrameworkError, installErrorHandler } from './plugins/errors.ts';
 import { installJsonParser } from './plugins/json-body.ts';
 import { installOpenApi } from './plugins/openapi.ts';
@@ -17,6 +22,10 @@ import { installValidation } from './plugins/validation.ts';
 import { backupsRoutes } from './routes/backups/index.ts';
 import { BACKUP_SCHEMAS } from './routes/backups/schemas.ts';
 import type { RouteContext } from './routes/context.ts';
+import type { FunctionsContext } from './routes/functions/context.ts';
+import { functionsRoutes } from './routes/functions/index.ts';
+import { FUNCTION_SCHEMAS } from './routes/functions/schemas.ts';
+import { functionTriggerRoutes } from './routes/functions/triggers.ts';
 import { realtimeRoutes } from './routes/realtime/index.ts';
 import { schemaRoutes } from './routes/schema/index.ts';
 import { SCHEMA_SCHEMAS } from './routes/schema/schemas.ts';
@@ -31,6 +40,8 @@ import { usersRoutes } from './routes/users/index.ts';
 import { webhookDeliveryRoutes } from './routes/webhooks/deliveries-routes.ts';
 import { WEBHOOK_DELIVERY_SCHEMAS } from './routes/webhooks/delivery-schemas.ts';
 import { USER_SCHEMAS } from './routes/users/schemas.ts';
+import { webhooksRoutes } from './routes/webhooks/index.ts';
+import { WEBHOOK_SCHEMAS } from './routes/webhooks/schemas.ts';
 
 export interface BuildOptions {
   /** false disables logging (the OpenAPI export, benchmarks). */
@@ -83,6 +94,8 @@ export async function buildApp(
     ...SQL_SCHEMAS,
     ...SCHEMA_SCHEMAS,
     ...BACKUP_SCHEMAS,
+    ...FUNCTION_SCHEMAS,
+    ...WEBHOOK_SCHEMAS,
     ...WEBHOOK_DELIVERY_SCHEMAS,
   ];
   for (const schema of sharedSchemas) app.addSchema(schema);
@@ -119,6 +132,28 @@ export async function buildApp(
   await app.register(storageRoutes, { ...ctx, prefix: '/storage' });
   await app.register(realtimeRoutes, ctx);
   await app.register(backupsRoutes, ctx);
+  // Functions and webhooks share one context (functionsCtx): the runtime client, the deployer, the service.
+  const functionsLog = {
+    info: (message: string) => app.log.info(message),
+    warn: (message: string) => app.log.warn(message),
+  };
+  const runtime = createRuntimeClient(config.functions);
+  app.addHook('onClose', async () => runtime.close());
+  const deployer = createDeployer({ pool, runtime, log: functionsLog });
+  const functionsCtx: FunctionsContext = {
+    ...ctx,
+    runtime,
+    deployer,
+    functions: createFunctionsService({ pool, deployer, log: functionsLog }),
+  };
+  installFunctionsSync(app, { pool, deployer, logRetentionDays: config.functions.logRetentionDays });
+  const functionTriggers = installFunctionTriggers(app, config, pool, {
+    runtime,
+    deployer: functionsDeployerForRuns(pool, deployer),
+  });
+  await app.register(functionTriggerRoutes, { ...ctx, functionTriggers: functionTriggers.service });
+  await app.register(functionsRoutes, { ...functionsCtx, prefix: '/functions' });
+  await app.register(webhooksRoutes, { ...functionsCtx, prefix: '/webhooks' });
   await app.register(webhookDeliveryRoutes, { ...ctx, prefix: '/webhooks' });
   return app;
 }

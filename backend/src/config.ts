@@ -101,6 +101,8 @@ export interface Config {
     url: string;
     /** Shared secret sent as X-Functions-Key (FUNCTIONS_SERVICE_KEY, or derived from SECRET_KEY). */
     serviceKey: string;
+    /** Executions and log lines older than this many days are pruned (FUNCTION_LOG_RETENTION_DAYS). */
+    logRetentionDays: number;
   };
   /** Incoming webhooks (`POST /webhooks/trigger/{token}`). */
   webhooks: {
@@ -271,6 +273,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     functions: {
       url: `http://${read.string('FUNCTIONS_HOST', '127.0.0.1')}:${read.int('FUNCTIONS_INTERNAL_PORT', 8090, { min: 1, max: 65535 })}`,
       serviceKey: functionsServiceKey(secretKey, read.raw('FUNCTIONS_SERVICE_KEY')),
+      logRetentionDays: read.int('FUNCTION_LOG_RETENTION_DAYS', 30, { min: 1, max: 36_500 }),
     },
     webhooks: {
       maxBodyBytes: read.int('WEBHOOK_MAX_BODY_KB', 1024, { min: 1, max: 65_536 }) * 1024,

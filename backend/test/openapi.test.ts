@@ -34,10 +34,10 @@ function fieldNames(doc: Document, schema: Schema | undefined): string[] {
   return Object.keys(schema.properties ?? {}).sort();
 }
 
-const AREAS = ['/users', '/sql', '/schema', '/tables', '/storage', '/backups'];
+const AREAS = ['/users', '/sql', '/schema', '/tables', '/storage', '/backups', '/functions', '/webhooks'];
 /** Response fields added on purpose (docs/compatibility.md); every reference field must still be there. */
 const ADDED_RESPONSE_FIELDS = new Set(
-  ['file_size_limit', 'allowed_mime_types'].flatMap((f) => [f, `[]${f}`]),
+  ['file_size_limit', 'allowed_mime_types', 'deployed_version', 'triggers'].flatMap((f) => [f, `[]${f}`]),
 );
 /** Parameters made optional on purpose (docs/compatibility.md): a form upload takes its filename from the file part. */
 const RELAXED_PARAMETERS = new Set(['post /storage/files/upload query:filename']);
@@ -45,9 +45,19 @@ const RELAXED_PARAMETERS = new Set(['post /storage/files/upload query:filename']
 const DESCRIBED_BODIES = new Set(['post /storage/files/upload']);
 /** Optional parameters SelfDB adds on purpose (docs/compatibility.md), as `METHOD path in:name`. */
 const ADDED_PARAMETERS = new Set(['post /backups/restore header:x-restore-token']);
+/**
+ * Operations other slices of issue 12 add (runner callback, webhook trigger and retry): left out until their
+ * branches are merged; remove each line as its route lands.
+ */
+const NOT_YET_BUILT = new Set([
+  'post /functions/{function_name}/execution-result',
+  'post /webhooks/trigger/{webhook_token}',
+  'post /webhooks/deliveries/{delivery_id}/retry',
+]);
 const referenceOperations = Object.entries(reference.paths)
   .filter(([path]) => AREAS.some((area) => path.startsWith(area)))
-  .flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ path, method, op })));
+  .flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ path, method, op })))
+  .filter(({ path, method }) => !NOT_YET_BUILT.has(`${method} ${path}`));
 
 test('the document is OpenAPI 3.1 and every operation has a unique camelCase operationId', () => {
   assert.equal(ours.openapi, '3.1.0');

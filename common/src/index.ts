@@ -83,3 +83,15 @@ export {
   type RuntimeRunRequest,
   type RuntimeRunResult,
 } from './functions.ts';
+export {
+  CHANGE_COLUMNS,
+  type ChangeRow,
+  type ChangesRead,
+  isRunningIn,
+  type Operation,
+  readChangesAfter,
+  readHead,
+  type Snapshot,
+  widenXid,
+} from './outbox.ts';
+export { ChangeFeed, type ChangeFeedOptions } from './change-feed.ts';

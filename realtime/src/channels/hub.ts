@@ -208,6 +208,8 @@ export class Hub {
         if (change.table_name === 'tables') this.applyRegistryChange(change);
         else if (change.table_name === 'users') this.applyUserChange(change);
       }
+      // Captured for functions only (the table's realtime is off, migration 0037): never sent to anyone.
+      if (change.broadcast === false) continue;
       const subs = this.topics.get(changeKey(change));
       if (!subs) continue;
       for (const sub of subs) {

@@ -6,9 +6,9 @@ import {
   jsonDepthExceeds,
   MAX_JSON_DEPTH,
   type Pool,
-  type Queryable,
   withTransaction,
 } from '@selfdb/common';
+import { enqueueJob, type NewJob } from '../functions/jobs.repository.ts';
 import {
   countRecentDeliveries,
   type DeliveryRow,
@@ -22,6 +22,7 @@ import {
   type TriggerWebhookRow,
 } from './deliveries.repository.ts';
 import { checkSignature, type HeaderMap, SIGNATURE_HEADERS } from './signatures.ts';
+import { toDeliveryDto, type WebhookDeliveryDto } from './webhooks.dto.ts';
 
 export type { DeliveryRow } from './deliveries.repository.ts';
 
@@ -95,24 +96,14 @@ export interface TriggerAccepted {
 }
 
 export interface DeliveriesOptions {
+  /** WEBHOOK_REQUIRE_SIGNATURE: unsigned deliveries are refused like badly signed ones. */
   requireSignature: boolean;
-  /** Puts a run of the webhook's function in the durable queue, in the caller's transaction. */
-  enqueue: (db: Queryable, job: WebhookJob) => Promise<unknown>;
-}
-
-export interface WebhookJob {
-  functionId: string;
-  triggerType: 'webhook';
-  payload: unknown;
-  webhookDeliveryId: string;
-  maxAttempts: number;
-  retryDelaySeconds: number;
 }
 
 const jobFor = (
   webhook: Pick<TriggerWebhookRow, 'retry_enabled' | 'retry_attempts' | 'retry_delay_seconds'>,
   delivery: Pick<DeliveryRow, 'id' | 'function_id' | 'request_body'>,
-): WebhookJob => ({
+): NewJob => ({
   functionId: delivery.function_id,
   triggerType: 'webhook',
   payload: delivery.request_body ?? {},
@@ -180,7 +171,7 @@ export function createDeliveriesService(pool: Pool, options: DeliveriesOptions) 
             errorMessage: refusal,
           });
           await recordReceived(client, current.id, status);
-          if (!refusal) await options.enqueue(client, jobFor(current, delivery));
+          if (!refusal) await enqueueJob(client, jobFor(current, delivery));
           return { delivery, current };
         });
       } catch (err) {
@@ -202,7 +193,7 @@ export function createDeliveriesService(pool: Pool, options: DeliveriesOptions) 
      * Runs a delivery again with its stored body (admin): a new attempt queued with the webhook's retry settings.
      * 404 for an unknown delivery; 409 while it is still queued or running, or when its signature was invalid.
      */
-    async retryDelivery(actor: Actor, deliveryId: string): Promise<DeliveryRow> {
+    async retryDelivery(actor: Actor, deliveryId: string): Promise<WebhookDeliveryDto> {
       if (!isAdmin(actor)) throw AppError.forbidden('Admin access required');
       return withTransaction(pool, async (client) => {
         const delivery = await lockDelivery(client, deliveryId);
@@ -218,8 +209,8 @@ export function createDeliveriesService(pool: Pool, options: DeliveriesOptions) 
         const settings = await findWebhookRetrySettings(client, delivery.webhook_id);
         if (!settings) throw AppError.notFound('Delivery not found');
         const requeued = await requeueDelivery(client, delivery.id);
-        await options.enqueue(client, jobFor(settings, requeued));
-        return requeued;
+        await enqueueJob(client, jobFor(settings, requeued));
+        return toDeliveryDto(requeued);
       });
     },
   };

@@ -1,9 +1,8 @@
-import { drainAfterResponse, type Queryable } from '@selfdb/common';
+import { drainAfterResponse } from '@selfdb/common';
 import type { FastifyInstance } from 'fastify';
 import {
   createDeliveriesService,
   type DeliveriesService,
-  type WebhookJob,
 } from '../../modules/webhooks/deliveries.service.ts';
 import type { RouteContext } from '../context.ts';
 import retryDelivery from './retry-delivery.ts';
@@ -22,10 +21,7 @@ export type DeliveriesRoute = (app: FastifyInstance, ctx: DeliveriesContext) => 
 export async function webhookDeliveryRoutes(app: FastifyInstance, ctx: RouteContext) {
   const deliveriesCtx: DeliveriesContext = {
     ...ctx,
-    deliveries: createDeliveriesService(ctx.pool, {
-      requireSignature: ctx.config.webhooks.requireSignature,
-      enqueue: enqueueWebhookJob,
-    }),
+    deliveries: createDeliveriesService(ctx.pool, { requireSignature: ctx.config.webhooks.requireSignature }),
   };
   retryDelivery(app, deliveriesCtx);
   // The trigger takes any body in any Content-Type, unread: it reads the raw bytes itself (the signature is over
@@ -37,21 +33,4 @@ export async function webhookDeliveryRoutes(app: FastifyInstance, ctx: RouteCont
     raw.addHook('onError', async (request, reply) => drainAfterResponse(request.raw, reply.raw));
     triggerWebhook(raw, deliveriesCtx);
   });
-}
-
-// TEMPORARY until h-fntrig's jobs.repository (enqueueJob) is merged.
-async function enqueueWebhookJob(db: Queryable, job: WebhookJob) {
-  await db.query(
-    `INSERT INTO selfdb.function_jobs
-       (function_id, trigger_type, payload, webhook_delivery_id, max_attempts, retry_delay_seconds)
-     VALUES ($1, $2, $3, $4, $5, $6)`,
-    [
-      job.functionId,
-      job.triggerType,
-      JSON.stringify(job.payload),
-      job.webhookDeliveryId,
-      job.maxAttempts,
-      job.retryDelaySeconds,
-    ],
-  );
 }

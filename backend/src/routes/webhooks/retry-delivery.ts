@@ -1,7 +1,8 @@
 import { currentUser } from '../../plugins/auth.ts';
 import { ref } from '../../schemas/common.ts';
 import type { DeliveriesRoute } from './deliveries-routes.ts';
-import { DeliveryIdParams, WebhookDeliveryRead } from './delivery-schemas.ts';
+import { DeliveryIdParams } from './delivery-schemas.ts';
+import { WebhookDeliveryRead } from './schemas.ts';
 
 /**
  * POST /webhooks/deliveries/{delivery_id}/retry: runs a delivery again with its stored body (admins only). Answers
