@@ -37,6 +37,8 @@ import { systemRoutes } from './routes/system/index.ts';
 import { tablesRoutes } from './routes/tables/index.ts';
 import { TABLE_SCHEMAS } from './routes/tables/schemas.ts';
 import { usersRoutes } from './routes/users/index.ts';
+import { webhookDeliveryRoutes } from './routes/webhooks/deliveries-routes.ts';
+import { WEBHOOK_DELIVERY_SCHEMAS } from './routes/webhooks/delivery-schemas.ts';
 import { USER_SCHEMAS } from './routes/users/schemas.ts';
 import { webhooksRoutes } from './routes/webhooks/index.ts';
 import { WEBHOOK_SCHEMAS } from './routes/webhooks/schemas.ts';
@@ -94,6 +96,7 @@ export async function buildApp(
     ...BACKUP_SCHEMAS,
     ...FUNCTION_SCHEMAS,
     ...WEBHOOK_SCHEMAS,
+    ...WEBHOOK_DELIVERY_SCHEMAS,
   ];
   for (const schema of sharedSchemas) app.addSchema(schema);
   await installOpenApi(app, config);
@@ -151,5 +154,6 @@ export async function buildApp(
   await app.register(functionTriggerRoutes, { ...ctx, functionTriggers: functionTriggers.service });
   await app.register(functionsRoutes, { ...functionsCtx, prefix: '/functions' });
   await app.register(webhooksRoutes, { ...functionsCtx, prefix: '/webhooks' });
+  await app.register(webhookDeliveryRoutes, { ...ctx, prefix: '/webhooks' });
   return app;
 }

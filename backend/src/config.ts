@@ -104,6 +104,13 @@ export interface Config {
     /** Executions and log lines older than this many days are pruned (FUNCTION_LOG_RETENTION_DAYS). */
     logRetentionDays: number;
   };
+  /** Incoming webhooks (`POST /webhooks/trigger/{token}`). */
+  webhooks: {
+    /** Largest request body accepted (WEBHOOK_MAX_BODY_KB); a larger one is answered 413 before it is read. */
+    maxBodyBytes: number;
+    /** WEBHOOK_REQUIRE_SIGNATURE: refuse (401) deliveries that carry no signature header of a known form. */
+    requireSignature: boolean;
+  };
   backups: {
     /** Where archives are written (and listed from); work files live in hidden folders inside it. */
     dir: string;
@@ -267,6 +274,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       url: `http://${read.string('FUNCTIONS_HOST', '127.0.0.1')}:${read.int('FUNCTIONS_INTERNAL_PORT', 8090, { min: 1, max: 65535 })}`,
       serviceKey: functionsServiceKey(secretKey, read.raw('FUNCTIONS_SERVICE_KEY')),
       logRetentionDays: read.int('FUNCTION_LOG_RETENTION_DAYS', 30, { min: 1, max: 36_500 }),
+    },
+    webhooks: {
+      maxBodyBytes: read.int('WEBHOOK_MAX_BODY_KB', 1024, { min: 1, max: 65_536 }) * 1024,
+      requireSignature: read.bool('WEBHOOK_REQUIRE_SIGNATURE', false),
     },
     backups: {
       dir: read.string('BACKUPS_DIR', fileURLToPath(new URL('../../backups/', import.meta.url))),

@@ -92,6 +92,7 @@ export const ErrorCode = {
   FUNCTION_EXISTS: 'FUNCTION_EXISTS',
   FUNCTION_FAILED: 'FUNCTION_FAILED',
   FUNCTION_TIMEOUT: 'FUNCTION_TIMEOUT',
+  WEBHOOK_SIGNATURE_INVALID: 'WEBHOOK_SIGNATURE_INVALID',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -12,11 +12,34 @@ export const REDACT_PATHS = [
   'access_token',
 ];
 
+/** A request URL as logged: the token of a webhook's public trigger URL (a credential) is replaced. */
+export function redactUrl(url: string): string {
+  return url.replace(/^(\/webhooks\/trigger\/)[^/?#]+/, '$1[redacted]');
+}
+
+interface LoggedRequest {
+  method?: string;
+  url?: string;
+  host?: string;
+  ip?: string;
+  socket?: { remotePort?: number };
+}
+
 /** Pino options shared by every service: JSON lines, level from config, secrets redacted. */
 export function createLoggerOptions(level: string, service: string): LoggerOptions {
   return {
     level,
     base: { service },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    // Fastify's request serializer, with the URL redacted.
+    serializers: {
+      req: (req: LoggedRequest) => ({
+        method: req.method,
+        url: redactUrl(req.url ?? ''),
+        host: req.host,
+        remoteAddress: req.ip,
+        remotePort: req.socket?.remotePort,
+      }),
+    },
   };
 }

@@ -626,6 +626,55 @@ export type BodyRestoreFromBackupFile = {
 };
 
 /**
+ * WebhookDeliveryRead
+ *
+ * Webhook delivery returned to client.
+ */
+export type WebhookDeliveryRead = {
+    id: string;
+    webhook_id: string;
+    function_id: string;
+    source_ip: string | null;
+    request_headers: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * The JSON body as received ({} when it was not JSON)
+     */
+    request_body: unknown;
+    signature_valid: boolean | null;
+    /**
+     * received | queued | executing | completed | failed | retry_pending
+     */
+    status: string;
+    delivery_attempt: number;
+    processing_started_at: string | null;
+    function_execution_id: string | null;
+    execution_result: unknown;
+    error_message: string | null;
+    execution_time_ms: number | null;
+    response_status_code: number | null;
+    retry_count: number;
+    next_retry_at: string | null;
+    created_at: string;
+    received_at: string | null;
+    processing_completed_at: string | null;
+    updated_at: string;
+};
+
+/**
+ * WebhookTriggerAccepted
+ */
+export type WebhookTriggerAccepted = {
+    accepted: boolean;
+    delivery_id: string;
+    /**
+     * Name of the function the delivery runs
+     */
+    function: string;
+};
+
+/**
  * ErrorResponse
  */
 export type ErrorResponse = {
@@ -4612,3 +4661,125 @@ export type DeleteBackupFileResponses = {
 };
 
 export type DeleteBackupFileResponse = DeleteBackupFileResponses[keyof DeleteBackupFileResponses];
+
+export type RetryWebhookDeliveryData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        /**
+         * Delivery Id
+         */
+        delivery_id: string;
+    };
+    query?: never;
+    url: '/webhooks/deliveries/{delivery_id}/retry';
+};
+
+export type RetryWebhookDeliveryErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type RetryWebhookDeliveryError = RetryWebhookDeliveryErrors[keyof RetryWebhookDeliveryErrors];
+
+export type RetryWebhookDeliveryResponses = {
+    /**
+     * Webhook delivery returned to client.
+     */
+    200: WebhookDeliveryRead;
+};
+
+export type RetryWebhookDeliveryResponse = RetryWebhookDeliveryResponses[keyof RetryWebhookDeliveryResponses];
+
+export type TriggerWebhookData = {
+    body?: never;
+    path: {
+        /**
+         * Webhook Token
+         */
+        webhook_token: string;
+    };
+    query?: never;
+    url: '/webhooks/trigger/{webhook_token}';
+};
+
+export type TriggerWebhookErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type TriggerWebhookError = TriggerWebhookErrors[keyof TriggerWebhookErrors];
+
+export type TriggerWebhookResponses = {
+    /**
+     * Default Response
+     */
+    202: WebhookTriggerAccepted;
+};
+
+export type TriggerWebhookResponse = TriggerWebhookResponses[keyof TriggerWebhookResponses];
