@@ -10,6 +10,8 @@ export const REDACT_PATHS = [
   'password',
   'refresh_token',
   'access_token',
+  'secret_key',
+  '*.secret_key',
 ];
 
 /** Pino options shared by every service: JSON lines, level from config, secrets redacted. */
