@@ -19,6 +19,7 @@ const TEST_ROOTS = [
   'storage/test',
   'realtime/src',
   'realtime/test',
+  'functions/test',
   'scripts',
   'SDKs/typescript/test',
 ];

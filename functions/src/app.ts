@@ -1,0 +1,73 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { AppError, createLoggerOptions, ErrorCode, FUNCTIONS_KEY_HEADER } from '@selfdb/common';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { FunctionsConfig } from './config.ts';
+import type { FunctionHost } from './host.ts';
+import { deployRoute } from './routes/deploy.ts';
+import { healthRoute } from './routes/health.ts';
+import { runRoute } from './routes/run.ts';
+import { undeployRoute } from './routes/undeploy.ts';
+
+export interface FunctionsAppOptions {
+  /** false disables logging (tests, benchmarks). */
+  logger?: boolean;
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/**
+ * Builds the functions runtime's HTTP API (common/src/functions.ts) around a FunctionHost without listening. It
+ * is internal: every route but /health requires the key it shares with the backend (`X-Functions-Key`).
+ */
+export async function buildFunctionsApp(
+  config: Pick<FunctionsConfig, 'serviceKey' | 'logLevel' | 'limits'>,
+  host: FunctionHost,
+  options: FunctionsAppOptions = {},
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger === false ? false : createLoggerOptions(config.logLevel, 'functions'),
+    routerOptions: { ignoreTrailingSlash: true },
+    // A deploy carries the code; a run carries the request body (base64): both well under this.
+    bodyLimit:
+      Math.max(config.limits.maxCodeBytes, Math.ceil((config.limits.maxBodyBytes * 4) / 3)) + 2 * 1024 * 1024,
+    // A run lasts as long as its function's timeout: the runtime enforces it, not the HTTP server.
+    requestTimeout: 0,
+  });
+
+  const expected = digest(config.serviceKey);
+  app.addHook('onRequest', async (request) => {
+    if (request.url === '/health') return;
+    const presented = request.headers[FUNCTIONS_KEY_HEADER];
+    if (typeof presented !== 'string' || !timingSafeEqual(digest(presented), expected)) {
+      throw new AppError(401, ErrorCode.FUNCTIONS_KEY_INVALID, 'Invalid functions service key');
+    }
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof AppError) {
+      return reply
+        .code(error.statusCode)
+        .headers(error.headers)
+        .send({ detail: error.message, code: error.code });
+    }
+    if (error.validation) {
+      return reply.code(422).send({ detail: error.message, code: ErrorCode.VALIDATION_FAILED });
+    }
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      return reply.code(error.statusCode).send({ detail: error.message, code: ErrorCode.BAD_REQUEST });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply
+      .code(500)
+      .send({ detail: 'Internal functions runtime error', code: ErrorCode.INTERNAL_ERROR });
+  });
+  app.setNotFoundHandler((_request, reply) =>
+    reply.code(404).send({ detail: 'Not Found', code: ErrorCode.NOT_FOUND }),
+  );
+
+  await app.register(healthRoute, { host });
+  await app.register(deployRoute, { host, maxCodeBytes: config.limits.maxCodeBytes });
+  await app.register(undeployRoute, { host });
+  await app.register(runRoute, { host });
+  return app;
+}

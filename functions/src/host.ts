@@ -1,0 +1,309 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  AppError,
+  ErrorCode,
+  type RuntimeDeployRequest,
+  type RuntimeDeployResult,
+  type RuntimeRunRequest,
+  type RuntimeRunResult,
+} from '@selfdb/common';
+import { type FunctionsConfig, RSS_ALLOWANCE_MB } from './config.ts';
+import { createBackendCaller } from './sandbox/backend-call.ts';
+import { InvalidExports, validateExports } from './sandbox/module-exports.ts';
+import { type BackendCaller, Sandbox } from './sandbox/sandbox.ts';
+
+const WATCHDOG_INTERVAL_MS = 100;
+const PAGE_SIZE = 4096;
+
+interface Deployment {
+  name: string;
+  version: number;
+  env: Record<string, string>;
+  timeoutSeconds: number;
+  modulePath: string;
+  meta: RuntimeDeployResult;
+  /** The warm process, or null until the next run starts one. */
+  sandbox: Sandbox | null;
+  /** A process being started for a run (shared by the runs that wait for it). */
+  starting: Promise<Sandbox | string> | null;
+}
+
+/**
+ * The deployed functions of this process, each with at most one warm Deno process. Holds nothing across
+ * restarts: the backend pushes each function's code (PUT) again when a run answers FUNCTION_NOT_DEPLOYED.
+ */
+export class FunctionHost {
+  readonly bootId = randomUUID();
+  private readonly config: Readonly<FunctionsConfig>;
+  private readonly denoBin: string;
+  private readonly bootDir: string;
+  private readonly denoDir: string;
+  private readonly callBackend: BackendCaller;
+  private readonly deployments = new Map<string, Deployment>();
+  /** Every live process (deployed, being validated, or draining after a redeploy), for the watchdog and close. */
+  private readonly sandboxes = new Set<Sandbox>();
+  /** Deploys and undeploys of one name run one after another. */
+  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly watchdog: NodeJS.Timeout;
+  private closed = false;
+
+  private constructor(config: Readonly<FunctionsConfig>, denoBin: string) {
+    this.config = config;
+    this.denoBin = denoBin;
+    this.bootDir = join(config.dataDir, `boot-${this.bootId}`);
+    this.denoDir = join(config.dataDir, 'deno-dir');
+    this.callBackend = createBackendCaller(config);
+    this.watchdog = setInterval(() => void this.checkMemory(), WATCHDOG_INTERVAL_MS);
+    this.watchdog.unref();
+  }
+
+  /** Prepares the data directory (removing what earlier, now dead, runtimes left) and returns the host. */
+  static async open(config: Readonly<FunctionsConfig>, denoBin: string): Promise<FunctionHost> {
+    await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+    for (const entry of await readdir(config.dataDir).catch(() => [] as string[])) {
+      if (!/^boot-[0-9a-f-]{36}$/.test(entry)) continue;
+      const dir = join(config.dataDir, entry);
+      const pid = Number(await readFile(join(dir, 'pid'), 'utf8').catch(() => ''));
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) continue;
+      await rm(dir, { recursive: true, force: true });
+    }
+    const host = new FunctionHost(config, denoBin);
+    await mkdir(join(host.bootDir, 'code'), { recursive: true, mode: 0o700 });
+    await mkdir(join(host.bootDir, 'scratch'), { recursive: true, mode: 0o700 });
+    await mkdir(host.denoDir, { recursive: true, mode: 0o700 });
+    await writeFile(join(host.bootDir, 'pid'), String(process.pid));
+    return host;
+  }
+
+  get count(): number {
+    return this.deployments.size;
+  }
+
+  /** Loads `request.code` in a fresh sandbox; on success it replaces the deployed version, else nothing changes. */
+  deploy(name: string, request: RuntimeDeployRequest): Promise<RuntimeDeployResult> {
+    return this.serialized(name, () => this.deployNow(name, request));
+  }
+
+  undeploy(name: string): Promise<void> {
+    return this.serialized(name, () => this.undeployNow(name));
+  }
+
+  async run(name: string, request: RuntimeRunRequest): Promise<RuntimeRunResult> {
+    const started = Date.now();
+    const deployment = this.deployments.get(name);
+    if (!deployment) {
+      throw new AppError(
+        404,
+        ErrorCode.FUNCTION_NOT_DEPLOYED,
+        `Function '${name}' is not deployed on the runtime`,
+      );
+    }
+    if (deployment.version !== request.version) {
+      throw new AppError(
+        409,
+        ErrorCode.FUNCTION_VERSION_MISMATCH,
+        `Function '${name}' runs version ${deployment.version} on the runtime, not ${request.version}`,
+      );
+    }
+    const sandbox = await this.warmSandbox(deployment, started);
+    if (typeof sandbox === 'string') {
+      return {
+        status: sandbox.startsWith('timed out') ? 'timeout' : 'failed',
+        durationMs: Date.now() - started,
+        response: null,
+        result: null,
+        error: sandbox,
+        logs: [],
+        events: [],
+      };
+    }
+    return sandbox.run(request, deployment.timeoutSeconds, started);
+  }
+
+  /** Stops every process and removes this boot's files. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.watchdog);
+    await Promise.all([...this.sandboxes].map((s) => s.stop('the functions runtime is shutting down')));
+    await rm(this.bootDir, { recursive: true, force: true });
+  }
+
+  private serialized<T>(name: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(name) ?? Promise.resolve();
+    const next = previous.catch(() => {}).then(work);
+    const tail = next.catch(() => {});
+    this.queues.set(name, tail);
+    void tail.then(() => {
+      if (this.queues.get(name) === tail) this.queues.delete(name);
+    });
+    return next;
+  }
+
+  private scratchDir(name: string): string {
+    return join(this.bootDir, 'scratch', name);
+  }
+
+  private startSandbox(name: string, modulePath: string, env: Record<string, string>): Sandbox {
+    const sandbox = new Sandbox({
+      denoBin: this.denoBin,
+      config: this.config,
+      paths: { scratchDir: this.scratchDir(name), modulePath, denoDir: this.denoDir },
+      env,
+      callBackend: this.callBackend,
+    });
+    this.sandboxes.add(sandbox);
+    void sandbox.waitForExit().then(() => this.sandboxes.delete(sandbox));
+    return sandbox;
+  }
+
+  private async deployNow(name: string, request: RuntimeDeployRequest): Promise<RuntimeDeployResult> {
+    if (this.closed)
+      throw new AppError(503, ErrorCode.FUNCTIONS_UNAVAILABLE, 'The functions runtime is shutting down');
+    const codeDir = join(this.bootDir, 'code', name);
+    await mkdir(codeDir, { recursive: true, mode: 0o700 });
+    await mkdir(this.scratchDir(name), { recursive: true, mode: 0o700 });
+    const modulePath = join(codeDir, `v${request.version}-${randomBytes(6).toString('hex')}.ts`);
+    await writeFile(modulePath, request.code, { mode: 0o600 });
+
+    const sandbox = this.startSandbox(name, modulePath, request.env);
+    const loaded = await sandbox.load(this.config.limits.loadTimeoutMs);
+    let meta: RuntimeDeployResult;
+    try {
+      if (!loaded.ok) throw new InvalidExports(loaded.error);
+      meta = { name, version: request.version, ...validateExports(loaded.exports) };
+    } catch (err) {
+      await sandbox.stop('deploy failed');
+      await rm(modulePath, { force: true });
+      if (err instanceof InvalidExports) {
+        throw new AppError(
+          422,
+          ErrorCode.FUNCTION_INVALID,
+          `Invalid function code: ${withLine(err.message)}`,
+        );
+      }
+      throw err;
+    }
+
+    const previous = this.deployments.get(name);
+    this.deployments.set(name, {
+      name,
+      version: request.version,
+      env: { ...request.env },
+      timeoutSeconds: request.timeoutSeconds,
+      modulePath,
+      meta,
+      sandbox,
+      starting: null,
+    });
+    if (previous) this.retire(previous);
+    return meta;
+  }
+
+  /** A replaced version's process finishes the runs it has (at most its timeout), then goes with its file. */
+  private retire(deployment: Deployment): void {
+    const sandbox = deployment.sandbox;
+    deployment.sandbox = null;
+    const removeFile = () => void rm(deployment.modulePath, { force: true });
+    if (!sandbox) {
+      if (deployment.starting) void deployment.starting.then(() => removeFile());
+      else removeFile();
+      return;
+    }
+    const deadline = Date.now() + deployment.timeoutSeconds * 1000;
+    const poll = setInterval(() => {
+      if (sandbox.inFlight === 0 || Date.now() > deadline || !sandbox.alive) {
+        clearInterval(poll);
+        void sandbox.stop('the function was redeployed').then(removeFile);
+      }
+    }, 50);
+  }
+
+  private async undeployNow(name: string): Promise<void> {
+    const deployment = this.deployments.get(name);
+    this.deployments.delete(name);
+    if (deployment) {
+      const sandbox = deployment.sandbox ?? (deployment.starting ? await deployment.starting : null);
+      if (sandbox && typeof sandbox !== 'string') await sandbox.stop('the function was undeployed');
+      deployment.sandbox = null;
+    }
+    await rm(this.scratchDir(name), { recursive: true, force: true });
+    await rm(join(this.bootDir, 'code', name), { recursive: true, force: true });
+  }
+
+  /** The function's warm process, starting one (and loading the module) when there is none. */
+  private async warmSandbox(deployment: Deployment, started: number): Promise<Sandbox | string> {
+    if (deployment.sandbox?.alive) return deployment.sandbox;
+    deployment.sandbox = null;
+    if (!deployment.starting) {
+      deployment.starting = (async () => {
+        await mkdir(this.scratchDir(deployment.name), { recursive: true, mode: 0o700 });
+        const sandbox = this.startSandbox(deployment.name, deployment.modulePath, deployment.env);
+        const limit = Math.max(this.config.limits.loadTimeoutMs, deployment.timeoutSeconds * 1000);
+        const loaded = await sandbox.load(limit);
+        if (!loaded.ok) {
+          await sandbox.stop('the module failed to load');
+          return `The module failed to load: ${loaded.error}`;
+        }
+        if (this.deployments.get(deployment.name) !== deployment) {
+          await sandbox.stop('the function was redeployed');
+          return 'The function was redeployed or undeployed while starting';
+        }
+        deployment.sandbox = sandbox;
+        return sandbox;
+      })().finally(() => {
+        deployment.starting = null;
+      });
+    }
+    const timeoutMs = deployment.timeoutSeconds * 1000 - (Date.now() - started);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<string>((resolve) => {
+      timer = setTimeout(
+        () => resolve(`timed out after ${deployment.timeoutSeconds}s`),
+        Math.max(1, timeoutMs),
+      );
+    });
+    try {
+      return await Promise.race([deployment.starting, timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Kills any process whose resident memory passed its cap (off-heap buffers escape V8's heap limit). */
+  private async checkMemory(): Promise<void> {
+    const capBytes = (this.config.memoryMb + RSS_ALLOWANCE_MB) * 1024 * 1024;
+    for (const sandbox of this.sandboxes) {
+      const pid = sandbox.pid;
+      if (!pid || !sandbox.alive) continue;
+      const statm = await readFile(`/proc/${pid}/statm`, 'utf8').catch(() => null);
+      if (!statm) continue;
+      const resident = Number(statm.split(' ')[1]) * PAGE_SIZE;
+      if (resident > capBytes) sandbox.killForMemory();
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Deno reports a syntax error as "SyntaxError: … <code frame> at function.ts:L:C": one line naming the line and
+ * column (and the offending source line) reads better in an API error.
+ */
+function withLine(message: string): string {
+  const text = message.replace(/^TypeError: (?=\w*Error: )/, '');
+  const match = /function\.ts:(\d+):(\d+)/.exec(text);
+  if (!match) return text;
+  const first = text.split('\n')[0]!.trim();
+  const source = new RegExp(`^\\s*${match[1]} \\| (.*)$`, 'm').exec(text)?.[1]?.trim();
+  return `${first} at line ${match[1]}, column ${match[2]}${source ? ` (${JSON.stringify(source.slice(0, 200))})` : ''}`;
+}
