@@ -216,6 +216,18 @@ describe('deploy', () => {
     assert.equal((await api('DELETE', `/functions/${id}`)).status, 204);
     assert.equal(await runError('edited', 1), 'FUNCTION_NOT_DEPLOYED');
   });
+
+  test('an inactive function deploys (checked and recorded) but the runtime does not hold it until activated', async () => {
+    const id = await createFunction('dormant', GREETER('later'));
+    await api('PATCH', `/functions/${id}`, { is_active: false });
+    const response = await api('POST', `/functions/${id}/deploy`);
+    assert.equal(response.body.deployment_status, 'deployed');
+    assert.equal(response.body.deployed_version, 1);
+    assert.equal(await runError('dormant', 1), 'FUNCTION_NOT_DEPLOYED');
+    await api('PATCH', `/functions/${id}`, { is_active: true });
+    assert.deepEqual((await run('dormant', 1)).result, { greeting: 'later', name: null });
+    assert.equal((await api('DELETE', `/functions/${id}`)).status, 204);
+  });
 });
 
 describe('the runtime down, then restarted', () => {
