@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { type FunctionsRuntime, startFunctionsRuntime } from '../../scripts/lib/functions-runtime.ts';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
+import { prepareDatabase } from '../src/prepare-database.ts';
 import { ADMIN, API_KEY, call, login, startTestApp, type TestDatabase, testEnv } from './helpers.ts';
 
 export const FUNCTIONS_KEY = 'functions-test-service-key-0123456789abcdef';
@@ -76,7 +77,22 @@ export interface FunctionsStack {
 
 const portOf = (url: string) => Number(new URL(url).port);
 
-export async function startFunctionsStack(overrides: Record<string, string> = {}): Promise<FunctionsStack> {
+async function startAppOn(db: TestDatabase, extra: Record<string, string>) {
+  const config = loadConfig(testEnv(db, extra));
+  await prepareDatabase(config, { info: () => {} });
+  const app = await buildApp(config, { logger: false });
+  await app.ready();
+  return { app, db };
+}
+
+/**
+ * A backend with the real runtime on a fresh test database (or on `database`, e.g. one of a stack of its own that
+ * the test restarts).
+ */
+export async function startFunctionsStack(
+  overrides: Record<string, string> = {},
+  database?: TestDatabase,
+): Promise<FunctionsStack> {
   const relay = await startRelay();
   const extra = {
     FUNCTIONS_HOST: '127.0.0.1',
@@ -84,7 +100,7 @@ export async function startFunctionsStack(overrides: Record<string, string> = {}
     FUNCTIONS_SERVICE_KEY: FUNCTIONS_KEY,
     ...overrides,
   };
-  const { app, db } = await startTestApp(extra);
+  const { app, db } = database ? await startAppOn(database, extra) : await startTestApp(extra);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(app.server.address() as net.AddressInfo).port}`;
   const { access_token: adminToken } = await login(app, ADMIN.email, ADMIN.password);
