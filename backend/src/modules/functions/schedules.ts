@@ -18,6 +18,7 @@ import {
 /** Schedule and `once` runs wait for a runtime that is down, but never run a failing function twice. */
 export const TRIGGER_JOB = { maxAttempts: 5, retryDelaySeconds: 1 };
 const KEEP_CLAIMS_DAYS = 7;
+const RECHECK_CAPTURE_EVERY = 5;
 
 export interface SchedulesOptions {
   pool: Pool;
@@ -41,6 +42,7 @@ export function createTriggerSchedules(options: SchedulesOptions) {
   const tasks = new Map<string, ScheduledTask>();
   const captured = new Set<string>();
   let fingerprint = '';
+  let refreshes = 0;
   let timer: NodeJS.Timeout | null = null;
   let stopped = true;
   let refreshing: Promise<void> | null = null;
@@ -146,9 +148,10 @@ export function createTriggerSchedules(options: SchedulesOptions) {
         JSON.stringify(functions.map((f) => [f.id, f.deployed_version, f.triggers, f.version_created_at])),
       )
       .digest('hex');
+    // Capture may have been lost meanwhile (a table dropped and made again): every table is checked again on a
+    // change of the triggers, and every RECHECK_CAPTURE_EVERY refreshes.
+    if (print !== fingerprint || ++refreshes % RECHECK_CAPTURE_EVERY === 0) captured.clear();
     if (print !== fingerprint) {
-      // Capture may have been turned off meanwhile (a table dropped and made again): check every table again.
-      captured.clear();
       apply(functions);
       fingerprint = print;
     }
