@@ -19,6 +19,7 @@ import {
 export const TRIGGER_JOB = { maxAttempts: 5, retryDelaySeconds: 1 };
 const KEEP_CLAIMS_DAYS = 7;
 const RECHECK_CAPTURE_EVERY = 5;
+const PRUNE_EVERY_MS = 3_600_000;
 
 export interface SchedulesOptions {
   pool: Pool;
@@ -41,6 +42,9 @@ export function createTriggerSchedules(options: SchedulesOptions) {
   const processId = `${hostname()}:${process.pid}`;
   const tasks = new Map<string, ScheduledTask>();
   const captured = new Set<string>();
+  /** `once` runs this process saw claimed (by itself or another): not claimed again. */
+  const onceDone = new Set<string>();
+  let lastPrune = 0;
   let fingerprint = '';
   let refreshes = 0;
   let timer: NodeJS.Timeout | null = null;
@@ -116,10 +120,13 @@ export function createTriggerSchedules(options: SchedulesOptions) {
   async function runOnce(functions: TriggeredFunction[]): Promise<void> {
     for (const fn of functions) {
       if (!fn.triggers.some((t) => t.type === 'once')) continue;
+      const key = `${fn.id}:${fn.deployed_version}:${new Date(fn.version_created_at).toISOString()}`;
+      if (onceDone.has(key)) continue;
       const payload = { trigger: 'once', version: fn.deployed_version };
       if (await claimAndEnqueue(fn, 'once', new Date(fn.version_created_at), 'manual', payload)) {
         log.info(`function ${fn.name}: once trigger of version ${fn.deployed_version} queued`);
       }
+      onceDone.add(key);
     }
   }
 
@@ -157,6 +164,10 @@ export function createTriggerSchedules(options: SchedulesOptions) {
     }
     await captureTables(functions);
     await runOnce(functions);
+    if (Date.now() - lastPrune > PRUNE_EVERY_MS) {
+      lastPrune = Date.now();
+      await pruneTriggerRuns(pool, KEEP_CLAIMS_DAYS);
+    }
   }
 
   /** Re-reads the deployed triggers now (one refresh at a time). */
@@ -182,7 +193,6 @@ export function createTriggerSchedules(options: SchedulesOptions) {
       if (!stopped) return;
       stopped = false;
       void refresh();
-      void pruneTriggerRuns(pool, KEEP_CLAIMS_DAYS).catch(() => {});
       timer = setInterval(() => void refresh(), refreshMs);
       timer.unref();
     },
