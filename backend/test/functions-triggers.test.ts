@@ -172,6 +172,18 @@ test('each table change runs its function exactly once, with 0.0.5’s payload, 
   await waitFor('the run after the toggle', async () =>
     (await completedChanges(fn.id)).some((c) => c.data?.label === 'after toggle') ? true : undefined,
   );
+
+  // No function listens any more and realtime is off: capture is released.
+  await call(stack.app, 'PATCH', `/functions/${fn.id}`, {
+    token: stack.adminToken,
+    body: { is_active: false },
+  });
+  await waitFor('capture on orders to be released', async () => {
+    const { rows } = await pool.query(
+      `SELECT 1 FROM pg_trigger WHERE tgrelid = 'public.orders'::regclass AND tgname = 'selfdb_capture'`,
+    );
+    return rows.length === 0 ? true : undefined;
+  });
 });
 
 test('database triggers: exactly once across a runtime restart and a backend restart', async () => {

@@ -12,6 +12,7 @@ import {
   claimTriggerRun,
   listTriggeredFunctions,
   pruneTriggerRuns,
+  releaseFunctionCapture,
   type TriggeredFunction,
 } from './triggers.repository.ts';
 
@@ -160,6 +161,8 @@ export function createTriggerSchedules(options: SchedulesOptions) {
     if (print !== fingerprint || ++refreshes % RECHECK_CAPTURE_EVERY === 0) captured.clear();
     if (print !== fingerprint) {
       apply(functions);
+      const released = await releaseFunctionCapture(pool);
+      if (released > 0) log.info(`change capture off for ${released} table(s) no function listens to`);
       fingerprint = print;
     }
     await captureTables(functions);
