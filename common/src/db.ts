@@ -30,6 +30,9 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
   });
   // An idle client that loses its connection must not crash the process; the next checkout reconnects.
   pool.on('error', () => {});
+  // Nor may a checked-out one (pg-pool listens only while a client is idle): PgBouncer closes the connection of a
+  // client whose transaction lost its server, e.g. when Postgres restarts; the query in flight still rejects.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 
