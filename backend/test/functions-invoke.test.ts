@@ -164,7 +164,21 @@ test('methods the triggers do not declare are 405 with Allow; unknown, undeploye
   assert.equal(noHttp.status, 404);
 });
 
-test('a body above the limit is a 413 and runs nothing', async () => {
+test('a body at the limit goes through; above it is a 413 and runs nothing', async () => {
+  await deployFunction(
+    stack,
+    'measure',
+    `export default async function (request) { return { bytes: (await request.arrayBuffer()).byteLength }; }`,
+  );
+  const full = await stack.app.inject({
+    method: 'POST',
+    url: '/functions/measure/invoke',
+    headers: { 'x-api-key': API_KEY, 'content-type': 'application/octet-stream' },
+    payload: Buffer.alloc(6 * 1024 * 1024, 1),
+  });
+  assert.equal(full.statusCode, 200, full.body.slice(0, 200));
+  assert.deepEqual(full.json(), { bytes: 6 * 1024 * 1024 });
+
   const before = (await getFunction(stack, echoId)).execution_count;
   const response = await stack.app.inject({
     method: 'POST',
