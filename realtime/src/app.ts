@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
+  answerClientError,
   apiKeyDigest,
   createJwtKey,
   createLoggerOptions,
@@ -90,6 +91,11 @@ export function buildRealtime(config: Readonly<RealtimeConfig>, options: BuildOp
     perMessageDeflate: false,
     clientTracking: false,
   });
+  // What checkHandshake did not foresee (a malformed Sec-WebSocket-Protocol header): the usual JSON body, not ws's
+  // text/html one.
+  wss.on('wsClientError', (err: Error, socket: Duplex) => {
+    refuseUpgrade(socket, { status: 400, code: ErrorCode.BAD_REQUEST, detail: err.message });
+  });
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const path = (request.url ?? '/').split('?', 1)[0]!.replace(/\/+$/, '') || '/';
@@ -113,6 +119,8 @@ export function buildRealtime(config: Readonly<RealtimeConfig>, options: BuildOp
     }
     sendJson(response, 404, { detail: 'Not Found', code: ErrorCode.NOT_FOUND });
   });
+  // Requests Node's parser refuses get the usual body too.
+  server.on('clientError', answerClientError);
 
   async function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());

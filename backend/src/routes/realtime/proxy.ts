@@ -6,6 +6,7 @@ import {
   CLIENT_ADDRESS_HEADER,
   CLIENT_ADDRESS_SIGNATURE_HEADER,
   checkApiKey,
+  checkWebSocketRequest,
   ErrorCode,
   refuseUpgrade,
   requestClientAddress,
@@ -67,6 +68,11 @@ export function installRealtimeProxy(
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (!SOCKET_PATHS.has(url.pathname.replace(/\/+$/, ''))) {
       refuseUpgrade(socket, 404, { detail: 'Not Found', code: ErrorCode.NOT_FOUND });
+      return;
+    }
+    const malformed = checkWebSocketRequest(request);
+    if (malformed) {
+      refuseUpgrade(socket, malformed.status, malformed);
       return;
     }
     const header = request.headers['x-api-key'];
