@@ -88,10 +88,15 @@ const SOCKET_ERRORS: Record<number, ErrorCode> = {
   431: ErrorCode.HEADERS_TOO_LARGE,
 };
 
-/** Headers overflowed before the request line ended: it is the URL that is too long. */
-function requestLineUnfinished(error: NodeJS.ErrnoException): boolean {
+/**
+ * Headers overflowed because of the request line: the URL is too long (414), not the headers (431). Node gives the
+ * packet it was parsing; a request line of more than half the header budget (16 KiB) is the URL's fault.
+ */
+function requestLineTooLong(error: NodeJS.ErrnoException): boolean {
   const raw = (error as { rawPacket?: unknown }).rawPacket;
-  return Buffer.isBuffer(raw) && !raw.includes('\r\n');
+  if (!Buffer.isBuffer(raw) || !/^[A-Z]+ \//.test(raw.toString('latin1', 0, 16))) return false;
+  const end = raw.indexOf('\r\n');
+  return end === -1 || end > 8192;
 }
 
 /**
@@ -106,7 +111,7 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
     error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
       ? 408
       : error.code === 'HPE_HEADER_OVERFLOW'
-        ? requestLineUnfinished(error)
+        ? requestLineTooLong(error)
           ? 414
           : 431
         : 400;
