@@ -317,6 +317,21 @@ describe('part 2: what Node and Fastify refuse answers JSON too', () => {
     }
   });
 
+  test('an upgrade whose URL cannot be read is 400 in JSON, and the backend keeps serving', async () => {
+    for (const target of ['//[', 'http://[', 'http://a:99999/realtime/socket']) {
+      const text = await raw(
+        port,
+        `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+          `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      );
+      const [answer] = responses(text);
+      assert.ok(answer && answer.status >= 400 && answer.status < 500, `${target}: ${text}`);
+      assertErrorBody(answer.body, target);
+    }
+    assert.equal((await call(s.t.app, 'GET', '/health')).status, 200);
+    assert.equal((await fetch(`${s.url}/health`)).status, 200);
+  });
+
   test('the storage service answers its own refusals in JSON, without echoing the URL', async () => {
     const storagePort = await s.storage.listen();
     const [garbage] = responses(await raw(storagePort, 'GARBAGE\r\n\r\n'));

@@ -122,3 +122,22 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
     code: SOCKET_ERRORS[status] ?? ErrorCode.BAD_REQUEST,
   });
 }
+
+/**
+ * The URL of a raw request (an upgrade, which no framework parsed), or null when it cannot be read (`//[`,
+ * `http://host:99999/`): the caller refuses it with 400 rather than letting `new URL` throw in an event handler.
+ */
+export function requestUrl(request: IncomingMessage): URL | null {
+  try {
+    return new URL(request.url ?? '/', 'http://localhost');
+  } catch {
+    return null;
+  }
+}
+
+/** The refusal of an upgrade whose URL cannot be read; it is never echoed. */
+export const MALFORMED_URL: UpgradeRefusal = {
+  status: 400,
+  code: ErrorCode.BAD_REQUEST,
+  detail: 'Malformed URL',
+};

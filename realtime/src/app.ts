@@ -7,7 +7,9 @@ import {
   createLoggerOptions,
   createPool,
   ErrorCode,
+  MALFORMED_URL,
   type Pool,
+  requestUrl,
 } from '@selfdb/common';
 import { type Logger, pino } from 'pino';
 import { WebSocketServer } from 'ws';
@@ -124,7 +126,8 @@ export function buildRealtime(config: Readonly<RealtimeConfig>, options: BuildOp
 
   async function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    const url = requestUrl(request);
+    if (!url) return refuseUpgrade(socket, MALFORMED_URL);
     const handshake = checkHandshake(request, url, keyDigest);
     if (isRefusal(handshake)) return refuseUpgrade(socket, handshake);
     // The slot is held from here until the TCP connection closes, however it ends (refused below, or a socket).

@@ -65,6 +65,25 @@ test('malformed upgrades are refused in JSON with stable codes', async () => {
   assert.match(wrongVersion.headers, /\r\nsec-websocket-version: 13, 8/);
 });
 
+test('an upgrade whose URL cannot be read is 400 in JSON; a long vsn is not echoed whole', async () => {
+  for (const target of ['//[', 'http://a:99999/socket/websocket']) {
+    const answer = await exchange(
+      `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n${KEY}` +
+        'Sec-WebSocket-Version: 13\r\n\r\n',
+    );
+    assert.equal(answer.status, 400, `${target}: ${answer.body}`);
+    assert.deepEqual(JSON.parse(answer.body), { detail: 'Malformed URL', code: 'BAD_REQUEST' });
+  }
+  const vsn = 'v'.repeat(2000);
+  const answer = await exchange(
+    upgrade('GET', `${KEY}Sec-WebSocket-Version: 13\r\n`).replace('vsn=2.0.0', `vsn=${vsn}`),
+  );
+  assert.equal(answer.status, 400);
+  assert.ok(!answer.body.includes(vsn.slice(0, 100)), answer.body);
+  const health = await fetch(`http://127.0.0.1:${realtime.port}/health`);
+  assert.equal(health.status, 200);
+});
+
 test('a request the HTTP parser refuses is 400 BAD_REQUEST in JSON', async () => {
   const answer = await exchange('GARBAGE\r\n\r\n');
   assert.equal(answer.status, 400);

@@ -1,6 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { checkApiKey, checkWebSocketRequest, ErrorCode, refuseUpgrade as refuse } from '@selfdb/common';
+import {
+  checkApiKey,
+  checkWebSocketRequest,
+  ErrorCode,
+  preview,
+  refuseUpgrade as refuse,
+} from '@selfdb/common';
 import { SUPPORTED_VSNS, type Vsn } from './frames.ts';
 
 /**
@@ -69,7 +75,7 @@ export function checkHandshake(
     return {
       status: 400,
       code: ErrorCode.BAD_REQUEST,
-      detail: `Unsupported protocol version vsn=${vsn}: use 1.0.0 (JSON objects) or 2.0.0 (JSON arrays)`,
+      detail: `Unsupported protocol version vsn=${preview(vsn, 20)}: use 1.0.0 (JSON objects) or 2.0.0 (JSON arrays)`,
     };
   }
   const keyFailure = checkApiKey(

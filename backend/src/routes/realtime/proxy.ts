@@ -8,7 +8,9 @@ import {
   checkApiKey,
   checkWebSocketRequest,
   ErrorCode,
+  MALFORMED_URL,
   refuseUpgrade,
+  requestUrl,
   requestClientAddress,
   signClientAddress,
 } from '@selfdb/common';
@@ -65,7 +67,11 @@ export function installRealtimeProxy(
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    const url = requestUrl(request);
+    if (!url) {
+      refuseUpgrade(socket, MALFORMED_URL.status, MALFORMED_URL);
+      return;
+    }
     if (!SOCKET_PATHS.has(url.pathname.replace(/\/+$/, ''))) {
       refuseUpgrade(socket, 404, { detail: 'Not Found', code: ErrorCode.NOT_FOUND });
       return;
