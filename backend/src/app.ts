@@ -13,7 +13,12 @@ import { installAuth } from './plugins/auth.ts';
 import { installCors } from './plugins/cors.ts';
 import { installFunctionTriggers, functionsDeployerForRuns } from './plugins/function-triggers.ts';
 import { installFunctionsSync } from './plugins/functions-sync.ts';
-import { answerClientError, answerFrameworkError, installErrorHandler } from './plugins/errors.ts';
+import {
+  answerClientError,
+  answerFrameworkError,
+  installErrorHandler,
+  MAX_PARAM_LENGTH,
+} from './plugins/errors.ts';
 import { installJsonParser } from './plugins/json-body.ts';
 import { installOpenApi } from './plugins/openapi.ts';
 import { installSecurityHeaders } from './plugins/security-headers.ts';
@@ -67,7 +72,7 @@ export async function buildApp(
             ...(options.logStream && { stream: options.logStream }),
           },
     trustProxy: config.trustProxy,
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError,
   });
