@@ -56,7 +56,7 @@ const api = (method: string, url: string, body?: unknown) =>
 async function createFunction(body: Record<string, unknown>) {
   const response = await api('POST', '/functions/', { code: CODE, ...body });
   assert.equal(response.status, 201, JSON.stringify(response.body));
-  return response.body as Record<string, unknown> & { id: string };
+  return response.body as unknown as Record<string, unknown> & { id: string };
 }
 
 const versions = async (id: string) =>

@@ -10,6 +10,8 @@ export const REDACT_PATHS = [
   'password',
   'refresh_token',
   'access_token',
+  'secret_key',
+  '*.secret_key',
 ];
 
 /** A request URL as logged: the token of a webhook's public trigger URL (a credential) is replaced. */

@@ -120,3 +120,26 @@ BEGIN
   PERFORM realtime.arm_capture(target, '{}', NULL, FALSE);
   RETURN TRUE;
 END $$;
+
+/**
+ * Stops capture kept for functions on registered tables whose realtime is off once no deployed function listens to
+ * them any more; returns how many tables it released.
+ */
+CREATE OR REPLACE FUNCTION realtime.release_function_capture() RETURNS INTEGER
+LANGUAGE plpgsql AS $$
+DECLARE
+  rel REGCLASS;
+  released INTEGER := 0;
+BEGIN
+  FOR rel IN
+    SELECT to_regclass(format('public.%I', t.name)) FROM public.tables t
+    WHERE NOT t.realtime_enabled AND t.name NOT IN ('users', 'tables', 'buckets', 'files')
+  LOOP
+    IF rel IS NOT NULL AND EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = rel AND tgname = 'selfdb_capture')
+       AND NOT realtime.functions_need_capture(rel) THEN
+      EXECUTE format('DROP TRIGGER IF EXISTS selfdb_capture ON %s', rel);
+      released := released + 1;
+    END IF;
+  END LOOP;
+  RETURN released;
+END $$;

@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.ts';
 import { type Client, formDataBodySerializer, type Options as Options2, type TDataShape } from './client/index.ts';
-import type { AddColumnData, AddColumnErrors, AddColumnResponses, ClearQueryHistoryData, ClearQueryHistoryErrors, ClearQueryHistoryResponses, CreateBucketData, CreateBucketErrors, CreateBucketResponses, CreateNewBackupData, CreateNewBackupErrors, CreateNewBackupResponses, CreateSignedUrlData, CreateSignedUrlErrors, CreateSignedUrlResponses, CreateSnippetData, CreateSnippetErrors, CreateSnippetResponses, CreateTableData, CreateTableErrors, CreateTableResponses, CreateUserData, CreateUserErrors, CreateUserResponses, DeleteBackupFileData, DeleteBackupFileErrors, DeleteBackupFileResponses, DeleteBucketData, DeleteBucketErrors, DeleteBucketResponses, DeleteColumnData, DeleteColumnErrors, DeleteColumnResponses, DeleteFileData, DeleteFileErrors, DeleteFileResponses, DeleteRowData, DeleteRowErrors, DeleteRowResponses, DeleteSnippetData, DeleteSnippetErrors, DeleteSnippetResponses, DeleteTableData, DeleteTableErrors, DeleteTableResponses, DeleteUserData, DeleteUserErrors, DeleteUserResponses, DownloadBackupData, DownloadBackupErrors, DownloadBackupResponses, DownloadFileData, DownloadFileErrors, DownloadFileResponses, DownloadSignedFileData, DownloadSignedFileErrors, DownloadSignedFileResponses, ExecuteQueryData, ExecuteQueryErrors, ExecuteQueryResponses, GetBackupProgressData, GetBackupProgressErrors, GetBackupProgressResponses, GetBucketCountData, GetBucketCountErrors, GetBucketCountResponses, GetBucketData, GetBucketErrors, GetBucketResponses, GetFileCountData, GetFileCountErrors, GetFileCountResponses, GetFileMetadataData, GetFileMetadataErrors, GetFileMetadataResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetQueryHistoryData, GetQueryHistoryErrors, GetQueryHistoryResponses, GetSchemaVisualizationData, GetSchemaVisualizationErrors, GetSchemaVisualizationResponses, GetSnippetsData, GetSnippetsErrors, GetSnippetsResponses, GetStorageStatsData, GetStorageStatsErrors, GetStorageStatsResponses, GetSystemStatusData, GetSystemStatusErrors, GetSystemStatusResponses, GetTableCountData, GetTableCountErrors, GetTableCountResponses, GetTableDataData, GetTableDataErrors, GetTableDataResponses, GetTotalFileCountData, GetTotalFileCountErrors, GetTotalFileCountResponses, GetUserCountData, GetUserCountErrors, GetUserCountResponses, InsertRowData, InsertRowErrors, InsertRowResponses, ListAllBackupsData, ListAllBackupsErrors, ListAllBackupsResponses, ListBucketsData, ListBucketsErrors, ListBucketsResponses, ListFilesData, ListFilesErrors, ListFilesResponses, ListSchemaChangesData, ListSchemaChangesErrors, ListSchemaChangesResponses, ListSchemaTablesData, ListSchemaTablesErrors, ListSchemaTablesResponses, LoginForAccessTokenData, LoginForAccessTokenErrors, LoginForAccessTokenResponses, LogoutAllDevicesData, LogoutAllDevicesErrors, LogoutAllDevicesResponses, LogoutData, LogoutErrors, LogoutResponses, ReadTableData, ReadTableErrors, ReadTableResponses, ReadTablesData, ReadTablesErrors, ReadTablesResponses, ReadUserData, ReadUserErrors, ReadUserResponses, ReadUsersData, ReadUsersErrors, ReadUsersMeData, ReadUsersMeErrors, ReadUsersMeResponses, ReadUsersResponses, RefreshAccessTokenData, RefreshAccessTokenErrors, RefreshAccessTokenResponses, RestoreFromBackupFileData, RestoreFromBackupFileErrors, RestoreFromBackupFileResponses, RetryWebhookDeliveryData, RetryWebhookDeliveryErrors, RetryWebhookDeliveryResponses, TriggerWebhookData, TriggerWebhookErrors, TriggerWebhookResponses, UpdateBucketData, UpdateBucketErrors, UpdateBucketResponses, UpdateColumnData, UpdateColumnErrors, UpdateColumnResponses, UpdateFileMetadataData, UpdateFileMetadataErrors, UpdateFileMetadataResponses, UpdateRowData, UpdateRowErrors, UpdateRowResponses, UpdateTableData, UpdateTableErrors, UpdateTableResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UploadFileData, UploadFileErrors, UploadFileResponses, WebsocketRealtimeSocketData, WebsocketRealtimeSocketErrors } from './types.gen.ts';
+import type { AddColumnData, AddColumnErrors, AddColumnResponses, ClearQueryHistoryData, ClearQueryHistoryErrors, ClearQueryHistoryResponses, CreateBucketData, CreateBucketErrors, CreateBucketResponses, CreateFunctionData, CreateFunctionErrors, CreateFunctionResponses, CreateNewBackupData, CreateNewBackupErrors, CreateNewBackupResponses, CreateSignedUrlData, CreateSignedUrlErrors, CreateSignedUrlResponses, CreateSnippetData, CreateSnippetErrors, CreateSnippetResponses, CreateTableData, CreateTableErrors, CreateTableResponses, CreateUserData, CreateUserErrors, CreateUserResponses, CreateWebhookData, CreateWebhookErrors, CreateWebhookResponses, DeleteBackupFileData, DeleteBackupFileErrors, DeleteBackupFileResponses, DeleteBucketData, DeleteBucketErrors, DeleteBucketResponses, DeleteColumnData, DeleteColumnErrors, DeleteColumnResponses, DeleteFileData, DeleteFileErrors, DeleteFileResponses, DeleteFunctionData, DeleteFunctionErrors, DeleteFunctionResponses, DeleteRowData, DeleteRowErrors, DeleteRowResponses, DeleteSnippetData, DeleteSnippetErrors, DeleteSnippetResponses, DeleteTableData, DeleteTableErrors, DeleteTableResponses, DeleteUserData, DeleteUserErrors, DeleteUserResponses, DeleteWebhookData, DeleteWebhookErrors, DeleteWebhookResponses, DeployFunctionData, DeployFunctionErrors, DeployFunctionResponses, DownloadBackupData, DownloadBackupErrors, DownloadBackupResponses, DownloadFileData, DownloadFileErrors, DownloadFileResponses, DownloadSignedFileData, DownloadSignedFileErrors, DownloadSignedFileResponses, EmitFunctionEventData, EmitFunctionEventErrors, EmitFunctionEventResponses, ExecuteQueryData, ExecuteQueryErrors, ExecuteQueryResponses, GetBackupProgressData, GetBackupProgressErrors, GetBackupProgressResponses, GetBucketCountData, GetBucketCountErrors, GetBucketCountResponses, GetBucketData, GetBucketErrors, GetBucketResponses, GetFileCountData, GetFileCountErrors, GetFileCountResponses, GetFileMetadataData, GetFileMetadataErrors, GetFileMetadataResponses, GetFunctionCountData, GetFunctionCountErrors, GetFunctionCountResponses, GetFunctionData, GetFunctionErrors, GetFunctionResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetQueryHistoryData, GetQueryHistoryErrors, GetQueryHistoryResponses, GetSchemaVisualizationData, GetSchemaVisualizationErrors, GetSchemaVisualizationResponses, GetSnippetsData, GetSnippetsErrors, GetSnippetsResponses, GetStorageStatsData, GetStorageStatsErrors, GetStorageStatsResponses, GetSystemStatusData, GetSystemStatusErrors, GetSystemStatusResponses, GetTableCountData, GetTableCountErrors, GetTableCountResponses, GetTableDataData, GetTableDataErrors, GetTableDataResponses, GetTotalFileCountData, GetTotalFileCountErrors, GetTotalFileCountResponses, GetUserCountData, GetUserCountErrors, GetUserCountResponses, GetWebhookData, GetWebhookErrors, GetWebhookResponses, InsertRowData, InsertRowErrors, InsertRowResponses, InvokeFunctionDeleteData, InvokeFunctionDeleteErrors, InvokeFunctionDeleteResponses, InvokeFunctionGetData, InvokeFunctionGetErrors, InvokeFunctionGetResponses, InvokeFunctionPatchData, InvokeFunctionPatchErrors, InvokeFunctionPatchResponses, InvokeFunctionPostData, InvokeFunctionPostErrors, InvokeFunctionPostResponses, InvokeFunctionPutData, InvokeFunctionPutErrors, InvokeFunctionPutResponses, ListAllBackupsData, ListAllBackupsErrors, ListAllBackupsResponses, ListBucketsData, ListBucketsErrors, ListBucketsResponses, ListFilesData, ListFilesErrors, ListFilesResponses, ListFunctionExecutionsData, ListFunctionExecutionsErrors, ListFunctionExecutionsResponses, ListFunctionLogsData, ListFunctionLogsErrors, ListFunctionLogsResponses, ListFunctionsData, ListFunctionsErrors, ListFunctionsResponses, ListSchemaChangesData, ListSchemaChangesErrors, ListSchemaChangesResponses, ListSchemaTablesData, ListSchemaTablesErrors, ListSchemaTablesResponses, ListWebhookDeliveriesData, ListWebhookDeliveriesErrors, ListWebhookDeliveriesResponses, ListWebhooksData, ListWebhooksErrors, ListWebhooksResponses, LoginForAccessTokenData, LoginForAccessTokenErrors, LoginForAccessTokenResponses, LogoutAllDevicesData, LogoutAllDevicesErrors, LogoutAllDevicesResponses, LogoutData, LogoutErrors, LogoutResponses, ReadTableData, ReadTableErrors, ReadTableResponses, ReadTablesData, ReadTablesErrors, ReadTablesResponses, ReadUserData, ReadUserErrors, ReadUserResponses, ReadUsersData, ReadUsersErrors, ReadUsersMeData, ReadUsersMeErrors, ReadUsersMeResponses, ReadUsersResponses, ReceiveExecutionResultData, ReceiveExecutionResultErrors, ReceiveExecutionResultResponses, RefreshAccessTokenData, RefreshAccessTokenErrors, RefreshAccessTokenResponses, RegenerateWebhookTokenData, RegenerateWebhookTokenErrors, RegenerateWebhookTokenResponses, RestoreFromBackupFileData, RestoreFromBackupFileErrors, RestoreFromBackupFileResponses, RetryWebhookDeliveryData, RetryWebhookDeliveryErrors, RetryWebhookDeliveryResponses, TriggerWebhookData, TriggerWebhookErrors, TriggerWebhookResponses, UpdateBucketData, UpdateBucketErrors, UpdateBucketResponses, UpdateColumnData, UpdateColumnErrors, UpdateColumnResponses, UpdateFileMetadataData, UpdateFileMetadataErrors, UpdateFileMetadataResponses, UpdateFunctionData, UpdateFunctionEnvVarsData, UpdateFunctionEnvVarsErrors, UpdateFunctionEnvVarsResponses, UpdateFunctionErrors, UpdateFunctionResponses, UpdateRowData, UpdateRowErrors, UpdateRowResponses, UpdateTableData, UpdateTableErrors, UpdateTableResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UpdateWebhookData, UpdateWebhookErrors, UpdateWebhookResponses, UploadFileData, UploadFileErrors, UploadFileResponses, WebsocketRealtimeSocketData, WebsocketRealtimeSocketErrors } from './types.gen.ts';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -655,6 +655,259 @@ export const downloadBackup = <ThrowOnError extends boolean = false>(options: Op
 export const deleteBackupFile = <ThrowOnError extends boolean = false>(options: Options<DeleteBackupFileData, ThrowOnError>) => (options.client ?? client).delete<DeleteBackupFileResponses, DeleteBackupFileErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/backups/{filename}',
+    ...options
+});
+
+/**
+ * Receive Execution Result
+ */
+export const receiveExecutionResult = <ThrowOnError extends boolean = false>(options: Options<ReceiveExecutionResultData, ThrowOnError>) => (options.client ?? client).post<ReceiveExecutionResultResponses, ReceiveExecutionResultErrors, ThrowOnError>({
+    url: '/functions/{function_name}/execution-result',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Send an event to the functions that listen to it
+ */
+export const emitFunctionEvent = <ThrowOnError extends boolean = false>(options: Options<EmitFunctionEventData, ThrowOnError>) => (options.client ?? client).post<EmitFunctionEventResponses, EmitFunctionEventErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/functions/events',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Invoke a function over HTTP (DELETE)
+ *
+ * Runs the function's HTTP trigger with this request; answers with the function's response. Also reachable at /functions/{name}/invoke/{path}, which passes the rest of the path to the function.
+ */
+export const invokeFunctionDelete = <ThrowOnError extends boolean = false>(options: Options<InvokeFunctionDeleteData, ThrowOnError>) => (options.client ?? client).delete<InvokeFunctionDeleteResponses, InvokeFunctionDeleteErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/functions/{name}/invoke',
+    ...options
+});
+
+/**
+ * Invoke a function over HTTP (GET)
+ *
+ * Runs the function's HTTP trigger with this request; answers with the function's response. Also reachable at /functions/{name}/invoke/{path}, which passes the rest of the path to the function.
+ */
+export const invokeFunctionGet = <ThrowOnError extends boolean = false>(options: Options<InvokeFunctionGetData, ThrowOnError>) => (options.client ?? client).get<InvokeFunctionGetResponses, InvokeFunctionGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/functions/{name}/invoke',
+    ...options
+});
+
+/**
+ * Invoke a function over HTTP (PATCH)
+ *
+ * Runs the function's HTTP trigger with this request; answers with the function's response. Also reachable at /functions/{name}/invoke/{path}, which passes the rest of the path to the function.
+ */
+export const invokeFunctionPatch = <ThrowOnError extends boolean = false>(options: Options<InvokeFunctionPatchData, ThrowOnError>) => (options.client ?? client).patch<InvokeFunctionPatchResponses, InvokeFunctionPatchErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/functions/{name}/invoke',
+    ...options
+});
+
+/**
+ * Invoke a function over HTTP (POST)
+ *
+ * Runs the function's HTTP trigger with this request; answers with the function's response. Also reachable at /functions/{name}/invoke/{path}, which passes the rest of the path to the function.
+ */
+export const invokeFunctionPost = <ThrowOnError extends boolean = false>(options: Options<InvokeFunctionPostData, ThrowOnError>) => (options.client ?? client).post<InvokeFunctionPostResponses, InvokeFunctionPostErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/functions/{name}/invoke',
+    ...options
+});
+
+/**
+ * Invoke a function over HTTP (PUT)
+ *
+ * Runs the function's HTTP trigger with this request; answers with the function's response. Also reachable at /functions/{name}/invoke/{path}, which passes the rest of the path to the function.
+ */
+export const invokeFunctionPut = <ThrowOnError extends boolean = false>(options: Options<InvokeFunctionPutData, ThrowOnError>) => (options.client ?? client).put<InvokeFunctionPutResponses, InvokeFunctionPutErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/functions/{name}/invoke',
+    ...options
+});
+
+/**
+ * Count functions
+ */
+export const getFunctionCount = <ThrowOnError extends boolean = false>(options?: Options<GetFunctionCountData, ThrowOnError>) => (options?.client ?? client).get<GetFunctionCountResponses, GetFunctionCountErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/functions/count',
+    ...options
+});
+
+/**
+ * List functions
+ */
+export const listFunctions = <ThrowOnError extends boolean = false>(options?: Options<ListFunctionsData, ThrowOnError>) => (options?.client ?? client).get<ListFunctionsResponses, ListFunctionsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/functions/',
+    ...options
+});
+
+/**
+ * Create a function
+ */
+export const createFunction = <ThrowOnError extends boolean = false>(options: Options<CreateFunctionData, ThrowOnError>) => (options.client ?? client).post<CreateFunctionResponses, CreateFunctionErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/functions/',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete a function
+ */
+export const deleteFunction = <ThrowOnError extends boolean = false>(options: Options<DeleteFunctionData, ThrowOnError>) => (options.client ?? client).delete<DeleteFunctionResponses, DeleteFunctionErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/functions/{function_id}',
+    ...options
+});
+
+/**
+ * Get a function
+ */
+export const getFunction = <ThrowOnError extends boolean = false>(options: Options<GetFunctionData, ThrowOnError>) => (options.client ?? client).get<GetFunctionResponses, GetFunctionErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/functions/{function_id}',
+    ...options
+});
+
+/**
+ * Update a function
+ */
+export const updateFunction = <ThrowOnError extends boolean = false>(options: Options<UpdateFunctionData, ThrowOnError>) => (options.client ?? client).patch<UpdateFunctionResponses, UpdateFunctionErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/functions/{function_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Deploy a function
+ */
+export const deployFunction = <ThrowOnError extends boolean = false>(options: Options<DeployFunctionData, ThrowOnError>) => (options.client ?? client).post<DeployFunctionResponses, DeployFunctionErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/functions/{function_id}/deploy',
+    ...options
+});
+
+/**
+ * Replace the environment variables of a function
+ */
+export const updateFunctionEnvVars = <ThrowOnError extends boolean = false>(options: Options<UpdateFunctionEnvVarsData, ThrowOnError>) => (options.client ?? client).put<UpdateFunctionEnvVarsResponses, UpdateFunctionEnvVarsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/functions/{function_id}/env',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List the runs of a function
+ */
+export const listFunctionExecutions = <ThrowOnError extends boolean = false>(options: Options<ListFunctionExecutionsData, ThrowOnError>) => (options.client ?? client).get<ListFunctionExecutionsResponses, ListFunctionExecutionsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/functions/{function_id}/executions',
+    ...options
+});
+
+/**
+ * List the log lines of a function
+ */
+export const listFunctionLogs = <ThrowOnError extends boolean = false>(options: Options<ListFunctionLogsData, ThrowOnError>) => (options.client ?? client).get<ListFunctionLogsResponses, ListFunctionLogsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/functions/{function_id}/logs',
+    ...options
+});
+
+/**
+ * List webhooks
+ */
+export const listWebhooks = <ThrowOnError extends boolean = false>(options?: Options<ListWebhooksData, ThrowOnError>) => (options?.client ?? client).get<ListWebhooksResponses, ListWebhooksErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/webhooks/',
+    ...options
+});
+
+/**
+ * Create a webhook
+ */
+export const createWebhook = <ThrowOnError extends boolean = false>(options: Options<CreateWebhookData, ThrowOnError>) => (options.client ?? client).post<CreateWebhookResponses, CreateWebhookErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/webhooks/',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete a webhook
+ */
+export const deleteWebhook = <ThrowOnError extends boolean = false>(options: Options<DeleteWebhookData, ThrowOnError>) => (options.client ?? client).delete<DeleteWebhookResponses, DeleteWebhookErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/webhooks/{webhook_id}',
+    ...options
+});
+
+/**
+ * Get a webhook
+ */
+export const getWebhook = <ThrowOnError extends boolean = false>(options: Options<GetWebhookData, ThrowOnError>) => (options.client ?? client).get<GetWebhookResponses, GetWebhookErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/webhooks/{webhook_id}',
+    ...options
+});
+
+/**
+ * Update a webhook
+ */
+export const updateWebhook = <ThrowOnError extends boolean = false>(options: Options<UpdateWebhookData, ThrowOnError>) => (options.client ?? client).patch<UpdateWebhookResponses, UpdateWebhookErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/webhooks/{webhook_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Regenerate the trigger token of a webhook
+ */
+export const regenerateWebhookToken = <ThrowOnError extends boolean = false>(options: Options<RegenerateWebhookTokenData, ThrowOnError>) => (options.client ?? client).post<RegenerateWebhookTokenResponses, RegenerateWebhookTokenErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/webhooks/{webhook_id}/regenerate-token',
+    ...options
+});
+
+/**
+ * List the deliveries of a webhook
+ */
+export const listWebhookDeliveries = <ThrowOnError extends boolean = false>(options: Options<ListWebhookDeliveriesData, ThrowOnError>) => (options.client ?? client).get<ListWebhookDeliveriesResponses, ListWebhookDeliveriesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/webhooks/{webhook_id}/deliveries',
     ...options
 });
 

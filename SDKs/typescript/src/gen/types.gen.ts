@@ -626,9 +626,249 @@ export type BodyRestoreFromBackupFile = {
 };
 
 /**
- * WebhookDeliveryRead
+ * FunctionCreate
+ */
+export type FunctionCreate = {
+    /**
+     * Function name (start with letter, alphanumeric/underscore/hyphen)
+     */
+    name: string;
+    /**
+     * Function source code (TypeScript/Deno)
+     */
+    code: string;
+    description?: string | null;
+    timeout_seconds?: number;
+    env_vars?: {
+        [key: string]: string;
+    } | null;
+};
+
+/**
+ * FunctionUpdate
  *
- * Webhook delivery returned to client.
+ * Absent or null fields are left unchanged (`description: null` clears it). A new `code` is a new version, `pending` until deployed.
+ */
+export type FunctionUpdate = {
+    name?: string | null;
+    description?: string | null;
+    code?: string | null;
+    timeout_seconds?: number | null;
+    is_active?: boolean | null;
+    env_vars?: {
+        [key: string]: string;
+    } | null;
+};
+
+/**
+ * FunctionEnvVarsUpdate
+ */
+export type FunctionEnvVarsUpdate = {
+    /**
+     * Environment variables dictionary
+     */
+    env_vars: {
+        [key: string]: string;
+    };
+};
+
+/**
+ * FunctionRead
+ */
+export type FunctionRead = {
+    id: string;
+    name: string;
+    description: string | null;
+    timeout_seconds: number;
+    /**
+     * The latest version (which may not be deployed yet)
+     */
+    code: string;
+    owner_id: string;
+    is_active: boolean;
+    /**
+     * pending (latest version not deployed), deployed, failed (the latest version did not load: deployment_error), undeployed
+     */
+    deployment_status: string;
+    deployment_error: string | null;
+    /**
+     * The latest version: each code change adds one
+     */
+    version: number;
+    env_vars: {
+        [key: string]: unknown;
+    };
+    execution_count: number;
+    execution_success_count: number;
+    execution_error_count: number;
+    last_executed_at: string | null;
+    avg_execution_time_ms: number | null;
+    last_deployed_at: string | null;
+    created_at: string | null;
+    updated_at: string | null;
+    /**
+     * The version the runtime runs (SelfDB addition); null: never deployed
+     */
+    deployed_version: number | null;
+    /**
+     * The triggers the deployed version declares (`export const triggers`; SelfDB addition)
+     */
+    triggers: Array<{
+        [key: string]: unknown;
+    }>;
+};
+
+/**
+ * FunctionListResponse
+ */
+export type FunctionListResponse = {
+    functions: Array<FunctionRead>;
+    total: number;
+    limit: number;
+    offset: number;
+};
+
+/**
+ * FunctionExecutionRead
+ */
+export type FunctionExecutionRead = {
+    id: string;
+    function_id: string;
+    user_id: string;
+    trigger_type: string;
+    /**
+     * running, completed, failed, timeout
+     */
+    status: string;
+    started_at: string;
+    completed_at: string | null;
+    duration_ms: number | null;
+    result: {
+        [key: string]: unknown;
+    } | null;
+    error_message: string | null;
+    created_at: string;
+};
+
+/**
+ * FunctionExecutionListResponse
+ */
+export type FunctionExecutionListResponse = {
+    executions: Array<FunctionExecutionRead>;
+    total: number;
+    limit: number;
+    offset: number;
+};
+
+/**
+ * FunctionLogRead
+ */
+export type FunctionLogRead = {
+    id: string;
+    execution_id: string;
+    function_id: string;
+    /**
+     * debug, info, warn, error
+     */
+    log_level: string;
+    message: string;
+    timestamp: string;
+};
+
+/**
+ * FunctionLogListResponse
+ */
+export type FunctionLogListResponse = {
+    logs: Array<FunctionLogRead>;
+    total: number;
+    limit: number;
+    offset: number;
+};
+
+/**
+ * WebhookCreate
+ */
+export type WebhookCreate = {
+    /**
+     * UUID of the associated function
+     */
+    function_id: string;
+    /**
+     * Webhook name
+     */
+    name: string;
+    description?: string | null;
+    /**
+     * HMAC secret key for signature verification (returned only by the response that sets it)
+     */
+    secret_key: string;
+    provider?: string | null;
+    provider_event_type?: string | null;
+    rate_limit_per_minute?: number;
+    retry_attempts?: number;
+    retry_delay_seconds?: number;
+};
+
+/**
+ * WebhookUpdate
+ *
+ * Absent or null fields are left unchanged (`description: null` clears it).
+ */
+export type WebhookUpdate = {
+    name?: string | null;
+    description?: string | null;
+    secret_key?: string | null;
+    is_active?: boolean | null;
+    rate_limit_per_minute?: number | null;
+    retry_attempts?: number | null;
+    retry_delay_seconds?: number | null;
+};
+
+/**
+ * WebhookRead
+ */
+export type WebhookRead = {
+    id: string;
+    function_id: string;
+    owner_id: string;
+    name: string;
+    description: string | null;
+    provider: string | null;
+    provider_event_type: string | null;
+    /**
+     * The secret part of the trigger URL /webhooks/trigger/{token}
+     */
+    webhook_token: string;
+    /**
+     * In clear only in the response that sets it (create, or a PATCH with a new one); "********" everywhere else
+     */
+    secret_key: string;
+    is_active: boolean;
+    retry_enabled: boolean;
+    rate_limit_per_minute: number;
+    retry_attempts: number;
+    retry_delay_seconds: number;
+    last_received_at: string | null;
+    last_delivery_status: string | null;
+    successful_delivery_count: number;
+    failed_delivery_count: number;
+    total_delivery_count: number;
+    created_at: string | null;
+    updated_at: string | null;
+};
+
+/**
+ * WebhookListResponse
+ */
+export type WebhookListResponse = {
+    webhooks: Array<WebhookRead>;
+    total: number;
+    limit: number;
+    offset: number;
+};
+
+/**
+ * WebhookDeliveryRead
  */
 export type WebhookDeliveryRead = {
     id: string;
@@ -638,19 +878,20 @@ export type WebhookDeliveryRead = {
     request_headers: {
         [key: string]: unknown;
     } | null;
-    /**
-     * The JSON body as received ({} when it was not JSON)
-     */
-    request_body: unknown;
+    request_body: {
+        [key: string]: unknown;
+    } | null;
     signature_valid: boolean | null;
     /**
-     * received | queued | executing | completed | failed | retry_pending
+     * received, queued, executing, completed, failed, retry_pending
      */
     status: string;
     delivery_attempt: number;
     processing_started_at: string | null;
     function_execution_id: string | null;
-    execution_result: unknown;
+    execution_result: {
+        [key: string]: unknown;
+    } | null;
     error_message: string | null;
     execution_time_ms: number | null;
     response_status_code: number | null;
@@ -660,6 +901,16 @@ export type WebhookDeliveryRead = {
     received_at: string | null;
     processing_completed_at: string | null;
     updated_at: string;
+};
+
+/**
+ * WebhookDeliveryListResponse
+ */
+export type WebhookDeliveryListResponse = {
+    deliveries: Array<WebhookDeliveryRead>;
+    total: number;
+    limit: number;
+    offset: number;
 };
 
 /**
@@ -4662,6 +4913,1501 @@ export type DeleteBackupFileResponses = {
 
 export type DeleteBackupFileResponse = DeleteBackupFileResponses[keyof DeleteBackupFileResponses];
 
+export type ReceiveExecutionResultData = {
+    /**
+     * ExecutionResultRequest
+     */
+    body: {
+        execution_id?: string;
+        function_name?: string;
+        success?: boolean;
+        result?: unknown;
+        logs?: Array<string>;
+        execution_time_ms?: number;
+        timestamp?: string | null;
+        delivery_id?: string | null;
+    };
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        function_name: string;
+    };
+    query?: never;
+    url: '/functions/{function_name}/execution-result';
+};
+
+export type ReceiveExecutionResultErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type ReceiveExecutionResultError = ReceiveExecutionResultErrors[keyof ReceiveExecutionResultErrors];
+
+export type ReceiveExecutionResultResponses = {
+    /**
+     * Default Response
+     */
+    200: {
+        received?: boolean;
+        execution_id?: string;
+        warning?: string;
+        [key: string]: unknown;
+    };
+};
+
+export type ReceiveExecutionResultResponse = ReceiveExecutionResultResponses[keyof ReceiveExecutionResultResponses];
+
+export type EmitFunctionEventData = {
+    body: {
+        event: string;
+        data?: unknown;
+    };
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/functions/events';
+};
+
+export type EmitFunctionEventErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type EmitFunctionEventError = EmitFunctionEventErrors[keyof EmitFunctionEventErrors];
+
+export type EmitFunctionEventResponses = {
+    /**
+     * Default Response
+     */
+    202: {
+        event: string;
+        queued: number;
+    };
+};
+
+export type EmitFunctionEventResponse = EmitFunctionEventResponses[keyof EmitFunctionEventResponses];
+
+export type InvokeFunctionDeleteData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        name: string;
+    };
+    query?: never;
+    url: '/functions/{name}/invoke';
+};
+
+export type InvokeFunctionDeleteErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type InvokeFunctionDeleteError = InvokeFunctionDeleteErrors[keyof InvokeFunctionDeleteErrors];
+
+export type InvokeFunctionDeleteResponses = {
+    /**
+     * Default Response
+     */
+    200: unknown;
+};
+
+export type InvokeFunctionGetData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        name: string;
+    };
+    query?: never;
+    url: '/functions/{name}/invoke';
+};
+
+export type InvokeFunctionGetErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type InvokeFunctionGetError = InvokeFunctionGetErrors[keyof InvokeFunctionGetErrors];
+
+export type InvokeFunctionGetResponses = {
+    /**
+     * Default Response
+     */
+    200: unknown;
+};
+
+export type InvokeFunctionPatchData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        name: string;
+    };
+    query?: never;
+    url: '/functions/{name}/invoke';
+};
+
+export type InvokeFunctionPatchErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type InvokeFunctionPatchError = InvokeFunctionPatchErrors[keyof InvokeFunctionPatchErrors];
+
+export type InvokeFunctionPatchResponses = {
+    /**
+     * Default Response
+     */
+    200: unknown;
+};
+
+export type InvokeFunctionPostData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        name: string;
+    };
+    query?: never;
+    url: '/functions/{name}/invoke';
+};
+
+export type InvokeFunctionPostErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type InvokeFunctionPostError = InvokeFunctionPostErrors[keyof InvokeFunctionPostErrors];
+
+export type InvokeFunctionPostResponses = {
+    /**
+     * Default Response
+     */
+    200: unknown;
+};
+
+export type InvokeFunctionPutData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        name: string;
+    };
+    query?: never;
+    url: '/functions/{name}/invoke';
+};
+
+export type InvokeFunctionPutErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type InvokeFunctionPutError = InvokeFunctionPutErrors[keyof InvokeFunctionPutErrors];
+
+export type InvokeFunctionPutResponses = {
+    /**
+     * Default Response
+     */
+    200: unknown;
+};
+
+export type GetFunctionCountData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path?: never;
+    query?: {
+        search?: string;
+    };
+    url: '/functions/count';
+};
+
+export type GetFunctionCountErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type GetFunctionCountError = GetFunctionCountErrors[keyof GetFunctionCountErrors];
+
+export type GetFunctionCountResponses = {
+    /**
+     * Default Response
+     */
+    200: number;
+};
+
+export type GetFunctionCountResponse = GetFunctionCountResponses[keyof GetFunctionCountResponses];
+
+export type ListFunctionsData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path?: never;
+    query?: {
+        limit?: number;
+        offset?: number;
+        search?: string;
+        /**
+         * Field to sort by
+         */
+        sort_by?: 'created_at' | 'updated_at' | 'name' | 'last_executed_at' | 'execution_count';
+        /**
+         * Sort order (ascending or descending)
+         */
+        sort_order?: 'asc' | 'desc';
+    };
+    url: '/functions/';
+};
+
+export type ListFunctionsErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type ListFunctionsError = ListFunctionsErrors[keyof ListFunctionsErrors];
+
+export type ListFunctionsResponses = {
+    /**
+     * Default Response
+     */
+    200: FunctionListResponse;
+};
+
+export type ListFunctionsResponse = ListFunctionsResponses[keyof ListFunctionsResponses];
+
+export type CreateFunctionData = {
+    body: FunctionCreate;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/functions/';
+};
+
+export type CreateFunctionErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type CreateFunctionError = CreateFunctionErrors[keyof CreateFunctionErrors];
+
+export type CreateFunctionResponses = {
+    /**
+     * Default Response
+     */
+    201: FunctionRead;
+};
+
+export type CreateFunctionResponse = CreateFunctionResponses[keyof CreateFunctionResponses];
+
+export type DeleteFunctionData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        function_id: string;
+    };
+    query?: never;
+    url: '/functions/{function_id}';
+};
+
+export type DeleteFunctionErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type DeleteFunctionError = DeleteFunctionErrors[keyof DeleteFunctionErrors];
+
+export type DeleteFunctionResponses = {
+    /**
+     * Function deleted
+     */
+    204: void;
+};
+
+export type DeleteFunctionResponse = DeleteFunctionResponses[keyof DeleteFunctionResponses];
+
+export type GetFunctionData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        function_id: string;
+    };
+    query?: never;
+    url: '/functions/{function_id}';
+};
+
+export type GetFunctionErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type GetFunctionError = GetFunctionErrors[keyof GetFunctionErrors];
+
+export type GetFunctionResponses = {
+    /**
+     * Default Response
+     */
+    200: FunctionRead;
+};
+
+export type GetFunctionResponse = GetFunctionResponses[keyof GetFunctionResponses];
+
+export type UpdateFunctionData = {
+    body: FunctionUpdate;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        function_id: string;
+    };
+    query?: never;
+    url: '/functions/{function_id}';
+};
+
+export type UpdateFunctionErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type UpdateFunctionError = UpdateFunctionErrors[keyof UpdateFunctionErrors];
+
+export type UpdateFunctionResponses = {
+    /**
+     * Default Response
+     */
+    200: FunctionRead;
+};
+
+export type UpdateFunctionResponse = UpdateFunctionResponses[keyof UpdateFunctionResponses];
+
+export type DeployFunctionData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        function_id: string;
+    };
+    query?: never;
+    url: '/functions/{function_id}/deploy';
+};
+
+export type DeployFunctionErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type DeployFunctionError = DeployFunctionErrors[keyof DeployFunctionErrors];
+
+export type DeployFunctionResponses = {
+    /**
+     * Default Response
+     */
+    200: FunctionRead;
+};
+
+export type DeployFunctionResponse = DeployFunctionResponses[keyof DeployFunctionResponses];
+
+export type UpdateFunctionEnvVarsData = {
+    body: FunctionEnvVarsUpdate;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        function_id: string;
+    };
+    query?: never;
+    url: '/functions/{function_id}/env';
+};
+
+export type UpdateFunctionEnvVarsErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type UpdateFunctionEnvVarsError = UpdateFunctionEnvVarsErrors[keyof UpdateFunctionEnvVarsErrors];
+
+export type UpdateFunctionEnvVarsResponses = {
+    /**
+     * Default Response
+     */
+    200: FunctionRead;
+};
+
+export type UpdateFunctionEnvVarsResponse = UpdateFunctionEnvVarsResponses[keyof UpdateFunctionEnvVarsResponses];
+
+export type ListFunctionExecutionsData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        function_id: string;
+    };
+    query?: {
+        limit?: number;
+        offset?: number;
+    };
+    url: '/functions/{function_id}/executions';
+};
+
+export type ListFunctionExecutionsErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type ListFunctionExecutionsError = ListFunctionExecutionsErrors[keyof ListFunctionExecutionsErrors];
+
+export type ListFunctionExecutionsResponses = {
+    /**
+     * Default Response
+     */
+    200: FunctionExecutionListResponse;
+};
+
+export type ListFunctionExecutionsResponse = ListFunctionExecutionsResponses[keyof ListFunctionExecutionsResponses];
+
+export type ListFunctionLogsData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        function_id: string;
+    };
+    query?: {
+        limit?: number;
+        offset?: number;
+        /**
+         * Filter by log level
+         */
+        level?: 'debug' | 'info' | 'warn' | 'error';
+    };
+    url: '/functions/{function_id}/logs';
+};
+
+export type ListFunctionLogsErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type ListFunctionLogsError = ListFunctionLogsErrors[keyof ListFunctionLogsErrors];
+
+export type ListFunctionLogsResponses = {
+    /**
+     * Default Response
+     */
+    200: FunctionLogListResponse;
+};
+
+export type ListFunctionLogsResponse = ListFunctionLogsResponses[keyof ListFunctionLogsResponses];
+
+export type ListWebhooksData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path?: never;
+    query?: {
+        limit?: number;
+        offset?: number;
+    };
+    url: '/webhooks/';
+};
+
+export type ListWebhooksErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type ListWebhooksError = ListWebhooksErrors[keyof ListWebhooksErrors];
+
+export type ListWebhooksResponses = {
+    /**
+     * Default Response
+     */
+    200: WebhookListResponse;
+};
+
+export type ListWebhooksResponse = ListWebhooksResponses[keyof ListWebhooksResponses];
+
+export type CreateWebhookData = {
+    body: WebhookCreate;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/webhooks/';
+};
+
+export type CreateWebhookErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type CreateWebhookError = CreateWebhookErrors[keyof CreateWebhookErrors];
+
+export type CreateWebhookResponses = {
+    /**
+     * Default Response
+     */
+    201: WebhookRead;
+};
+
+export type CreateWebhookResponse = CreateWebhookResponses[keyof CreateWebhookResponses];
+
+export type DeleteWebhookData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        webhook_id: string;
+    };
+    query?: never;
+    url: '/webhooks/{webhook_id}';
+};
+
+export type DeleteWebhookErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type DeleteWebhookError = DeleteWebhookErrors[keyof DeleteWebhookErrors];
+
+export type DeleteWebhookResponses = {
+    /**
+     * Webhook deleted
+     */
+    204: void;
+};
+
+export type DeleteWebhookResponse = DeleteWebhookResponses[keyof DeleteWebhookResponses];
+
+export type GetWebhookData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        webhook_id: string;
+    };
+    query?: never;
+    url: '/webhooks/{webhook_id}';
+};
+
+export type GetWebhookErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type GetWebhookError = GetWebhookErrors[keyof GetWebhookErrors];
+
+export type GetWebhookResponses = {
+    /**
+     * Default Response
+     */
+    200: WebhookRead;
+};
+
+export type GetWebhookResponse = GetWebhookResponses[keyof GetWebhookResponses];
+
+export type UpdateWebhookData = {
+    body: WebhookUpdate;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        webhook_id: string;
+    };
+    query?: never;
+    url: '/webhooks/{webhook_id}';
+};
+
+export type UpdateWebhookErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type UpdateWebhookError = UpdateWebhookErrors[keyof UpdateWebhookErrors];
+
+export type UpdateWebhookResponses = {
+    /**
+     * Default Response
+     */
+    200: WebhookRead;
+};
+
+export type UpdateWebhookResponse = UpdateWebhookResponses[keyof UpdateWebhookResponses];
+
+export type RegenerateWebhookTokenData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        webhook_id: string;
+    };
+    query?: never;
+    url: '/webhooks/{webhook_id}/regenerate-token';
+};
+
+export type RegenerateWebhookTokenErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type RegenerateWebhookTokenError = RegenerateWebhookTokenErrors[keyof RegenerateWebhookTokenErrors];
+
+export type RegenerateWebhookTokenResponses = {
+    /**
+     * Default Response
+     */
+    200: WebhookRead;
+};
+
+export type RegenerateWebhookTokenResponse = RegenerateWebhookTokenResponses[keyof RegenerateWebhookTokenResponses];
+
+export type ListWebhookDeliveriesData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        webhook_id: string;
+    };
+    query?: {
+        limit?: number;
+        offset?: number;
+    };
+    url: '/webhooks/{webhook_id}/deliveries';
+};
+
+export type ListWebhookDeliveriesErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type ListWebhookDeliveriesError = ListWebhookDeliveriesErrors[keyof ListWebhookDeliveriesErrors];
+
+export type ListWebhookDeliveriesResponses = {
+    /**
+     * Default Response
+     */
+    200: WebhookDeliveryListResponse;
+};
+
+export type ListWebhookDeliveriesResponse = ListWebhookDeliveriesResponses[keyof ListWebhookDeliveriesResponses];
+
 export type RetryWebhookDeliveryData = {
     body?: never;
     headers?: {
@@ -4719,7 +6465,7 @@ export type RetryWebhookDeliveryError = RetryWebhookDeliveryErrors[keyof RetryWe
 
 export type RetryWebhookDeliveryResponses = {
     /**
-     * Webhook delivery returned to client.
+     * Default Response
      */
     200: WebhookDeliveryRead;
 };

@@ -99,6 +99,8 @@ export function createDeployer(deps: { pool: Pool; runtime: RuntimeClient; log: 
       throw notFound();
     }
     log.info(`function ${row.name} deployed at version ${row.version}`);
+    // An inactive function is checked and recorded, but the runtime holds only active ones.
+    if (!updated.is_active) await undeploy(updated.name);
     return updated;
   }
 

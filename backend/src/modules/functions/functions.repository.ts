@@ -75,6 +75,12 @@ const UPDATABLE: ReadonlyArray<Exclude<keyof FunctionChanges, 'code'>> = [
   'is_active',
   'env_vars',
 ];
+/**
+ * A row restored from 0.0.5 says `deployed` without a `deployed_version`: its current version is the deployed one.
+ * Made explicit (from the old values) by any change of status, so the status can move on without losing it.
+ */
+const KEEP_DEPLOYED_VERSION =
+  "COALESCE(deployed_version, CASE WHEN deployment_status = 'deployed' THEN version END)";
 const SEARCH = '($1::text IS NULL OR name ILIKE $1 OR description ILIKE $1)';
 
 export async function findFunctionById(db: Queryable, id: string, lock = false): Promise<FunctionRow | null> {
@@ -200,7 +206,8 @@ export async function updateFunctionCode(
   createdBy: string | null,
 ): Promise<FunctionRow | null> {
   const { rows } = await db.query<FunctionRow>(
-    `UPDATE functions SET code = $2, version = version + 1, deployment_status = 'pending', updated_at = NOW()
+    `UPDATE functions SET code = $2, version = version + 1, deployment_status = 'pending', updated_at = NOW(),
+       deployed_version = ${KEEP_DEPLOYED_VERSION}
      WHERE id = $1 RETURNING ${COLUMNS}`,
     [id, code],
   );
@@ -246,7 +253,8 @@ export async function markFunctionDeployFailed(
   error: string,
 ): Promise<FunctionRow | null> {
   const { rows } = await db.query<FunctionRow>(
-    `UPDATE functions SET deployment_status = 'failed', deployment_error = $3, updated_at = NOW()
+    `UPDATE functions SET deployment_status = 'failed', deployment_error = $3, updated_at = NOW(),
+       deployed_version = ${KEEP_DEPLOYED_VERSION}
      WHERE id = $1 AND version = $2 RETURNING ${COLUMNS}`,
     [id, version, error],
   );

@@ -38,6 +38,9 @@ export interface JobWorkerOptions {
 }
 
 export const KILLED_MID_RUN = 'runtime killed mid-run';
+/** Writes of an attempt's outcome tried again (about 30 s in all) before the lease is left to run out. */
+const FINISH_RETRIES = 18;
+const REAP_EVERY_MS = 1000;
 
 export function createJobWorker(options: JobWorkerOptions) {
   const { pool, runner, log } = options;
@@ -53,6 +56,7 @@ export function createJobWorker(options: JobWorkerOptions) {
   let listener: pg.Client | null = null;
   let listenTimer: NodeJS.Timeout | null = null;
   let listenFailures = 0;
+  let lastReap = 0;
 
   /** Finishes an attempt: records it, then deletes the job, or puts it back after its backoff. */
   async function finish(
@@ -92,8 +96,17 @@ export function createJobWorker(options: JobWorkerOptions) {
         });
       }
     };
-    if (client) await work(client);
-    else await withTransaction(pool, work);
+    if (client) return work(client);
+    // The run is over: its record must not be lost to a database that is briefly away (a restart), so the outcome
+    // is written again until it is (while the lease holds; after it, the reaper records the attempt as failed).
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await withTransaction(pool, work);
+      } catch (err) {
+        if (stopped || attempt >= FINISH_RETRIES) throw err;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** attempt, 2000)));
+      }
+    }
   }
 
   async function processJob(job: ClaimedJob): Promise<void> {
@@ -170,7 +183,11 @@ export function createJobWorker(options: JobWorkerOptions) {
       do {
         dirty = false;
         if (stopped) return;
-        await reap();
+        // Leases are checked at most every REAP_EVERY_MS, not on every wake-up (a NOTIFY wants its job at once).
+        if (Date.now() - lastReap >= REAP_EVERY_MS) {
+          lastReap = Date.now();
+          await reap();
+        }
         const room = concurrency - active.size;
         if (room <= 0) return;
         const jobs = await claimJobs(pool, workerId, room, leaseMargin);

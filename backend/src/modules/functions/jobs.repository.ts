@@ -251,18 +251,18 @@ export async function updateDelivery(
 ): Promise<void> {
   await db.query(
     `WITH delivery AS (
-       UPDATE webhook_deliveries SET status = $2,
-         processing_completed_at = CASE WHEN $2 = 'retry_pending' THEN NULL ELSE NOW() END,
+       UPDATE webhook_deliveries SET status = $2::varchar,
+         processing_completed_at = CASE WHEN $2::varchar = 'retry_pending' THEN NULL ELSE NOW() END,
          function_execution_id = COALESCE($3::uuid, function_execution_id),
          execution_result = $4::jsonb, error_message = $5, execution_time_ms = $6, response_status_code = $7,
          next_retry_at = $8, updated_at = NOW()
        WHERE id = $1
        RETURNING webhook_id, received_at
      )
-     UPDATE webhooks w SET last_delivery_status = $2,
+     UPDATE webhooks w SET last_delivery_status = $2::varchar,
        last_received_at = GREATEST(w.last_received_at, d.received_at),
-       successful_delivery_count = COALESCE(w.successful_delivery_count, 0) + CASE WHEN $2 = 'completed' THEN 1 ELSE 0 END,
-       failed_delivery_count = COALESCE(w.failed_delivery_count, 0) + CASE WHEN $2 = 'failed' THEN 1 ELSE 0 END,
+       successful_delivery_count = COALESCE(w.successful_delivery_count, 0) + CASE WHEN $2::varchar = 'completed' THEN 1 ELSE 0 END,
+       failed_delivery_count = COALESCE(w.failed_delivery_count, 0) + CASE WHEN $2::varchar = 'failed' THEN 1 ELSE 0 END,
        updated_at = NOW()
      FROM delivery d WHERE w.id = d.webhook_id`,
     [

@@ -27,7 +27,17 @@ export function createRecorder(runner: Pick<Runner, 'record'>) {
         await runner.record(batch.map((p) => p.outcome));
         for (const p of batch) p.done();
       } catch (err) {
-        for (const p of batch) p.done(err as Error);
+        if (batch.length === 1) {
+          batch[0]!.done(err as Error);
+          continue;
+        }
+        // One bad run (its function or user deleted meanwhile) must not cost the others their record.
+        for (const p of batch) {
+          await runner.record([p.outcome]).then(
+            () => p.done(),
+            (one: Error) => p.done(one),
+          );
+        }
       }
     }
   }

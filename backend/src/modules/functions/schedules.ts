@@ -12,12 +12,15 @@ import {
   claimTriggerRun,
   listTriggeredFunctions,
   pruneTriggerRuns,
+  releaseFunctionCapture,
   type TriggeredFunction,
 } from './triggers.repository.ts';
 
 /** Schedule and `once` runs wait for a runtime that is down, but never run a failing function twice. */
 export const TRIGGER_JOB = { maxAttempts: 5, retryDelaySeconds: 1 };
 const KEEP_CLAIMS_DAYS = 7;
+const RECHECK_CAPTURE_EVERY = 5;
+const PRUNE_EVERY_MS = 3_600_000;
 
 export interface SchedulesOptions {
   pool: Pool;
@@ -40,7 +43,11 @@ export function createTriggerSchedules(options: SchedulesOptions) {
   const processId = `${hostname()}:${process.pid}`;
   const tasks = new Map<string, ScheduledTask>();
   const captured = new Set<string>();
+  /** `once` runs this process saw claimed (by itself or another): not claimed again. */
+  const onceDone = new Set<string>();
+  let lastPrune = 0;
   let fingerprint = '';
+  let refreshes = 0;
   let timer: NodeJS.Timeout | null = null;
   let stopped = true;
   let refreshing: Promise<void> | null = null;
@@ -114,10 +121,13 @@ export function createTriggerSchedules(options: SchedulesOptions) {
   async function runOnce(functions: TriggeredFunction[]): Promise<void> {
     for (const fn of functions) {
       if (!fn.triggers.some((t) => t.type === 'once')) continue;
+      const key = `${fn.id}:${fn.deployed_version}:${new Date(fn.version_created_at).toISOString()}`;
+      if (onceDone.has(key)) continue;
       const payload = { trigger: 'once', version: fn.deployed_version };
       if (await claimAndEnqueue(fn, 'once', new Date(fn.version_created_at), 'manual', payload)) {
         log.info(`function ${fn.name}: once trigger of version ${fn.deployed_version} queued`);
       }
+      onceDone.add(key);
     }
   }
 
@@ -146,14 +156,21 @@ export function createTriggerSchedules(options: SchedulesOptions) {
         JSON.stringify(functions.map((f) => [f.id, f.deployed_version, f.triggers, f.version_created_at])),
       )
       .digest('hex');
+    // Capture may have been lost meanwhile (a table dropped and made again): every table is checked again on a
+    // change of the triggers, and every RECHECK_CAPTURE_EVERY refreshes.
+    if (print !== fingerprint || ++refreshes % RECHECK_CAPTURE_EVERY === 0) captured.clear();
     if (print !== fingerprint) {
-      // Capture may have been turned off meanwhile (a table dropped and made again): check every table again.
-      captured.clear();
       apply(functions);
+      const released = await releaseFunctionCapture(pool);
+      if (released > 0) log.info(`change capture off for ${released} table(s) no function listens to`);
       fingerprint = print;
     }
     await captureTables(functions);
     await runOnce(functions);
+    if (Date.now() - lastPrune > PRUNE_EVERY_MS) {
+      lastPrune = Date.now();
+      await pruneTriggerRuns(pool, KEEP_CLAIMS_DAYS);
+    }
   }
 
   /** Re-reads the deployed triggers now (one refresh at a time). */
@@ -169,12 +186,16 @@ export function createTriggerSchedules(options: SchedulesOptions) {
   }
 
   return {
+    /** One tick of one schedule trigger (node-cron calls it; tests call it to fire ticks at once). */
+    runTick(fn: TriggeredFunction, index: number, trigger: { cron: string; name?: string }, date: Date) {
+      onTick(fn, index, trigger, date);
+      return Promise.all([...ticks]).then(() => undefined);
+    },
     refresh,
     start(): void {
       if (!stopped) return;
       stopped = false;
       void refresh();
-      void pruneTriggerRuns(pool, KEEP_CLAIMS_DAYS).catch(() => {});
       timer = setInterval(() => void refresh(), refreshMs);
       timer.unref();
     },

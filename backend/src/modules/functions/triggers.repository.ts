@@ -128,6 +128,14 @@ export async function captureForFunctions(db: Queryable, table: string): Promise
   return rows[0]?.armed === true;
 }
 
+/** Drops capture kept only for functions on realtime-off tables no deployed function listens to any more. */
+export async function releaseFunctionCapture(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ released: number }>(
+    'SELECT realtime.release_function_capture() AS released',
+  );
+  return rows[0]?.released ?? 0;
+}
+
 /** The last outbox seq database triggers have dispatched; null before the first start. */
 export async function readTriggerCursor(db: Queryable): Promise<number | null> {
   const { rows } = await db.query<{ last_seq: number }>(
