@@ -21,6 +21,7 @@ const stdoutWrite = Deno.stdout.write.bind(Deno.stdout);
 const stdinReadable = Deno.stdin.readable;
 const inspect = Deno.inspect;
 const originalConsole = globalThis.console;
+const exit = Deno.exit.bind(Deno);
 
 let outQueue = Promise.resolve();
 /** Writes one message line; the queue keeps lines whole and in order. */
@@ -417,6 +418,8 @@ async function main() {
       }
     }
   }
+  // The service closed our stdin (it stopped, or died): nothing may outlive it, not even a function's timers.
+  exit(0);
 }
 
 main();

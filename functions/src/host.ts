@@ -28,6 +28,8 @@ interface Deployment {
   sandbox: Sandbox | null;
   /** A process being started for a run (shared by the runs that wait for it). */
   starting: Promise<Sandbox | string> | null;
+  /** When the last run started (Date.now()), for the idle reaper. */
+  lastUsed: number;
 }
 
 /**
@@ -107,6 +109,7 @@ export class FunctionHost {
         `Function '${name}' runs version ${deployment.version} on the runtime, not ${request.version}`,
       );
     }
+    deployment.lastUsed = started;
     const sandbox = await this.warmSandbox(deployment, started);
     if (typeof sandbox === 'string') {
       return {
@@ -197,6 +200,7 @@ export class FunctionHost {
       meta,
       sandbox,
       starting: null,
+      lastUsed: Date.now(),
     });
     if (previous) this.retire(previous);
     return meta;
@@ -272,8 +276,23 @@ export class FunctionHost {
     }
   }
 
+  /** Stops warm processes that ran nothing for FUNCTIONS_IDLE_TIMEOUT_SECONDS (the next run starts one). */
+  private stopIdle(): void {
+    const idleMs = this.config.limits.idleTimeoutMs;
+    if (idleMs === 0) return;
+    const now = Date.now();
+    for (const deployment of this.deployments.values()) {
+      const sandbox = deployment.sandbox;
+      if (sandbox && sandbox.inFlight === 0 && now - deployment.lastUsed > idleMs) {
+        deployment.sandbox = null;
+        void sandbox.stop('the process was idle');
+      }
+    }
+  }
+
   /** Kills any process whose resident memory passed its cap (off-heap buffers escape V8's heap limit). */
   private async checkMemory(): Promise<void> {
+    this.stopIdle();
     const capBytes = (this.config.memoryMb + RSS_ALLOWANCE_MB) * 1024 * 1024;
     for (const sandbox of this.sandboxes) {
       const pid = sandbox.pid;
