@@ -45,7 +45,7 @@ export interface FunctionsConfig {
   denoBin: string | null;
   /** V8 heap cap of each function's process; its resident memory is capped at memoryMb + RSS_ALLOWANCE_MB. */
   memoryMb: number;
-  /** Network: `allowNet` ['*'] = any host not denied; [] = no network; else only these hosts. */
+  /** Network: `allowNet` ['*'] = any host not denied; [] (FUNCTIONS_ALLOW_NET=none) = no network; else only these. */
   allowNet: string[];
   denyNet: string[];
   /** Remote module hosts a function may import from (Deno's --allow-import); [] = none. */
@@ -95,7 +95,11 @@ export function loadFunctionsConfig(
   if (explicitKey && explicitKey.length < 32) {
     throw new ConfigError('FUNCTIONS_SERVICE_KEY must be at least 32 characters');
   }
-  const allowNet = readHostList(read.list('FUNCTIONS_ALLOW_NET', ['*']), 'FUNCTIONS_ALLOW_NET');
+  const allowNetList = read.list('FUNCTIONS_ALLOW_NET', ['*']);
+  const allowNet =
+    allowNetList.length === 1 && allowNetList[0] === 'none'
+      ? []
+      : readHostList(allowNetList, 'FUNCTIONS_ALLOW_NET');
   if (allowNet.includes('*') && allowNet.length > 1) {
     throw new ConfigError(
       'FUNCTIONS_ALLOW_NET: "*" (any host not denied) cannot be combined with host names',
