@@ -16,6 +16,11 @@ import { type BackendCaller, Sandbox } from './sandbox/sandbox.ts';
 
 const WATCHDOG_INTERVAL_MS = 100;
 const PAGE_SIZE = 4096;
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
+const CLOCK_TICKS = 100;
+/** A process with no run that keeps a core this busy (share of the window) for this long is stopped. */
+const IDLE_CPU_WINDOW_MS = 5000;
+const IDLE_CPU_SHARE = 0.3;
 
 interface Deployment {
   name: string;
@@ -49,6 +54,9 @@ export class FunctionHost {
   /** Deploys and undeploys of one name run one after another. */
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly watchdog: NodeJS.Timeout;
+  /** CPU time of each idle process when it was last seen idle (for the idle-CPU check). */
+  private readonly idleCpu = new WeakMap<Sandbox, { ticks: number; at: number }>();
+  private lastCpuCheck = 0;
   private closed = false;
 
   private constructor(config: Readonly<FunctionsConfig>, denoBin: string) {
@@ -290,9 +298,46 @@ export class FunctionHost {
     }
   }
 
+  /**
+   * A process whose runs all answered should sleep: one that keeps a core busy anyway (a timer or worker left
+   * spinning) would slow every other function and take the blame at its next run's timeout, so it is stopped now.
+   */
+  private async checkIdleCpu(): Promise<void> {
+    const now = Date.now();
+    for (const sandbox of this.sandboxes) {
+      const pid = sandbox.pid;
+      if (!pid || !sandbox.alive || sandbox.inFlight > 0 || sandbox.loading) {
+        this.idleCpu.delete(sandbox);
+        continue;
+      }
+      const ticks = await cpuTicks(pid);
+      if (ticks === null) continue;
+      const since = this.idleCpu.get(sandbox);
+      if (!since || sandbox.inFlight > 0) {
+        this.idleCpu.set(sandbox, { ticks, at: now });
+        continue;
+      }
+      if (now - since.at < IDLE_CPU_WINDOW_MS) continue;
+      const busyMs = ((ticks - since.ticks) / CLOCK_TICKS) * 1000;
+      if (busyMs > (now - since.at) * IDLE_CPU_SHARE) {
+        this.idleCpu.delete(sandbox);
+        for (const deployment of this.deployments.values()) {
+          if (deployment.sandbox === sandbox) deployment.sandbox = null;
+        }
+        void sandbox.stop('the function kept the CPU busy after its runs ended');
+      } else {
+        this.idleCpu.set(sandbox, { ticks, at: now });
+      }
+    }
+  }
+
   /** Kills any process whose resident memory passed its cap (off-heap buffers escape V8's heap limit). */
   private async checkMemory(): Promise<void> {
     this.stopIdle();
+    if (Date.now() - this.lastCpuCheck >= 1000) {
+      this.lastCpuCheck = Date.now();
+      void this.checkIdleCpu();
+    }
     const capBytes = (this.config.memoryMb + RSS_ALLOWANCE_MB) * 1024 * 1024;
     for (const sandbox of this.sandboxes) {
       const pid = sandbox.pid;
@@ -303,6 +348,15 @@ export class FunctionHost {
       if (resident > capBytes) sandbox.killForMemory();
     }
   }
+}
+
+/** User + system CPU time of a process, in clock ticks (null when it is gone or this is not Linux). */
+async function cpuTicks(pid: number): Promise<number | null> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+  if (!stat) return null;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return Number.isFinite(ticks) ? ticks : null;
 }
 
 function processAlive(pid: number): boolean {

@@ -73,6 +73,28 @@ describe('hostile functions fail clearly, others keep answering', () => {
     assert.equal(next.json.result, 'recovered');
   });
 
+  test('a timer left spinning after the run answered: the process is stopped, the next run is not blamed', async () => {
+    await rt.deploy(
+      'leftover',
+      `export default async function (request) {
+        const { spin } = await request.json();
+        if (spin) setTimeout(() => { while (true) {} }, 10);
+        return 'answered';
+      }`,
+      { timeoutSeconds: 3 },
+    );
+    const first = await rt.run('leftover', { triggerType: 'event', payload: { spin: true } });
+    assert.equal(first.json.status, 'completed');
+    assert.equal(first.json.result, 'answered');
+    assert.equal(denoPids('/scratch/leftover').length, 1);
+    for (let i = 0; i < 300 && denoPids('/scratch/leftover').length > 0; i++) await sleep(100);
+    assert.deepEqual(denoPids('/scratch/leftover'), [], 'the spinning process was stopped');
+    const next = await rt.run('leftover', { triggerType: 'event', payload: { spin: false } });
+    assert.equal(next.json.status, 'completed');
+    assert.equal(next.json.result, 'answered');
+    await assertHealthy();
+  });
+
   test('a promise that never resolves times out, keeping the logs written before', async () => {
     await rt.deploy(
       'waiter',

@@ -134,6 +134,11 @@ export class Sandbox {
     return this.runs.size;
   }
 
+  /** True until the module has loaded (or failed to). */
+  get loading(): boolean {
+    return this.loadResolve !== null;
+  }
+
   /** Waits for the module to load (top-level code included), at most `timeoutMs`; a timeout kills the process. */
   async load(timeoutMs: number): Promise<LoadOutcome> {
     let timer: NodeJS.Timeout | undefined;
