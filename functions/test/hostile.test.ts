@@ -170,6 +170,9 @@ describe('hostile functions fail clearly, others keep answering', () => {
       }`,
     );
     assert.equal((await rt.run('fs-scratch')).json.result, 'mine');
+    // Another function's scratch dir is as far out of reach as the rest of the disk.
+    await rt.deploy('fs-neighbour', attempt(`await Deno.readTextFile('../fs-scratch/sub/a.txt')`));
+    assert.match(String((await rt.run('fs-neighbour')).json.result), /Requires read access/);
     await assertHealthy();
   });
 
