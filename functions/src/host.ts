@@ -21,6 +21,8 @@ const CLOCK_TICKS = 100;
 /** A process with no run that keeps a core this busy (share of the window) for this long is stopped. */
 const IDLE_CPU_WINDOW_MS = 5000;
 const IDLE_CPU_SHARE = 0.3;
+/** Modules loading at once (deploys and cold starts): a restart's re-push of every function must not fork-bomb. */
+const CONCURRENT_LOADS = 4;
 
 interface Deployment {
   name: string;
@@ -35,6 +37,8 @@ interface Deployment {
   starting: Promise<Sandbox | string> | null;
   /** When the last run started (Date.now()), for the idle reaper. */
   lastUsed: number;
+  /** Runs between their arrival and their hand-over to the process (which then counts them as in flight). */
+  routing: number;
 }
 
 /**
@@ -57,6 +61,8 @@ export class FunctionHost {
   /** CPU time of each idle process when it was last seen idle (for the idle-CPU check). */
   private readonly idleCpu = new WeakMap<Sandbox, { ticks: number; at: number }>();
   private lastCpuCheck = 0;
+  private loadsRunning = 0;
+  private readonly loadQueue: (() => void)[] = [];
   private closed = false;
 
   private constructor(config: Readonly<FunctionsConfig>, denoBin: string) {
@@ -118,7 +124,13 @@ export class FunctionHost {
       );
     }
     deployment.lastUsed = started;
-    const sandbox = await this.warmSandbox(deployment, started);
+    deployment.routing++;
+    let sandbox: Sandbox | string;
+    try {
+      sandbox = await this.warmSandbox(deployment, started);
+    } finally {
+      deployment.routing--;
+    }
     if (typeof sandbox === 'string') {
       return {
         status: sandbox.startsWith('timed out') ? 'timeout' : 'failed',
@@ -179,8 +191,10 @@ export class FunctionHost {
     const modulePath = join(codeDir, `v${request.version}-${randomBytes(6).toString('hex')}.ts`);
     await writeFile(modulePath, request.code, { mode: 0o600 });
 
-    const sandbox = this.startSandbox(name, modulePath, request.env);
-    const loaded = await sandbox.load(this.config.limits.loadTimeoutMs);
+    const { sandbox, loaded } = await this.withLoadSlot(async () => {
+      const started = this.startSandbox(name, modulePath, request.env);
+      return { sandbox: started, loaded: await started.load(this.config.limits.loadTimeoutMs) };
+    });
     let meta: RuntimeDeployResult;
     try {
       if (!loaded.ok) throw new InvalidExports(loaded.error);
@@ -209,9 +223,45 @@ export class FunctionHost {
       sandbox,
       starting: null,
       lastUsed: Date.now(),
+      routing: 0,
     });
     if (previous) this.retire(previous);
+    this.enforceProcessCap(sandbox);
     return meta;
+  }
+
+  /** Runs `work` (a process start and module load) when fewer than CONCURRENT_LOADS others are running. */
+  private async withLoadSlot<T>(work: () => Promise<T>): Promise<T> {
+    if (this.loadsRunning >= CONCURRENT_LOADS) {
+      await new Promise<void>((resolve) => this.loadQueue.push(resolve));
+    } else {
+      this.loadsRunning++;
+    }
+    try {
+      return await work();
+    } finally {
+      const next = this.loadQueue.shift();
+      if (next) next();
+      else this.loadsRunning--;
+    }
+  }
+
+  /**
+   * Over FUNCTIONS_MAX_PROCESSES warm processes, the least recently used idle ones are stopped (never `fresh`, the
+   * one just started, nor one a run is on its way to).
+   */
+  private enforceProcessCap(fresh: Sandbox): void {
+    const warm = [...this.deployments.values()].filter((d) => d.sandbox?.alive);
+    let excess = warm.length - this.config.limits.maxProcesses;
+    if (excess <= 0) return;
+    for (const deployment of warm.sort((a, b) => a.lastUsed - b.lastUsed)) {
+      if (excess <= 0) break;
+      const sandbox = deployment.sandbox;
+      if (!sandbox || sandbox === fresh || sandbox.inFlight > 0 || deployment.routing > 0) continue;
+      deployment.sandbox = null;
+      void sandbox.stop('too many warm processes: the least recently used was stopped');
+      excess--;
+    }
   }
 
   /** A replaced version's process finishes the runs it has (at most its timeout), then goes with its file. */
@@ -252,9 +302,11 @@ export class FunctionHost {
     if (!deployment.starting) {
       deployment.starting = (async () => {
         await mkdir(this.scratchDir(deployment.name), { recursive: true, mode: 0o700 });
-        const sandbox = this.startSandbox(deployment.name, deployment.modulePath, deployment.env);
         const limit = Math.max(this.config.limits.loadTimeoutMs, deployment.timeoutSeconds * 1000);
-        const loaded = await sandbox.load(limit);
+        const { sandbox, loaded } = await this.withLoadSlot(async () => {
+          const started = this.startSandbox(deployment.name, deployment.modulePath, deployment.env);
+          return { sandbox: started, loaded: await started.load(limit) };
+        });
         if (!loaded.ok) {
           await sandbox.stop('the module failed to load');
           return `The module failed to load: ${loaded.error}`;
@@ -264,6 +316,7 @@ export class FunctionHost {
           return 'The function was redeployed or undeployed while starting';
         }
         deployment.sandbox = sandbox;
+        this.enforceProcessCap(sandbox);
         return sandbox;
       })().finally(() => {
         deployment.starting = null;

@@ -471,6 +471,27 @@ describe('process lifecycle', () => {
   });
 });
 
+describe('process cap', () => {
+  test('beyond FUNCTIONS_MAX_PROCESSES the least recently used idle process goes; every function still runs', async () => {
+    const rt = await startRuntime({ env: { FUNCTIONS_MAX_PROCESSES: '2' } });
+    try {
+      for (const name of ['capped-a', 'capped-b', 'capped-c']) {
+        assert.equal((await rt.deploy(name, `export default () => '${name}'`)).status, 200);
+      }
+      await waitFor(() => denoPids('/scratch/capped-').length === 2);
+      assert.deepEqual(denoPids('/scratch/capped-a'), [], 'the oldest went');
+      const results = await Promise.all(['capped-a', 'capped-b', 'capped-c'].map((name) => rt.run(name)));
+      assert.deepEqual(
+        results.map((r) => r.json.result),
+        ['capped-a', 'capped-b', 'capped-c'],
+      );
+      await waitFor(() => denoPids('/scratch/capped-').length <= 2);
+    } finally {
+      await rt.close();
+    }
+  });
+});
+
 async function waitFor(condition: () => boolean, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
