@@ -624,7 +624,9 @@ describe('end to end: the queue runs the function', () => {
     assert.equal(runs.length, 3);
     assert.ok(runs.every((r) => r.status === 'failed' && r.trigger_type === 'webhook'));
     // Backoff: 1 s, then 2 s (lower bounds only).
-    const [first, second] = runs.slice(1).map((r, i) => r.started_at.getTime() - runs[i].started_at.getTime());
+    const [first, second] = runs
+      .slice(1)
+      .map((r, i) => r.started_at.getTime() - runs[i].started_at.getTime());
     assert.ok(first! >= 900, `first retry after ${first} ms`);
     assert.ok(second! >= 1900, `second retry after ${second} ms`);
     const webhook = await api('GET', `/webhooks/${hook.webhookId}`);
