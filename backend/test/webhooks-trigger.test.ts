@@ -149,6 +149,22 @@ describe('accepting a delivery', () => {
     assert.equal(webhook.last_delivery_status, 'queued');
   });
 
+  test('source_ip: the peer, or the X-Forwarded-For client only with TRUST_PROXY', async () => {
+    const hook = await createWebhook();
+    const forwarded = { 'x-forwarded-for': '198.51.100.9' };
+    const direct = await trigger(t.app, hook.token, '{}', forwarded, '10.0.0.5');
+    assert.equal((await delivery(direct.body.delivery_id)).source_ip, '10.0.0.5');
+    const proxied = await buildApp(loadConfig(testEnv(t.db, { ...BASE_ENV, TRUST_PROXY: 'true' })), {
+      logger: false,
+    });
+    try {
+      const behind = await trigger(proxied, hook.token, '{}', forwarded, '10.0.0.5');
+      assert.equal((await delivery(behind.body.delivery_id)).source_ip, '198.51.100.9');
+    } finally {
+      await proxied.close();
+    }
+  });
+
   test('retries off: one attempt; a wrong API key is ignored (the token is the credential)', async () => {
     const hook = await createWebhook({ retryEnabled: false, retryAttempts: 5 });
     const response = await trigger(t.app, hook.token, '{}', { 'x-api-key': 'wrong-key' });
