@@ -5,11 +5,11 @@
 // The bundle sits beside src/, so the paths the code resolves from import.meta.url (../package.json,
 // ../../database/migrations) point where they point from the sources. Tests and the CLIs keep running the sources.
 //
-// Usage: node --import tsx scripts/build.ts [backend|storage|realtime ...]   (default: all three; ~0.2 s)
+// Usage: node --import tsx scripts/build.ts [backend|storage|realtime|functions ...]   (default: all; ~0.2 s)
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 
-export const SERVICES = ['backend', 'storage', 'realtime'] as const;
+export const SERVICES = ['backend', 'storage', 'realtime', 'functions'] as const;
 export type Service = (typeof SERVICES)[number];
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -33,6 +33,7 @@ export const NODE_FLAGS: Readonly<Record<Service, readonly string[]>> = {
   backend: ['--max-semi-space-size=2'],
   storage: [],
   realtime: [],
+  functions: [],
 };
 
 /**
@@ -45,6 +46,7 @@ export const RUNTIME_ENV: Readonly<Record<Service, Readonly<Record<string, strin
   backend: { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '131072' },
   storage: {},
   realtime: {},
+  functions: {},
 };
 
 /** The bundle `node` runs for a service. */
@@ -72,7 +74,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   if (args.includes('--help') || args.includes('-h')) {
     console.log(
-      'Usage: node --import tsx scripts/build.ts [backend|storage|realtime ...]\n' +
+      'Usage: node --import tsx scripts/build.ts [backend|storage|realtime|functions ...]\n' +
         'Bundles each service (default: all) into <service>/dist/server.js, which production runs with `node`.',
     );
     process.exit(0);

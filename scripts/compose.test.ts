@@ -186,6 +186,7 @@ const PUBLISHING: Record<string, 'anywhere' | 'loopback' | 'nowhere'> = {
   backend: 'anywhere',
   realtime: 'nowhere',
   storage: 'nowhere',
+  functions: 'nowhere',
 };
 const LOOPBACK = new Set(['127.0.0.1', '::1', '[::1]', 'localhost']);
 
@@ -638,6 +639,61 @@ describe('storage service', () => {
     assert.ok(storageVariables.size >= 6, 'found too few variables to check');
     assert.deepEqual(
       [...storageVariables].filter((name) => !docs.includes(`\`${name}\``)),
+      [],
+    );
+  });
+});
+
+describe('functions service', () => {
+  const functions = services.functions ?? {};
+  const functionsSource = readRepoFile('functions/src/config.ts');
+  const functionsVariables = variablesRead(functionsSource);
+  const resolved = (name: string) => interpolate(environmentOf(functions)[name] ?? '', envExample);
+
+  it('is built from functions/Dockerfile, internal (no published port), with a healthcheck', () => {
+    assert.deepEqual(functions.build, { context: '.', dockerfile: 'functions/Dockerfile' });
+    assert.deepEqual(functions.ports ?? [], []);
+    assert.ok(JSON.stringify(functions.healthcheck?.test).includes('/health'));
+  });
+
+  it('listens on FUNCTIONS_INTERNAL_PORT (the code default), where the backend calls it; calls back the backend', () => {
+    const port = defaultIn(
+      functionsSource,
+      /read\.int\('FUNCTIONS_INTERNAL_PORT', (\d+)/,
+      'FUNCTIONS_INTERNAL_PORT',
+    );
+    assert.equal(envExample.get('FUNCTIONS_INTERNAL_PORT'), port);
+    assert.equal(resolved('FUNCTIONS_INTERNAL_PORT'), port);
+    assert.equal(resolved('FUNCTIONS_HOST'), '0.0.0.0');
+    const backend = environmentOf(services.backend ?? {});
+    assert.equal(backend.FUNCTIONS_HOST, 'functions');
+    assert.equal(interpolate(backend.FUNCTIONS_INTERNAL_PORT ?? '', envExample), port);
+    assert.equal(resolved('BACKEND_URL'), `http://backend:${codeDefaults.backend}`);
+  });
+
+  it('sets only variables the functions config reads, and its image runs as a non-root user', () => {
+    assert.deepEqual(
+      Object.keys(environmentOf(functions)).filter((name) => !functionsVariables.has(name)),
+      [],
+    );
+    const dockerfile = readRepoFile('functions/Dockerfile');
+    assert.deepEqual(rootUserProblems(dockerfile), []);
+    const stage = finalStage(parseDockerfile(dockerfile));
+    assert.equal(envValues(stage).get('FUNCTIONS_HOST'), '0.0.0.0');
+    assert.ok(
+      stage.some((i) => i.keyword === 'EXPOSE' && i.args === envExample.get('FUNCTIONS_INTERNAL_PORT')),
+    );
+    assert.match(
+      stage.find((i) => i.keyword === 'HEALTHCHECK')?.args ?? '',
+      /FUNCTIONS_INTERNAL_PORT.*\/health/,
+    );
+  });
+
+  it('documents every variable the functions config reads in docs/ENVS.md', () => {
+    const docs = readRepoFile('docs/ENVS.md');
+    assert.ok(functionsVariables.size >= 15, 'found too few variables to check');
+    assert.deepEqual(
+      [...functionsVariables].filter((name) => !docs.includes(`\`${name}\``)),
       [],
     );
   });

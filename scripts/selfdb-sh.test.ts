@@ -46,7 +46,7 @@ describe('selfdb.sh (native mode)', () => {
   /** pid → command line of every process selfdb.sh recorded, so `after` can kill leftovers and nothing else. */
   const recorded = new Map<number, string>();
   let env: NodeJS.ProcessEnv = {};
-  let ports = { backend: 0, db: 0, pgbouncer: 0, realtime: 0, storage: 0 };
+  let ports = { backend: 0, db: 0, pgbouncer: 0, realtime: 0, storage: 0, functions: 0 };
   let fileValues: Record<string, string> = {};
   const newUser = {
     email: 'selfdb-sh@example.com',
@@ -102,13 +102,14 @@ describe('selfdb.sh (native mode)', () => {
     assert.match(result.stdout, /All services healthy/);
     assert.match(result.stdout, new RegExp(`http://127\\.0\\.0\\.1:${ports.backend}/docs`));
     const pids = recordPids();
-    assert.equal(pids.length, 5, `expected 5 pid files in ${runDir}, got ${pids.length}`);
+    assert.equal(pids.length, 6, `expected 6 pid files in ${runDir}, got ${pids.length}`);
     // The Node services run as their bundles (no TypeScript loader in memory) with the flags and env of the images.
     const nodeServices = pids
       .map((pid) => liveCommandLine(pid) ?? '')
       .filter((line) => /server\.js/.test(line));
     assert.deepEqual(nodeServices.map((line) => /(\w+)\/dist\/server\.js/.exec(line)?.[1]).sort(), [
       'backend',
+      'functions',
       'realtime',
       'storage',
     ]);
@@ -129,6 +130,11 @@ describe('selfdb.sh (native mode)', () => {
     });
     assert.equal(realtime.status, 200);
     assert.equal(((await realtime.json()) as { service: string }).service, 'realtime');
+    const functions = await fetch(`http://127.0.0.1:${ports.functions}/health`, {
+      signal: AbortSignal.timeout(10_000),
+    });
+    assert.equal(functions.status, 200);
+    assert.equal(((await functions.json()) as { status: string }).status, 'ok');
     const storage = await fetch(`http://127.0.0.1:${ports.storage}/health`, {
       signal: AbortSignal.timeout(10_000),
     });
@@ -169,9 +175,9 @@ describe('selfdb.sh (native mode)', () => {
 
   before(async () => {
     const picked = new Set<number>();
-    while (picked.size < 5) picked.add(await freePort());
-    const [backend = 0, db = 0, pgbouncer = 0, realtime = 0, storage = 0] = picked;
-    ports = { backend, db, pgbouncer, realtime, storage };
+    while (picked.size < 6) picked.add(await freePort());
+    const [backend = 0, db = 0, pgbouncer = 0, realtime = 0, storage = 0, functions = 0] = picked;
+    ports = { backend, db, pgbouncer, realtime, storage, functions };
     // Variables the env file sets must come from it, not from whoever runs the tests (exported ones would win).
     const inherited = Object.fromEntries(
       Object.entries(process.env).filter(
@@ -192,6 +198,7 @@ describe('selfdb.sh (native mode)', () => {
       PGBOUNCER_PORT: String(ports.pgbouncer),
       REALTIME_INTERNAL_PORT: String(ports.realtime),
       STORAGE_INTERNAL_PORT: String(ports.storage),
+      FUNCTIONS_INTERNAL_PORT: String(ports.functions),
       LOG_LEVEL: 'warn',
     };
   });
@@ -314,7 +321,7 @@ describe('selfdb.sh (native mode)', () => {
   test('status shows every service running; start again says so and exits 0', async () => {
     const status = await selfdb(['status']);
     assert.equal(status.code, 0, status.stdout + status.stderr);
-    for (const name of ['postgres', 'pgbouncer', 'storage', 'backend', 'realtime']) {
+    for (const name of ['postgres', 'pgbouncer', 'storage', 'functions', 'backend', 'realtime']) {
       assert.match(status.stdout, new RegExp(`^${name}\\s+running\\s+\\d+`, 'm'));
     }
     const again = await selfdb(['start']);
@@ -324,7 +331,7 @@ describe('selfdb.sh (native mode)', () => {
 
   test('stop ends exactly the recorded processes and frees the ports', async () => {
     const pids = recordPids();
-    assert.equal(pids.length, 5);
+    assert.equal(pids.length, 6);
     await assertStopped(await selfdb(['stop'], 90_000), pids);
     const status = await selfdb(['status']);
     assert.equal(status.code, 3);

@@ -9,12 +9,14 @@ import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
+import { type FunctionsRuntime, startFunctionsRuntime } from '../../scripts/lib/functions-runtime.ts';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { ADMIN, call, login, registerUser, startTestApp, type TestApp, testEnv } from './helpers.ts';
 
 const SECRET = 'whook-secret-0123456789';
 const MAX_BODY_KB = 4;
+const BASE_ENV = { WEBHOOK_MAX_BODY_KB: String(MAX_BODY_KB), FUNCTIONS_INTERNAL_PORT: '1' };
 
 let t: TestApp;
 let db: pg.Client;
@@ -22,7 +24,8 @@ let adminToken: string;
 let functionId: string;
 
 before(async () => {
-  t = await startTestApp({ WEBHOOK_MAX_BODY_KB: String(MAX_BODY_KB) });
+  // No runtime here (port 1 refuses at once): this app never listens, so no worker runs the jobs these tests queue.
+  t = await startTestApp(BASE_ENV);
   db = new pg.Client({ connectionString: t.db.directUrl });
   await db.connect();
   adminToken = (await login(t.app, ADMIN.email, ADMIN.password)).access_token;
@@ -146,6 +149,22 @@ describe('accepting a delivery', () => {
     assert.equal(webhook.last_delivery_status, 'queued');
   });
 
+  test('source_ip: the peer, or the X-Forwarded-For client only with TRUST_PROXY', async () => {
+    const hook = await createWebhook();
+    const forwarded = { 'x-forwarded-for': '198.51.100.9' };
+    const direct = await trigger(t.app, hook.token, '{}', forwarded, '10.0.0.5');
+    assert.equal((await delivery(direct.body.delivery_id)).source_ip, '10.0.0.5');
+    const proxied = await buildApp(loadConfig(testEnv(t.db, { ...BASE_ENV, TRUST_PROXY: 'true' })), {
+      logger: false,
+    });
+    try {
+      const behind = await trigger(proxied, hook.token, '{}', forwarded, '10.0.0.5');
+      assert.equal((await delivery(behind.body.delivery_id)).source_ip, '198.51.100.9');
+    } finally {
+      await proxied.close();
+    }
+  });
+
   test('retries off: one attempt; a wrong API key is ignored (the token is the credential)', async () => {
     const hook = await createWebhook({ retryEnabled: false, retryAttempts: 5 });
     const response = await trigger(t.app, hook.token, '{}', { 'x-api-key': 'wrong-key' });
@@ -212,7 +231,7 @@ describe('accepting a delivery', () => {
 describe('tokens', () => {
   test('the token (a credential) and the secret never reach the log', async () => {
     const lines: string[] = [];
-    const logged = await buildApp(loadConfig(testEnv(t.db, { LOG_LEVEL: 'info' })), {
+    const logged = await buildApp(loadConfig(testEnv(t.db, { ...BASE_ENV, LOG_LEVEL: 'info' })), {
       logStream: { write: (line: string) => void lines.push(line) },
     });
     try {
@@ -323,7 +342,7 @@ describe('signatures', () => {
   });
 
   test('WEBHOOK_REQUIRE_SIGNATURE refuses unsigned deliveries (recorded as invalid)', async () => {
-    const config = loadConfig(testEnv(t.db, { WEBHOOK_REQUIRE_SIGNATURE: 'true' }));
+    const config = loadConfig(testEnv(t.db, { ...BASE_ENV, WEBHOOK_REQUIRE_SIGNATURE: 'true' }));
     const strict = await buildApp(config, { logger: false });
     try {
       const hook = await createWebhook();
@@ -360,8 +379,23 @@ describe('limits', () => {
   });
 
   test('an announced oversized body is refused before it is sent', async () => {
-    const hook = await createWebhook();
-    const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    // Over a real socket, on an app of its own (listening starts a job worker; this one's database has no jobs).
+    const own = await startTestApp(BASE_ENV);
+    const ownDb = new pg.Client({ connectionString: own.db.directUrl });
+    await ownDb.connect();
+    const token = randomBytes(32).toString('base64url');
+    await ownDb.query(
+      `INSERT INTO functions (name, code, owner_id) SELECT 'f', 'x', id FROM users WHERE email = $1`,
+      [ADMIN.email],
+    );
+    await ownDb.query(
+      `INSERT INTO webhooks (function_id, owner_id, name, webhook_token, secret_key)
+       SELECT id, owner_id, 'h', $1, 's' FROM functions`,
+      [token],
+    );
+    await ownDb.end();
+    const hook = { token };
+    const address = await own.app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = new URL(address);
     const answer = await new Promise<string>((resolve, reject) => {
       const socket = connect(Number(port), '127.0.0.1');
@@ -381,13 +415,14 @@ describe('limits', () => {
       );
       setTimeout(() => reject(new Error(`no answer: ${text}`)), 20_000).unref();
     });
+    await own.close();
     assert.match(answer, /^HTTP\/1\.1 413/);
     assert.match(answer, /PAYLOAD_TOO_LARGE/);
   });
 
   test('rate_limit_per_minute: 429 with Retry-After past the limit, exact across two backend processes', async () => {
     const hook = await createWebhook({ rateLimit: 3 });
-    const second = await buildApp(loadConfig(testEnv(t.db, { WEBHOOK_MAX_BODY_KB: String(MAX_BODY_KB) })), {
+    const second = await buildApp(loadConfig(testEnv(t.db, BASE_ENV)), {
       logger: false,
     });
     try {
@@ -468,3 +503,156 @@ describe('manual retry', () => {
     assert.equal((await delivery(row.id)).retry_count, 0);
   });
 });
+
+// With the real job worker (it runs once the backend listens) and the real Deno runtime.
+describe('end to end: the queue runs the function', () => {
+  const SERVICE_KEY = 'webhooks-e2e-functions-service-key-0123456789';
+  let runtime: FunctionsRuntime;
+  let e: TestApp;
+  let token: string;
+  let edb: pg.Client;
+
+  before(async () => {
+    runtime = await startFunctionsRuntime({ serviceKey: SERVICE_KEY });
+    e = await startTestApp({
+      FUNCTIONS_INTERNAL_PORT: new URL(runtime.url).port,
+      FUNCTIONS_SERVICE_KEY: SERVICE_KEY,
+    });
+    await e.app.listen({ port: 0, host: '127.0.0.1' });
+    token = (await login(e.app, ADMIN.email, ADMIN.password)).access_token;
+    edb = new pg.Client({ connectionString: e.db.directUrl });
+    await edb.connect();
+  });
+
+  after(async () => {
+    await edb?.end();
+    await e?.close();
+    await runtime?.close();
+  });
+
+  const api = async (method: string, url: string, body?: unknown) => {
+    const response = await call(e.app, method, url, { token, ...(body !== undefined && { body }) });
+    assert.ok(response.status < 300, `${method} ${url}: ${response.status} ${JSON.stringify(response.body)}`);
+    return response.body;
+  };
+
+  /** A deployed function with a webhook on it, through the API. */
+  async function deployWithWebhook(name: string, code: string, hook: Record<string, unknown> = {}) {
+    const fn = await api('POST', '/functions/', { name, code, timeout_seconds: 10 });
+    await api('POST', `/functions/${fn.id}/deploy`);
+    const webhook = await api('POST', '/webhooks/', {
+      function_id: fn.id,
+      name: `${name}-hook`,
+      secret_key: SECRET,
+      ...hook,
+    });
+    return { functionId: String(fn.id), webhookId: String(webhook.id), token: String(webhook.webhook_token) };
+  }
+
+  /** Reads the delivery (through the API) until `done` says so. */
+  async function waitForDelivery(
+    webhookId: string,
+    deliveryId: string,
+    done: (d: Record<string, unknown>) => boolean,
+  ) {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const list = await api('GET', `/webhooks/${webhookId}/deliveries`);
+      const found = (list.deliveries as Record<string, unknown>[]).find((d) => d.id === deliveryId);
+      if (found && done(found)) return found;
+      if (Date.now() > deadline) throw new Error(`delivery never finished: ${JSON.stringify(found)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  const executions = async (functionId: string) =>
+    (
+      await edb.query(
+        'SELECT status, trigger_type, webhook_delivery_id, started_at FROM function_executions WHERE function_id = $1 ORDER BY started_at',
+        [functionId],
+      )
+    ).rows;
+
+  test('a signed delivery runs the function with its body and ends completed; counters follow', async () => {
+    const hook = await deployWithWebhook(
+      'echo-hook',
+      'export default async function (request, context) { const body = await request.json(); return { got: body, method: request.method }; }',
+    );
+    const body = '{"ref":"refs/heads/main","commits":[1,2]}';
+    const accepted = await trigger(e.app, hook.token, body, {
+      'x-hub-signature-256': `sha256=${hmacHex(SECRET, body)}`,
+    });
+    assert.equal(accepted.status, 202, JSON.stringify(accepted.body));
+    assert.equal(accepted.body.function, 'echo-hook');
+    const done = await waitForDelivery(
+      hook.webhookId,
+      accepted.body.delivery_id,
+      (d) => d.status === 'completed',
+    );
+    assert.deepEqual(done.execution_result, {
+      got: { ref: 'refs/heads/main', commits: [1, 2] },
+      method: 'POST',
+    });
+    assert.equal(done.signature_valid, true);
+    assert.equal(done.delivery_attempt, 1);
+    assert.ok(done.function_execution_id);
+    const runs = await executions(hook.functionId);
+    assert.equal(runs.length, 1);
+    assert.equal(runs[0].status, 'completed');
+    assert.equal(runs[0].trigger_type, 'webhook');
+    assert.equal(runs[0].webhook_delivery_id, accepted.body.delivery_id);
+    const webhook = await api('GET', `/webhooks/${hook.webhookId}`);
+    assert.equal(webhook.total_delivery_count, 1);
+    assert.equal(webhook.successful_delivery_count, 1);
+    assert.equal(webhook.last_delivery_status, 'completed');
+
+    // Manual retry: the same body runs again as attempt 2.
+    const retried = await api('POST', `/webhooks/deliveries/${accepted.body.delivery_id}/retry`);
+    assert.equal(retried.retry_count, 1);
+    assert.equal(retried.delivery_attempt, 2);
+    const again = await waitForDelivery(
+      hook.webhookId,
+      accepted.body.delivery_id,
+      (d) => d.status === 'completed' && d.delivery_attempt === 2,
+    );
+    assert.deepEqual(again.execution_result, done.execution_result);
+    assert.notEqual(again.function_execution_id, done.function_execution_id);
+    assert.equal((await executions(hook.functionId)).length, 2);
+  });
+
+  test('a throwing function is retried with backoff and ends failed after retry_attempts', async () => {
+    const hook = await deployWithWebhook(
+      'throws-hook',
+      'export default async function () { throw new Error("upstream is down"); }',
+      { retry_attempts: 3, retry_delay_seconds: 1 },
+    );
+    const accepted = await trigger(e.app, hook.token, '{"n":1}');
+    assert.equal(accepted.status, 202);
+    const failed = await waitForDelivery(
+      hook.webhookId,
+      accepted.body.delivery_id,
+      (d) => d.status === 'failed',
+    );
+    assert.equal(failed.delivery_attempt, 3);
+    assert.equal(failed.retry_count, 2);
+    assert.match(String(failed.error_message), /upstream is down/);
+    const runs = await executions(hook.functionId);
+    assert.equal(runs.length, 3);
+    assert.ok(runs.every((r) => r.status === 'failed' && r.trigger_type === 'webhook'));
+    // Backoff: 1 s, then 2 s (lower bounds only).
+    const [first, second] = runs
+      .slice(1)
+      .map((r, i) => r.started_at.getTime() - runs[i].started_at.getTime());
+    assert.ok(first! >= 900, `first retry after ${first} ms`);
+    assert.ok(second! >= 1900, `second retry after ${second} ms`);
+    const webhook = await api('GET', `/webhooks/${hook.webhookId}`);
+    assert.equal(webhook.failed_delivery_count, 1);
+    assert.equal(webhook.successful_delivery_count, 0);
+    assert.equal(webhook.last_delivery_status, 'failed');
+    assert.equal((await jobsOfIn(edb, accepted.body.delivery_id)).length, 0, 'no job left');
+  });
+});
+
+const jobsOfIn = async (client: pg.Client, deliveryId: string) =>
+  (await client.query('SELECT * FROM selfdb.function_jobs WHERE webhook_delivery_id = $1', [deliveryId]))
+    .rows;

@@ -21,16 +21,26 @@ const stdoutWrite = Deno.stdout.write.bind(Deno.stdout);
 const stdinReadable = Deno.stdin.readable;
 const inspect = Deno.inspect;
 const originalConsole = globalThis.console;
+const exit = Deno.exit.bind(Deno);
 
-let outQueue = Promise.resolve();
-/** Writes one message line; the queue keeps lines whole and in order. */
+const pending = [];
+let flushing = null;
+/**
+ * Writes one message line. Lines queued while a write is in progress go out together in the next one, so a busy
+ * process makes one system call for many messages, and lines are never interleaved.
+ */
 function send(message) {
-  const bytes = encoder.encode(`${MARK}${JSON.stringify(message)}\n`);
-  outQueue = outQueue.then(async () => {
-    let offset = 0;
-    while (offset < bytes.length) offset += await stdoutWrite(bytes.subarray(offset));
-  });
-  return outQueue;
+  pending.push(`${MARK}${JSON.stringify(message)}\n`);
+  flushing ??= (async () => {
+    while (pending.length > 0) {
+      const bytes = encoder.encode(pending.join(''));
+      pending.length = 0;
+      let offset = 0;
+      while (offset < bytes.length) offset += await stdoutWrite(bytes.subarray(offset));
+    }
+    flushing = null;
+  })();
+  return flushing;
 }
 
 const runs = new AsyncLocalStorage();
@@ -417,6 +427,8 @@ async function main() {
       }
     }
   }
+  // The service closed our stdin (it stopped, or died): nothing may outlive it, not even a function's timers.
+  exit(0);
 }
 
 main();

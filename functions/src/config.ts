@@ -45,12 +45,16 @@ export interface FunctionsConfig {
   denoBin: string | null;
   /** V8 heap cap of each function's process; its resident memory is capped at memoryMb + RSS_ALLOWANCE_MB. */
   memoryMb: number;
-  /** Network: `allowNet` ['*'] = any host not denied; [] = no network; else only these hosts. */
+  /** Network: `allowNet` ['*'] = any host not denied; [] (FUNCTIONS_ALLOW_NET=none) = no network; else only these. */
   allowNet: string[];
   denyNet: string[];
   /** Remote module hosts a function may import from (Deno's --allow-import); [] = none. */
   allowImport: string[];
   limits: {
+    /** Warm processes kept at most (the least recently used idle ones are stopped beyond it). */
+    maxProcesses: number;
+    /** A function's process with no run for this long is stopped (the next run starts one); 0: never. */
+    idleTimeoutMs: number;
     /** Longest wait for a module's top-level code at deploy (and at a process start). */
     loadTimeoutMs: number;
     /** Log lines kept per run (more are counted, not kept) and characters per line. */
@@ -93,7 +97,11 @@ export function loadFunctionsConfig(
   if (explicitKey && explicitKey.length < 32) {
     throw new ConfigError('FUNCTIONS_SERVICE_KEY must be at least 32 characters');
   }
-  const allowNet = readHostList(read.list('FUNCTIONS_ALLOW_NET', ['*']), 'FUNCTIONS_ALLOW_NET');
+  const allowNetList = read.list('FUNCTIONS_ALLOW_NET', ['*']);
+  const allowNet =
+    allowNetList.length === 1 && allowNetList[0] === 'none'
+      ? []
+      : readHostList(allowNetList, 'FUNCTIONS_ALLOW_NET');
   if (allowNet.includes('*') && allowNet.length > 1) {
     throw new ConfigError(
       'FUNCTIONS_ALLOW_NET: "*" (any host not denied) cannot be combined with host names',
@@ -120,6 +128,8 @@ export function loadFunctionsConfig(
     denyNet: readHostList(read.list('FUNCTIONS_DENY_NET', DEFAULT_DENY_NET), 'FUNCTIONS_DENY_NET'),
     allowImport: readHostList(read.list('FUNCTIONS_ALLOW_IMPORT', []), 'FUNCTIONS_ALLOW_IMPORT'),
     limits: {
+      maxProcesses: read.int('FUNCTIONS_MAX_PROCESSES', 64, { min: 1, max: 10_000 }),
+      idleTimeoutMs: read.int('FUNCTIONS_IDLE_TIMEOUT_SECONDS', 600, { min: 0, max: 86_400 }) * 1000,
       loadTimeoutMs: read.int('FUNCTIONS_LOAD_TIMEOUT_SECONDS', 10, { min: 1, max: 300 }) * 1000,
       maxLogLines: read.int('FUNCTIONS_MAX_LOG_LINES', 1000, { min: 1, max: 100_000 }),
       maxLogLineChars: read.int('FUNCTIONS_MAX_LOG_LINE_CHARS', 8192, { min: 80, max: 1_000_000 }),

@@ -16,6 +16,13 @@ import { type BackendCaller, Sandbox } from './sandbox/sandbox.ts';
 
 const WATCHDOG_INTERVAL_MS = 100;
 const PAGE_SIZE = 4096;
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
+const CLOCK_TICKS = 100;
+/** A process with no run that keeps a core this busy (share of the window) for this long is stopped. */
+const IDLE_CPU_WINDOW_MS = 5000;
+const IDLE_CPU_SHARE = 0.3;
+/** Modules loading at once (deploys and cold starts): a restart's re-push of every function must not fork-bomb. */
+const CONCURRENT_LOADS = 4;
 
 interface Deployment {
   name: string;
@@ -28,6 +35,10 @@ interface Deployment {
   sandbox: Sandbox | null;
   /** A process being started for a run (shared by the runs that wait for it). */
   starting: Promise<Sandbox | string> | null;
+  /** When the last run started (Date.now()), for the idle reaper. */
+  lastUsed: number;
+  /** Runs between their arrival and their hand-over to the process (which then counts them as in flight). */
+  routing: number;
 }
 
 /**
@@ -47,6 +58,11 @@ export class FunctionHost {
   /** Deploys and undeploys of one name run one after another. */
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly watchdog: NodeJS.Timeout;
+  /** CPU time of each idle process when it was last seen idle (for the idle-CPU check). */
+  private readonly idleCpu = new WeakMap<Sandbox, { ticks: number; at: number }>();
+  private lastCpuCheck = 0;
+  private loadsRunning = 0;
+  private readonly loadQueue: (() => void)[] = [];
   private closed = false;
 
   private constructor(config: Readonly<FunctionsConfig>, denoBin: string) {
@@ -107,7 +123,14 @@ export class FunctionHost {
         `Function '${name}' runs version ${deployment.version} on the runtime, not ${request.version}`,
       );
     }
-    const sandbox = await this.warmSandbox(deployment, started);
+    deployment.lastUsed = started;
+    deployment.routing++;
+    let sandbox: Sandbox | string;
+    try {
+      sandbox = await this.warmSandbox(deployment, started);
+    } finally {
+      deployment.routing--;
+    }
     if (typeof sandbox === 'string') {
       return {
         status: sandbox.startsWith('timed out') ? 'timeout' : 'failed',
@@ -168,8 +191,10 @@ export class FunctionHost {
     const modulePath = join(codeDir, `v${request.version}-${randomBytes(6).toString('hex')}.ts`);
     await writeFile(modulePath, request.code, { mode: 0o600 });
 
-    const sandbox = this.startSandbox(name, modulePath, request.env);
-    const loaded = await sandbox.load(this.config.limits.loadTimeoutMs);
+    const { sandbox, loaded } = await this.withLoadSlot(async () => {
+      const started = this.startSandbox(name, modulePath, request.env);
+      return { sandbox: started, loaded: await started.load(this.config.limits.loadTimeoutMs) };
+    });
     let meta: RuntimeDeployResult;
     try {
       if (!loaded.ok) throw new InvalidExports(loaded.error);
@@ -197,9 +222,46 @@ export class FunctionHost {
       meta,
       sandbox,
       starting: null,
+      lastUsed: Date.now(),
+      routing: 0,
     });
     if (previous) this.retire(previous);
+    this.enforceProcessCap(sandbox);
     return meta;
+  }
+
+  /** Runs `work` (a process start and module load) when fewer than CONCURRENT_LOADS others are running. */
+  private async withLoadSlot<T>(work: () => Promise<T>): Promise<T> {
+    if (this.loadsRunning >= CONCURRENT_LOADS) {
+      await new Promise<void>((resolve) => this.loadQueue.push(resolve));
+    } else {
+      this.loadsRunning++;
+    }
+    try {
+      return await work();
+    } finally {
+      const next = this.loadQueue.shift();
+      if (next) next();
+      else this.loadsRunning--;
+    }
+  }
+
+  /**
+   * Over FUNCTIONS_MAX_PROCESSES warm processes, the least recently used idle ones are stopped (never `fresh`, the
+   * one just started, nor one a run is on its way to).
+   */
+  private enforceProcessCap(fresh: Sandbox): void {
+    const warm = [...this.deployments.values()].filter((d) => d.sandbox?.alive);
+    let excess = warm.length - this.config.limits.maxProcesses;
+    if (excess <= 0) return;
+    for (const deployment of warm.sort((a, b) => a.lastUsed - b.lastUsed)) {
+      if (excess <= 0) break;
+      const sandbox = deployment.sandbox;
+      if (!sandbox || sandbox === fresh || sandbox.inFlight > 0 || deployment.routing > 0) continue;
+      deployment.sandbox = null;
+      void sandbox.stop('too many warm processes: the least recently used was stopped');
+      excess--;
+    }
   }
 
   /** A replaced version's process finishes the runs it has (at most its timeout), then goes with its file. */
@@ -240,9 +302,11 @@ export class FunctionHost {
     if (!deployment.starting) {
       deployment.starting = (async () => {
         await mkdir(this.scratchDir(deployment.name), { recursive: true, mode: 0o700 });
-        const sandbox = this.startSandbox(deployment.name, deployment.modulePath, deployment.env);
         const limit = Math.max(this.config.limits.loadTimeoutMs, deployment.timeoutSeconds * 1000);
-        const loaded = await sandbox.load(limit);
+        const { sandbox, loaded } = await this.withLoadSlot(async () => {
+          const started = this.startSandbox(deployment.name, deployment.modulePath, deployment.env);
+          return { sandbox: started, loaded: await started.load(limit) };
+        });
         if (!loaded.ok) {
           await sandbox.stop('the module failed to load');
           return `The module failed to load: ${loaded.error}`;
@@ -252,6 +316,7 @@ export class FunctionHost {
           return 'The function was redeployed or undeployed while starting';
         }
         deployment.sandbox = sandbox;
+        this.enforceProcessCap(sandbox);
         return sandbox;
       })().finally(() => {
         deployment.starting = null;
@@ -272,8 +337,60 @@ export class FunctionHost {
     }
   }
 
+  /** Stops warm processes that ran nothing for FUNCTIONS_IDLE_TIMEOUT_SECONDS (the next run starts one). */
+  private stopIdle(): void {
+    const idleMs = this.config.limits.idleTimeoutMs;
+    if (idleMs === 0) return;
+    const now = Date.now();
+    for (const deployment of this.deployments.values()) {
+      const sandbox = deployment.sandbox;
+      if (sandbox && sandbox.inFlight === 0 && now - deployment.lastUsed > idleMs) {
+        deployment.sandbox = null;
+        void sandbox.stop('the process was idle');
+      }
+    }
+  }
+
+  /**
+   * A process whose runs all answered should sleep: one that keeps a core busy anyway (a timer or worker left
+   * spinning) would slow every other function and take the blame at its next run's timeout, so it is stopped now.
+   */
+  private async checkIdleCpu(): Promise<void> {
+    const now = Date.now();
+    for (const sandbox of this.sandboxes) {
+      const pid = sandbox.pid;
+      if (!pid || !sandbox.alive || sandbox.inFlight > 0 || sandbox.loading) {
+        this.idleCpu.delete(sandbox);
+        continue;
+      }
+      const ticks = await cpuTicks(pid);
+      if (ticks === null) continue;
+      const since = this.idleCpu.get(sandbox);
+      if (!since || sandbox.inFlight > 0) {
+        this.idleCpu.set(sandbox, { ticks, at: now });
+        continue;
+      }
+      if (now - since.at < IDLE_CPU_WINDOW_MS) continue;
+      const busyMs = ((ticks - since.ticks) / CLOCK_TICKS) * 1000;
+      if (busyMs > (now - since.at) * IDLE_CPU_SHARE) {
+        this.idleCpu.delete(sandbox);
+        for (const deployment of this.deployments.values()) {
+          if (deployment.sandbox === sandbox) deployment.sandbox = null;
+        }
+        void sandbox.stop('the function kept the CPU busy after its runs ended');
+      } else {
+        this.idleCpu.set(sandbox, { ticks, at: now });
+      }
+    }
+  }
+
   /** Kills any process whose resident memory passed its cap (off-heap buffers escape V8's heap limit). */
   private async checkMemory(): Promise<void> {
+    this.stopIdle();
+    if (Date.now() - this.lastCpuCheck >= 1000) {
+      this.lastCpuCheck = Date.now();
+      void this.checkIdleCpu();
+    }
     const capBytes = (this.config.memoryMb + RSS_ALLOWANCE_MB) * 1024 * 1024;
     for (const sandbox of this.sandboxes) {
       const pid = sandbox.pid;
@@ -284,6 +401,15 @@ export class FunctionHost {
       if (resident > capBytes) sandbox.killForMemory();
     }
   }
+}
+
+/** User + system CPU time of a process, in clock ticks (null when it is gone or this is not Linux). */
+async function cpuTicks(pid: number): Promise<number | null> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+  if (!stat) return null;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return Number.isFinite(ticks) ? ticks : null;
 }
 
 function processAlive(pid: number): boolean {

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { bodyText, KEY, startRuntime, type TestRuntime } from './helpers.ts';
+import { bodyText, denoPids, KEY, sleep, startRuntime, type TestRuntime } from './helpers.ts';
 
 const API_KEY = 'backend-api-key-for-functions-tests';
 
@@ -453,3 +453,49 @@ describe('the 0.0.5 module contract', () => {
     assert.ok(KEY.length >= 32);
   });
 });
+
+describe('process lifecycle', () => {
+  test('an idle function’s process is stopped and started again by its next run; none outlives the service', async () => {
+    const rt = await startRuntime({ env: { FUNCTIONS_IDLE_TIMEOUT_SECONDS: '1' } });
+    try {
+      await rt.deploy('sleepy', 'let runs = 0;\nexport default async function () { return ++runs; }');
+      assert.equal((await rt.run('sleepy')).json.result, 1);
+      assert.equal((await rt.run('sleepy')).json.result, 2, 'warm: the same process');
+      assert.equal(denoPids('/scratch/sleepy').length, 1);
+      await waitFor(() => denoPids('/scratch/sleepy').length === 0);
+      assert.equal((await rt.run('sleepy')).json.result, 1, 'a fresh process');
+    } finally {
+      await rt.close();
+    }
+    assert.deepEqual(denoPids('/scratch/sleepy'), []);
+  });
+});
+
+describe('process cap', () => {
+  test('beyond FUNCTIONS_MAX_PROCESSES the least recently used idle process goes; every function still runs', async () => {
+    const rt = await startRuntime({ env: { FUNCTIONS_MAX_PROCESSES: '2' } });
+    try {
+      for (const name of ['capped-a', 'capped-b', 'capped-c']) {
+        assert.equal((await rt.deploy(name, `export default () => '${name}'`)).status, 200);
+      }
+      await waitFor(() => denoPids('/scratch/capped-').length === 2);
+      assert.deepEqual(denoPids('/scratch/capped-a'), [], 'the oldest went');
+      const results = await Promise.all(['capped-a', 'capped-b', 'capped-c'].map((name) => rt.run(name)));
+      assert.deepEqual(
+        results.map((r) => r.json.result),
+        ['capped-a', 'capped-b', 'capped-c'],
+      );
+      await waitFor(() => denoPids('/scratch/capped-').length <= 2);
+    } finally {
+      await rt.close();
+    }
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(100);
+  }
+}

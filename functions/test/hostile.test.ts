@@ -73,6 +73,28 @@ describe('hostile functions fail clearly, others keep answering', () => {
     assert.equal(next.json.result, 'recovered');
   });
 
+  test('a timer left spinning after the run answered: the process is stopped, the next run is not blamed', async () => {
+    await rt.deploy(
+      'leftover',
+      `export default async function (request) {
+        const { spin } = await request.json();
+        if (spin) setTimeout(() => { while (true) {} }, 10);
+        return 'answered';
+      }`,
+      { timeoutSeconds: 3 },
+    );
+    const first = await rt.run('leftover', { triggerType: 'event', payload: { spin: true } });
+    assert.equal(first.json.status, 'completed');
+    assert.equal(first.json.result, 'answered');
+    assert.equal(denoPids('/scratch/leftover').length, 1);
+    for (let i = 0; i < 300 && denoPids('/scratch/leftover').length > 0; i++) await sleep(100);
+    assert.deepEqual(denoPids('/scratch/leftover'), [], 'the spinning process was stopped');
+    const next = await rt.run('leftover', { triggerType: 'event', payload: { spin: false } });
+    assert.equal(next.json.status, 'completed');
+    assert.equal(next.json.result, 'answered');
+    await assertHealthy();
+  });
+
   test('a promise that never resolves times out, keeping the logs written before', async () => {
     await rt.deploy(
       'waiter',
@@ -125,6 +147,8 @@ describe('hostile functions fail clearly, others keep answering', () => {
       ['parentdir', `await Deno.readDir('..')[Symbol.asyncIterator]().next()`],
       ['writetmp', `await Deno.writeTextFile(${JSON.stringify(join(tmpdir(), 'selfdb-escaped.txt'))}, 'x')`],
       ['writeparent', `await Deno.writeTextFile('../escaped.txt', 'x')`],
+      ['symlink', `await Deno.symlink('/etc/passwd', 'link'); await Deno.readTextFile('link')`],
+      ['chdir', `Deno.chdir('/')`],
     ];
     for (const [name, body] of cases) {
       await rt.deploy(`fs-${name}`, attempt(body));
@@ -132,7 +156,7 @@ describe('hostile functions fail clearly, others keep answering', () => {
       assert.equal(result.json.status, 'completed', name);
       assert.match(
         String(result.json.result),
-        /Requires (read|write) access|NotCapable/,
+        /Requires (read|write) access|requires unscoped --allow-read/,
         `${name}: ${result.json.result}`,
       );
     }
@@ -146,6 +170,9 @@ describe('hostile functions fail clearly, others keep answering', () => {
       }`,
     );
     assert.equal((await rt.run('fs-scratch')).json.result, 'mine');
+    // Another function's scratch dir is as far out of reach as the rest of the disk.
+    await rt.deploy('fs-neighbour', attempt(`await Deno.readTextFile('../fs-scratch/sub/a.txt')`));
+    assert.match(String((await rt.run('fs-neighbour')).json.result), /Requires read access/);
     await assertHealthy();
   });
 

@@ -4,7 +4,7 @@
 # storage/ (file bytes, unless STORAGE_PATH says otherwise), run/NAME.pid, logs/NAME.log.
 # Sourced by selfdb.sh after common.sh and after the env file is loaded.
 
-NATIVE_SERVICES="postgres pgbouncer storage backend realtime"
+NATIVE_SERVICES="postgres pgbouncer storage functions backend realtime"
 # SelfDB's login roles (common/src/db-roles.ts): they share POSTGRES_PASSWORD; the backend's migrations create them.
 APP_DB_ROLE=selfdb_app
 CONSOLE_DB_ROLE=selfdb_console
@@ -35,6 +35,8 @@ native_init() {
   realtime_url="http://127.0.0.1:$realtime_port"
   storage_port="$(port_value STORAGE_INTERNAL_PORT 9000)"
   storage_url="http://127.0.0.1:$storage_port"
+  functions_port="$(port_value FUNCTIONS_INTERNAL_PORT 8090)"
+  functions_url="http://127.0.0.1:$functions_port"
   storage_path="${STORAGE_PATH:-$state_dir/storage}"
   case "$storage_path" in /*) ;; *) storage_path="$ROOT_DIR/$storage_path" ;; esac
 
@@ -166,7 +168,7 @@ pid_is_service() {
   case "$name" in
     postgres) [[ "$cmd" == *postgres*" -D $pgdata "* ]] ;;
     pgbouncer) [[ "$cmd" == *pgbouncer*" $bouncer_dir/pgbouncer.ini"* ]] ;;
-    backend | realtime | storage)
+    backend | realtime | storage | functions)
       # dist/server.js since services run as bundles; src/server.ts for a stack started by an older version.
       [[ "$cmd" == *node*"$ROOT_DIR/$name/dist/server.js"* || "$cmd" == *node*"$ROOT_DIR/$name/src/server.ts"* ]] || return 1
       # Several checkouts may run these; ours carry this state dir in their environment.
@@ -216,6 +218,7 @@ service_port() {
     backend) echo "$backend_port" ;;
     realtime) echo "$realtime_port" ;;
     storage) echo "$storage_port" ;;
+    functions) echo "$functions_port" ;;
   esac
 }
 
@@ -226,6 +229,7 @@ service_port_variable() {
     backend) echo BACKEND_PORT ;;
     realtime) echo REALTIME_INTERNAL_PORT ;;
     storage) echo STORAGE_INTERNAL_PORT ;;
+    functions) echo FUNCTIONS_INTERNAL_PORT ;;
   esac
 }
 
@@ -264,6 +268,7 @@ is_healthy() {
     backend) [ "$(http_status "$backend_url/health")" = 200 ] ;;
     realtime) [ "$(http_status "$realtime_url/health")" = 200 ] ;;
     storage) [ "$(http_status "$storage_url/health")" = 200 ] ;;
+    functions) [ "$(http_status "$functions_url/health")" = 200 ] ;;
   esac
 }
 
@@ -274,6 +279,7 @@ service_hint() {
     backend) echo "Read the log above: a missing or invalid variable is fixed in $ENV_FILE; run ./selfdb.sh logs backend for more." ;;
     realtime) echo "Read the log above: it needs Postgres (straight, not PgBouncer) and the backend's migrations; run ./selfdb.sh logs realtime for more." ;;
     storage) echo "Read the log above: STORAGE_PATH ($storage_path) must be a writable folder; run ./selfdb.sh logs storage for more." ;;
+    functions) echo "Read the log above: it needs the npm package deno (npm install) and a writable FUNCTIONS_DATA_DIR; run ./selfdb.sh logs functions for more." ;;
   esac
 }
 
@@ -634,6 +640,24 @@ start_realtime() {
   wait_healthy realtime "$t0"
 }
 
+# The functions runtime runs each deployed function in its own sandboxed Deno process (the npm package deno). It
+# listens on loopback only and keeps no state: the backend (which gets FUNCTIONS_HOST and FUNCTIONS_INTERNAL_PORT
+# from here) pushes every deployed function to it. context.callBackend goes to the backend's own URL.
+start_functions() {
+  local pid t0
+  if pid="$(running_pid functions)"; then
+    printf '  %-10s already running (pid %s)\n' functions "$pid"
+    return 0
+  fi
+  t0="$(now_ms)"
+  printf '  %-10s starting on %s ' functions "$functions_url"
+  cd "$ROOT_DIR" || return 1
+  export FUNCTIONS_HOST=127.0.0.1 FUNCTIONS_INTERNAL_PORT="$functions_port" SELFDB_HOME="$state_dir"
+  launch functions env BACKEND_URL="${BACKEND_URL:-$backend_url}" \
+    FUNCTIONS_DATA_DIR="${FUNCTIONS_DATA_DIR:-$state_dir/functions}" node "$ROOT_DIR/functions/dist/server.js"
+  wait_healthy functions "$t0"
+}
+
 # --- Commands ---------------------------------------------------------------------------------------------------
 
 # One start or stop at a time per state directory: two would overwrite each other's pid files. flock is
@@ -677,8 +701,8 @@ native_start() {
     if [ "$name" = pgbouncer ] && [ -z "$pgbouncer_bin" ]; then continue; fi
     running_pid "$name" >/dev/null || assert_port_free "$(service_port "$name")" "$(service_port_variable "$name")"
   done
-  if [ "$(printf '%s\n' "$db_port" "$bouncer_port" "$backend_port" "$realtime_port" "$storage_port" | sort -u | wc -l)" -ne 5 ]; then
-    die "DB_PORT, PGBOUNCER_PORT, BACKEND_PORT, REALTIME_INTERNAL_PORT and STORAGE_INTERNAL_PORT must differ (now $db_port, $bouncer_port, $backend_port, $realtime_port, $storage_port): fix them in $ENV_FILE."
+  if [ "$(printf '%s\n' "$db_port" "$bouncer_port" "$backend_port" "$realtime_port" "$storage_port" "$functions_port" | sort -u | wc -l)" -ne 6 ]; then
+    die "DB_PORT, PGBOUNCER_PORT, BACKEND_PORT, REALTIME_INTERNAL_PORT, STORAGE_INTERNAL_PORT and FUNCTIONS_INTERNAL_PORT must differ (now $db_port, $bouncer_port, $backend_port, $realtime_port, $storage_port, $functions_port): fix them in $ENV_FILE."
   fi
   warn_insecure_settings
   ensure_node_modules
@@ -695,6 +719,7 @@ native_start() {
   ensure_database
   start_pgbouncer
   start_storage
+  start_functions
   start_backend
   start_realtime
   trap - EXIT INT TERM
@@ -709,7 +734,7 @@ native_start() {
   say "Realtime: ws://${backend_url#http://}/realtime/socket   (Phoenix Channels; docs/realtime-protocol.md)"
   say "Admin:    ${ADMIN_EMAIL:-admin@example.com}, password ADMIN_PASSWORD (both from $ENV_FILE; the admin is created on first start)"
   print_restore_token
-  say "Stop with ./selfdb.sh stop; logs with ./selfdb.sh logs [postgres|pgbouncer|storage|backend|realtime] [-f]."
+  say "Stop with ./selfdb.sh stop; logs with ./selfdb.sh logs [postgres|pgbouncer|storage|functions|backend|realtime] [-f]."
   warn_insecure_settings
 }
 
@@ -719,7 +744,7 @@ stop_service() {
   case "$name" in
     postgres) signal=INT escalate=QUIT timeout=60 ;; # SIGINT = fast shutdown; SIGQUIT = immediate
     pgbouncer) signal=INT escalate=TERM timeout=10 ;;
-    backend | realtime | storage) signal=TERM escalate=KILL timeout=15 ;;
+    backend | realtime | storage | functions) signal=TERM escalate=KILL timeout=15 ;;
   esac
   if ! pid="$(read_pid "$name")"; then
     rm -f "$(pid_file "$name")"
@@ -760,7 +785,7 @@ native_stop() {
   fi
   lock_state
   say "Stopping SelfDB (native mode, state in $state_dir)"
-  for name in realtime backend storage pgbouncer postgres; do
+  for name in realtime backend functions storage pgbouncer postgres; do
     stop_service "$name" || failed=1
   done
   [ "$failed" = 0 ] || die "a process did not stop; look at ./selfdb.sh status and the logs in $log_dir."
@@ -802,12 +827,12 @@ native_logs() {
         lines="$2"
         shift
         ;;
-      postgres | pgbouncer | storage | backend | realtime | initdb) services+=("$1") ;;
-      *) die "unknown service '$1' for logs: use postgres, pgbouncer, storage, backend, realtime or initdb." ;;
+      postgres | pgbouncer | storage | functions | backend | realtime | initdb) services+=("$1") ;;
+      *) die "unknown service '$1' for logs: use postgres, pgbouncer, storage, functions, backend, realtime or initdb." ;;
     esac
     shift
   done
-  [ "${#services[@]}" -gt 0 ] || services=(postgres pgbouncer storage backend realtime)
+  [ "${#services[@]}" -gt 0 ] || services=(postgres pgbouncer storage functions backend realtime)
   for name in "${services[@]}"; do
     if [ -f "$log_dir/$name.log" ]; then files+=("$log_dir/$name.log"); fi
   done

@@ -48,7 +48,8 @@ interface PendingRun {
   logs: RuntimeLogLine[];
   droppedLogs: number;
   timer: NodeJS.Timeout;
-  backendCalls: AbortController;
+  /** Aborts the run's backend calls when it ends; made on its first call (most runs make none). */
+  backendCalls: AbortController | null;
   resolve: (result: RuntimeRunResult) => void;
 }
 
@@ -71,6 +72,7 @@ export class Sandbox {
   private readonly runs = new Map<number, PendingRun>();
   private nextRunId = 1;
   private stdoutBuffer = '';
+  private readonly outgoing: string[] = [];
   private stderrTail = '';
   private killReason: KillReason | null = null;
   private loadResolve: ((outcome: LoadOutcome) => void) | null = null;
@@ -134,6 +136,11 @@ export class Sandbox {
     return this.runs.size;
   }
 
+  /** True until the module has loaded (or failed to). */
+  get loading(): boolean {
+    return this.loadResolve !== null;
+  }
+
   /** Waits for the module to load (top-level code included), at most `timeoutMs`; a timeout kills the process. */
   async load(timeoutMs: number): Promise<LoadOutcome> {
     let timer: NodeJS.Timeout | undefined;
@@ -164,7 +171,7 @@ export class Sandbox {
         started,
         logs: [],
         droppedLogs: 0,
-        backendCalls: new AbortController(),
+        backendCalls: null,
         timer: setTimeout(
           () => this.kill({ kind: 'timeout', runId: id, seconds: timeoutSeconds }),
           remaining,
@@ -213,9 +220,17 @@ export class Sandbox {
     this.child.kill('SIGKILL');
   }
 
+  /** Queues one message line; the lines of one event-loop turn go out in one write (one system call). */
   private write(message: unknown): void {
     if (this.exited || !this.child.stdin?.writable) return;
-    this.child.stdin.write(`${JSON.stringify(message)}\n`);
+    this.outgoing.push(`${JSON.stringify(message)}\n`);
+    if (this.outgoing.length === 1) setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    const lines = this.outgoing.join('');
+    this.outgoing.length = 0;
+    if (!this.exited && this.child.stdin?.writable) this.child.stdin.write(lines);
   }
 
   private onStdout(chunk: string): void {
@@ -311,6 +326,7 @@ export class Sandbox {
       headers,
       bodyBase64: typeof message.bodyBase64 === 'string' ? message.bodyBase64 : null,
     };
+    run.backendCalls ??= new AbortController();
     this.options
       .callBackend(
         request,
@@ -353,7 +369,7 @@ export class Sandbox {
 
   private finish(run: PendingRun): void {
     clearTimeout(run.timer);
-    run.backendCalls.abort();
+    run.backendCalls?.abort();
     this.runs.delete(run.id);
   }
 
