@@ -264,10 +264,12 @@ describe('tokens', () => {
       assert.deepEqual(response.body, { detail: 'Webhook not found or inactive', code: 'NOT_FOUND' });
     }
     assert.equal((await deliveriesOf(inactive.id)).length, 0);
-    // Past the router's parameter limit (100 characters): 414, still {detail, code} (docs/compatibility.md).
-    const long = await trigger(t.app, 'a'.repeat(300), '{}');
+    // 0.0.5's rule: a token over 255 characters is not a token (404); past the router's parameter limit
+    // (1,000 characters) the URL is refused as too long.
+    assert.equal((await trigger(t.app, 'a'.repeat(300), '{}')).status, 404);
+    const long = await trigger(t.app, 'a'.repeat(1001), '{}');
     assert.equal(long.status, 414);
-    assert.equal(long.body.code, 'BAD_REQUEST');
+    assert.equal(long.body.code, 'URI_TOO_LONG');
   });
 });
 
