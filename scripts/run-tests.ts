@@ -21,6 +21,9 @@ const TEST_ROOTS = [
   'realtime/test',
   'scripts',
   'SDKs/typescript/test',
+  'frontend/src',
+  'frontend/server',
+  'frontend/e2e',
 ];
 const TEMPLATE_DB = 'selfdb_template';
 
