@@ -20,6 +20,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import WebSocket from 'ws';
+import { ensureDashboardBuilt } from './lib/dashboard.ts';
 import { freePort } from './lib/processes.ts';
 import { liveCommandLine, parseEnvFile, runScript, type ScriptResult } from './lib/run-script.ts';
 import { NODE_FLAGS, RUNTIME_ENV, SERVICES } from './build.ts';
@@ -46,7 +47,7 @@ describe('selfdb.sh (native mode)', () => {
   /** pid → command line of every process selfdb.sh recorded, so `after` can kill leftovers and nothing else. */
   const recorded = new Map<number, string>();
   let env: NodeJS.ProcessEnv = {};
-  let ports = { backend: 0, db: 0, pgbouncer: 0, realtime: 0, storage: 0 };
+  let ports = { backend: 0, db: 0, pgbouncer: 0, realtime: 0, storage: 0, frontend: 0 };
   let fileValues: Record<string, string> = {};
   const newUser = {
     email: 'selfdb-sh@example.com',
@@ -102,7 +103,7 @@ describe('selfdb.sh (native mode)', () => {
     assert.match(result.stdout, /All services healthy/);
     assert.match(result.stdout, new RegExp(`http://127\\.0\\.0\\.1:${ports.backend}/docs`));
     const pids = recordPids();
-    assert.equal(pids.length, 5, `expected 5 pid files in ${runDir}, got ${pids.length}`);
+    assert.equal(pids.length, 6, `expected 6 pid files in ${runDir}, got ${pids.length}`);
     // The Node services run as their bundles (no TypeScript loader in memory) with the flags and env of the images.
     const nodeServices = pids
       .map((pid) => liveCommandLine(pid) ?? '')
@@ -134,6 +135,15 @@ describe('selfdb.sh (native mode)', () => {
     });
     assert.equal(storage.status, 200);
     assert.equal(((await storage.json()) as { service: string }).service, 'storage');
+    // The dashboard: the app, its runtime config from the env file, and the API under /api (prefix stripped).
+    const dashboard = `http://127.0.0.1:${ports.frontend}`;
+    const page = await fetch(dashboard, { signal: AbortSignal.timeout(10_000) });
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<div id="root">/);
+    const runtime = await fetch(`${dashboard}/config.json`, { signal: AbortSignal.timeout(10_000) });
+    assert.deepEqual(await runtime.json(), { apiUrl: '/api', apiKey: fileValues.API_KEY });
+    const proxied = await fetch(`${dashboard}/api/health`, { signal: AbortSignal.timeout(10_000) });
+    assert.equal(((await proxied.json()) as { status: string }).status, 'healthy');
   }
 
   /** A heartbeat over the backend's /realtime/socket, tunnelled to the realtime service. */
@@ -169,9 +179,11 @@ describe('selfdb.sh (native mode)', () => {
 
   before(async () => {
     const picked = new Set<number>();
-    while (picked.size < 5) picked.add(await freePort());
-    const [backend = 0, db = 0, pgbouncer = 0, realtime = 0, storage = 0] = picked;
-    ports = { backend, db, pgbouncer, realtime, storage };
+    while (picked.size < 6) picked.add(await freePort());
+    const [backend = 0, db = 0, pgbouncer = 0, realtime = 0, storage = 0, frontend = 0] = picked;
+    ports = { backend, db, pgbouncer, realtime, storage, frontend };
+    // Built here, so the starts below (which rebuild a stale dashboard) stay within START_TIMEOUT_MS.
+    ensureDashboardBuilt();
     // Variables the env file sets must come from it, not from whoever runs the tests (exported ones would win).
     const inherited = Object.fromEntries(
       Object.entries(process.env).filter(
@@ -192,6 +204,7 @@ describe('selfdb.sh (native mode)', () => {
       PGBOUNCER_PORT: String(ports.pgbouncer),
       REALTIME_INTERNAL_PORT: String(ports.realtime),
       STORAGE_INTERNAL_PORT: String(ports.storage),
+      FRONTEND_PORT: String(ports.frontend),
       LOG_LEVEL: 'warn',
     };
   });
@@ -314,7 +327,7 @@ describe('selfdb.sh (native mode)', () => {
   test('status shows every service running; start again says so and exits 0', async () => {
     const status = await selfdb(['status']);
     assert.equal(status.code, 0, status.stdout + status.stderr);
-    for (const name of ['postgres', 'pgbouncer', 'storage', 'backend', 'realtime']) {
+    for (const name of ['postgres', 'pgbouncer', 'storage', 'backend', 'realtime', 'frontend']) {
       assert.match(status.stdout, new RegExp(`^${name}\\s+running\\s+\\d+`, 'm'));
     }
     const again = await selfdb(['start']);
@@ -324,7 +337,7 @@ describe('selfdb.sh (native mode)', () => {
 
   test('stop ends exactly the recorded processes and frees the ports', async () => {
     const pids = recordPids();
-    assert.equal(pids.length, 5);
+    assert.equal(pids.length, 6);
     await assertStopped(await selfdb(['stop'], 90_000), pids);
     const status = await selfdb(['status']);
     assert.equal(status.code, 3);

@@ -1,52 +1,18 @@
 // The end-to-end set-up of the dashboard: a real backend, realtime and storage service on a fresh database (as the
 // backend suites start them), the built dashboard served by its own server with /api proxied, and Debian's
 // Chromium driven by playwright-core (never a downloaded browser).
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { storageServiceKey } from '@selfdb/common';
 import { type Browser, chromium, type ConsoleMessage, type Page } from 'playwright-core';
 import { ADMIN, API_KEY, SECRET_KEY } from '../../backend/test/helpers.ts';
 import { startBackendWithRealtime, type TestBackendWithRealtime } from '../../realtime/test/helpers.ts';
+import { DASHBOARD_DIST, ensureDashboardBuilt } from '../../scripts/lib/dashboard.ts';
 import { startStorage, type TestStorage } from '../../storage/test/helpers.ts';
 import { createDashboardServer } from '../server/app.ts';
 
 export { ADMIN, API_KEY };
 
-const FRONTEND = fileURLToPath(new URL('..', import.meta.url));
-const REPO = join(FRONTEND, '..');
-export const DIST = join(FRONTEND, 'dist');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-function newestMtime(path: string): number {
-  if (!existsSync(path)) return 0;
-  const info = statSync(path);
-  if (!info.isDirectory()) return info.mtimeMs;
-  return Math.max(
-    0,
-    ...readdirSync(path)
-      .filter((n) => n !== 'dist' && n !== 'node_modules')
-      .map((n) => newestMtime(join(path, n))),
-  );
-}
-
-/** Builds the dashboard (`npm run build -w frontend`) unless dist/ is newer than every source it is made from. */
-export function ensureDashboardBuilt(): void {
-  const built = existsSync(join(DIST, 'index.html')) ? statSync(join(DIST, 'index.html')).mtimeMs : 0;
-  const sources = Math.max(
-    newestMtime(join(FRONTEND, 'src')),
-    newestMtime(join(FRONTEND, 'public')),
-    newestMtime(join(FRONTEND, 'index.html')),
-    newestMtime(join(FRONTEND, 'vite.config.ts')),
-    newestMtime(join(REPO, 'SDKs/typescript/src')),
-  );
-  if (built > sources) return;
-  const result = spawnSync('npm', ['run', 'build', '-w', 'frontend'], { cwd: REPO, encoding: 'utf8' });
-  if (result.status !== 0)
-    throw new Error(`building the dashboard failed:\n${result.stdout}\n${result.stderr}`);
-}
 
 export interface DashboardStack {
   stack: TestBackendWithRealtime;
@@ -70,7 +36,7 @@ export async function startDashboardStack(): Promise<DashboardStack> {
   const server = createDashboardServer({
     host: '127.0.0.1',
     port: 0,
-    root: DIST,
+    root: DASHBOARD_DIST,
     apiUrl: '/api',
     apiKey: API_KEY,
     backendUrl: new URL(apiUrl),
