@@ -2,10 +2,24 @@
 // Nothing instance-specific is baked in: the API URL and key come from /config.json at run time.
 import tailwindcss from '@tailwindcss/vite';
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vite';
+import { defineConfig, loadEnv, type Plugin } from 'vite';
 
-export default defineConfig({
-  plugins: [react(), tailwindcss()],
+/** `npm run dev` only: /config.json from the repository's .env, as the dashboard server makes it. */
+function devRuntimeConfig(apiKey: string): Plugin {
+  return {
+    name: 'selfdb-dev-runtime-config',
+    apply: 'serve',
+    configureServer(server) {
+      server.middlewares.use('/config.json', (_request, response) => {
+        response.setHeader('content-type', 'application/json');
+        response.end(JSON.stringify({ apiUrl: '/api', apiKey }));
+      });
+    },
+  };
+}
+
+export default defineConfig(({ mode }) => ({
+  plugins: [react(), tailwindcss(), devRuntimeConfig(loadEnv(mode, '..', '').API_KEY ?? '')],
   resolve: {
     // @selfdb/sdk's TypeScript sources (its package exports them under this condition), so the SDK need not be
     // built before the dashboard.
@@ -29,4 +43,4 @@ export default defineConfig({
       },
     },
   },
-});
+}));
