@@ -30,14 +30,6 @@ describe('dashboard', { timeout: 240_000 }, () => {
     page = await context.newPage();
     page.setDefaultTimeout(20_000);
     errors = collectPageErrors(page);
-    adminToken = String(
-      (
-        await api(s.apiUrl, 'POST', '/users/token', undefined, {
-          email: ADMIN.email,
-          password: ADMIN.password,
-        })
-      ).access_token,
-    );
   });
 
   after(async () => {
@@ -73,8 +65,30 @@ describe('dashboard', { timeout: 240_000 }, () => {
       .getByRole('alert')
       .filter({ hasText: /incorrect email or password/i })
       .waitFor();
-    errors.length = 0; // the browser logs the 401 of the failed attempt
+
+    // Nobody has signed in yet: the page offers a restore, which needs the restore token.
+    await page.getByRole('button', { name: 'Fresh install? Restore from a backup' }).click();
+    await page.getByLabel('Backup archive (.tar.gz)').setInputFiles({
+      name: 'selfdb_backup_20260101_000000.tar.gz',
+      mimeType: 'application/gzip',
+      buffer: Buffer.from('not really an archive'),
+    });
+    await page.getByLabel('Restore token').fill('not-the-token');
+    await page.getByRole('button', { name: 'Restore', exact: true }).click();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: /restore token/i })
+      .waitFor();
+    errors.length = 0; // the browser logs the 401s of the failed attempts
     await signIn(page, s.url, ADMIN.email, ADMIN.password);
+    adminToken = String(
+      (
+        await api(s.apiUrl, 'POST', '/users/token', undefined, {
+          email: ADMIN.email,
+          password: ADMIN.password,
+        })
+      ).access_token,
+    );
     await page.getByTestId('card-users').filter({ hasText: '1' }).waitFor();
     await page.getByTestId('card-tables').filter({ hasText: '0' }).waitFor();
     const links = await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents();
@@ -215,4 +229,37 @@ describe('dashboard', { timeout: 240_000 }, () => {
     await page.waitForURL(/\/login$/);
     assert.deepEqual(errors, []);
   });
+
+  it('lets a USER edit their own profile and password, without the admin pages', async () => {
+    await api(s.apiUrl, 'POST', '/users/', undefined, {
+      email: 'ursula@example.com',
+      password: 'UrsulaPass123',
+      firstName: 'Ursula',
+      lastName: 'User',
+    });
+    await signIn(page, s.url, 'ursula@example.com', 'UrsulaPass123');
+    const links = await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents();
+    assert.deepEqual(links, ['Dashboard', 'Tables', 'Storage']);
+    await page.getByTestId('card-tables').waitFor();
+
+    await page.getByRole('link', { name: /^Profile/ }).click();
+    await page.getByLabel('First name').fill('Ulla');
+    await page.getByRole('button', { name: 'Save' }).first().click();
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    const me = await api(s.apiUrl, 'GET', '/users/me', await tokenOf('ursula@example.com', 'UrsulaPass123'));
+    assert.equal(me.firstName, 'Ulla');
+
+    await page.getByLabel('Current password').fill('UrsulaPass123');
+    await page.getByLabel('New password').fill('UrsulaPass456');
+    await page.getByRole('button', { name: 'Save' }).nth(1).click();
+    await page.getByText('Your password was changed. Sign in with the new one.').waitFor();
+    await signIn(page, s.url, 'ursula@example.com', 'UrsulaPass456');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    assert.deepEqual(errors, []);
+  });
+
+  async function tokenOf(email: string, password: string): Promise<string> {
+    return String((await api(s.apiUrl, 'POST', '/users/token', undefined, { email, password })).access_token);
+  }
 });

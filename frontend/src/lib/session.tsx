@@ -67,7 +67,11 @@ export interface Session {
   /** Why the user was signed out (shown on the sign-in page), e.g. an expired session. */
   notice: string | null;
   signIn(email: string, password: string): Promise<void>;
-  signOut(notice?: string): Promise<void>;
+  /**
+   * Ends the session: revokes the refresh token on the server, or with `{ serverSide: false }` only forgets the
+   * tokens (when the server already ended every session, e.g. after a password change).
+   */
+  signOut(notice?: string, options?: { serverSide?: boolean }): Promise<void>;
   /** Reads /users/me again (after editing one's own profile). */
   reloadUser(): Promise<void>;
 }
@@ -141,9 +145,10 @@ export function SessionProvider({ config, children }: { config: RuntimeConfig; c
       setNotice(null);
       await loadUser();
     },
-    async signOut(message) {
+    async signOut(message, options) {
       selfdb.realtime.disconnect();
-      await selfdb.auth.logout().catch(() => undefined);
+      if (options?.serverSide === false) selfdb.auth.setTokens(null);
+      else await selfdb.auth.logout().catch(() => undefined);
       setUser(null);
       setStatus('signed-out');
       setNotice(message ?? null);

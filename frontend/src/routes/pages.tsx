@@ -21,7 +21,8 @@ const soon = (title: string, what: string) => <ComingSoonPage title={title} what
 
 export const PAGES: PageRoute[] = [
   { path: '/', nav: 'Dashboard', element: <DashboardPage /> },
-  { path: '/users', nav: 'Users', element: <UsersPage /> },
+  // Listing users is for admins (GET /users/ answers 403 to others); everyone edits their own profile.
+  { path: '/users', nav: 'Users', adminOnly: true, element: <UsersPage /> },
   { path: '/tables', nav: 'Tables', element: <TablesPage /> },
   { path: '/tables/:tableId', element: <TablePage /> },
   {

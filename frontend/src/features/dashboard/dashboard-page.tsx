@@ -7,7 +7,8 @@ import { useAsync } from '../../lib/use-async.ts';
 
 interface Summary {
   version: string;
-  users: number;
+  /** null for non-admins: only admins may count users. */
+  users: number | null;
   tables: number;
   storageBytes: number;
   files: number;
@@ -47,11 +48,12 @@ function Card({
 export function DashboardPage() {
   const selfdb = useSelfDB();
   const { user } = useSession();
+  const isAdmin = user?.role === 'ADMIN';
   const summary = useAsync(async (): Promise<Summary> => {
     const client = selfdb.client;
     const [status, users, tables, storage] = await Promise.all([
       getSystemStatus({ client }).then(unwrap),
-      getUserCount({ client }).then(unwrap),
+      isAdmin ? getUserCount({ client }).then(unwrap) : null,
       getTableCount({ client }).then(unwrap),
       getStorageStats({ client }).then(unwrap),
     ]);
@@ -63,7 +65,7 @@ export function DashboardPage() {
       files: storage.total_files,
       buckets: storage.bucket_count,
     };
-  }, [selfdb]);
+  }, [selfdb, isAdmin]);
 
   return (
     <>
@@ -75,7 +77,9 @@ export function DashboardPage() {
       {summary.error ? <LoadError error={summary.error} onRetry={summary.reload} /> : null}
       {summary.data ? (
         <div className="grid grid-cols-1 gap-4 sm:grid-cols-2 lg:grid-cols-3">
-          <Card title="Users" value={String(summary.data.users)} to="/users" />
+          {summary.data.users === null ? null : (
+            <Card title="Users" value={String(summary.data.users)} to="/users" />
+          )}
           <Card title="Tables" value={String(summary.data.tables)} to="/tables" />
           <Card
             title="Storage"
@@ -83,8 +87,12 @@ export function DashboardPage() {
             subtitle={`${summary.data.files} files in ${summary.data.buckets} buckets`}
             to="/storage"
           />
-          <Card title="Functions" value="—" subtitle="Coming soon to the dashboard" />
-          <Card title="Webhooks" value="—" subtitle="Coming soon to the dashboard" />
+          {isAdmin ? (
+            <>
+              <Card title="Functions" value="—" subtitle="Coming soon to the dashboard" />
+              <Card title="Webhooks" value="—" subtitle="Coming soon to the dashboard" />
+            </>
+          ) : null}
         </div>
       ) : null}
     </>

@@ -106,7 +106,7 @@ export function ProfilePage() {
               }),
             );
             // A new password ends every session of the user, this one included.
-            await signOut('Your password was changed. Sign in with the new one.');
+            await signOut('Your password was changed. Sign in with the new one.', { serverSide: false });
             return 'Password changed.';
           }}
         >
