@@ -254,9 +254,13 @@ describe('dashboard', { timeout: 240_000 }, () => {
     await page.getByRole('button', { name: 'Save' }).nth(1).click();
     await page.getByText('Your password was changed. Sign in with the new one.').waitFor();
     await signIn(page, s.url, 'ursula@example.com', 'UrsulaPass456');
-    await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     assert.deepEqual(errors, []);
+
+    // Her sessions end elsewhere: the next request fails, the refresh too, and she lands on the sign-in page.
+    await api(s.apiUrl, 'POST', '/users/logout/all', await tokenOf('ursula@example.com', 'UrsulaPass456'));
+    await nav('Tables').click();
+    await page.getByText('Your session has expired. Sign in again.').waitFor();
+    assert.match(page.url(), /\/login$/);
   });
 
   async function tokenOf(email: string, password: string): Promise<string> {

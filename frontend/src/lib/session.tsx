@@ -2,6 +2,7 @@
 // localStorage across reloads and following every rotation, and requests that meet an expired token refreshed
 // once and retried, or sent back to the sign-in page with a message.
 import {
+  accessTokenExpiresWithin,
   createSelfDB,
   readUsersMe,
   type SelfDB,
@@ -35,16 +36,30 @@ function storeTokens(tokens: TokenPair | null): void {
 const NO_RETRY = /\/users\/(token|token\/refresh|logout)$/;
 
 /**
- * A fetch that refreshes the session once when a request carrying a bearer token gets 401, then retries it with
- * the new token. When the refresh fails, `expired()` ends the session.
+ * A fetch that keeps the session's token fresh: a token about to expire is refreshed before the request goes out
+ * (routes with optional auth answer an expired token as anonymous, not 401, so waiting for a 401 is not enough),
+ * and a request that still gets 401 is retried once after a refresh. When a refresh fails, `expired()` ends the
+ * session.
  */
 function refreshingFetch(getSelfDB: () => SelfDB, expired: () => void): typeof fetch {
   return async (input, init) => {
     const request = new Request(input, init);
+    const selfdb = getSelfDB();
+    const tokens = selfdb.auth.tokens;
+    const path = new URL(request.url).pathname;
+    if (tokens && request.headers.has('Authorization') && !NO_RETRY.test(path)) {
+      if (accessTokenExpiresWithin(tokens.access_token, 30)) {
+        try {
+          await selfdb.auth.refresh();
+        } catch {
+          expired();
+        }
+        request.headers.set('Authorization', `Bearer ${selfdb.auth.tokens?.access_token ?? ''}`);
+      }
+    }
     const retry = request.headers.has('Authorization') ? request.clone() : null;
     const response = await fetch(request);
-    if (response.status !== 401 || !retry || NO_RETRY.test(new URL(request.url).pathname)) return response;
-    const selfdb = getSelfDB();
+    if (response.status !== 401 || !retry || NO_RETRY.test(path)) return response;
     if (!selfdb.auth.tokens) return response;
     try {
       await selfdb.auth.refresh();

@@ -1,4 +1,5 @@
-import { NavLink, Outlet } from 'react-router';
+import { useEffect } from 'react';
+import { NavLink, Outlet, useLocation } from 'react-router';
 import { Button } from '../components/ui/button.tsx';
 import { useSession } from '../lib/session.tsx';
 import { useTheme } from '../lib/use-theme.ts';
@@ -13,8 +14,14 @@ const linkClass = ({ isActive }: { isActive: boolean }) =>
 
 /** The signed-in layout: sidebar (0.0.5's order; profile, theme and sign-out at the bottom) and the page. */
 export function AppShell() {
-  const { user, signOut } = useSession();
+  const { user, signOut, reloadUser } = useSession();
   const [theme, toggleTheme] = useTheme();
+  const { pathname } = useLocation();
+  // Each page change re-reads the signed-in user: a session ended elsewhere (sign-out everywhere, a password or
+  // role change) sends the user to the sign-in page at once, and a changed role shows.
+  useEffect(() => {
+    reloadUser().catch(() => undefined);
+  }, [pathname, reloadUser]);
   const isAdmin = user?.role === 'ADMIN';
   return (
     <div className="flex min-h-screen">
