@@ -152,6 +152,17 @@ describe('dashboard', { timeout: 240_000 }, () => {
     tableId = /\/tables\/([0-9a-f-]+)$/.exec(page.url())?.[1] ?? '';
     assert.ok(tableId, page.url());
 
+    // Columns: add one, see it, drop it (after a second click).
+    await page.getByRole('button', { name: 'Columns' }).click();
+    const columns = page.getByRole('dialog', { name: 'Columns' });
+    await columns.getByLabel('New column name').fill('notes');
+    await columns.getByRole('button', { name: 'Add column' }).click();
+    await columns.getByTestId('column').filter({ hasText: 'notes' }).waitFor();
+    await columns.getByRole('button', { name: 'Delete column notes' }).click();
+    await columns.getByRole('button', { name: 'Delete notes and its data' }).click();
+    await columns.getByTestId('column').filter({ hasText: 'notes' }).waitFor({ state: 'detached' });
+    await columns.getByRole('button', { name: 'Close' }).click();
+
     await page.getByRole('button', { name: 'Insert row' }).click();
     const insert = page.getByRole('dialog', { name: 'Insert row' });
     await insert.getByLabel(/^title/).fill('<b>write tests</b>');

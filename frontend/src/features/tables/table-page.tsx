@@ -27,6 +27,7 @@ import { displayValue } from '../../lib/format.ts';
 import { useSelfDB } from '../../lib/session.tsx';
 import { useAsync } from '../../lib/use-async.ts';
 import { columnsOf, parseCellInput } from './columns.ts';
+import { ColumnsDialog } from './columns-dialog.tsx';
 import { DataGrid, type Row, type SortState } from './data-grid.tsx';
 import { FilterBar } from './filter-bar.tsx';
 import { InsertRowDialog } from './row-dialog.tsx';
@@ -65,6 +66,7 @@ export function TablePage() {
   const [sort, setSort] = useState<SortState | null>(null);
   const [page, setPage] = useState(1);
   const [inserting, setInserting] = useState(false);
+  const [editingColumns, setEditingColumns] = useState(false);
   const [deleting, setDeleting] = useState<Row | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   const [flashed, setFlashed] = useState<ReadonlySet<string>>(new Set());
@@ -75,13 +77,15 @@ export function TablePage() {
     : [];
   const order = sort ? [{ column: sort.column, ascending: sort.ascending }] : defaultOrder;
   const orderKey = JSON.stringify(order);
+  // A column added or dropped changes what every row holds: fetch them again.
+  const columnsKey = columns.map((c) => c.name).join(',');
   const rows = useAsync(async () => {
     const query = rowQuery({ page, pageSize: PAGE_SIZE, filters, order });
     // The generated type lists only 0.0.5's parameters; filters, order and select are further keys.
     return unwrap(
       await getTableData({ client: selfdb.client, path: { table_id: tableId }, query: query as never }),
     );
-  }, [selfdb, tableId, filters, orderKey, page]);
+  }, [selfdb, tableId, filters, orderKey, page, columnsKey]);
 
   // Inserts change which rows belong on this page (filters, order): refetch, at most once per burst of changes.
   const reloadTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
@@ -142,16 +146,10 @@ export function TablePage() {
     rows.reload,
   );
 
-  async function turnOnLive() {
+  async function changeTable(body: { public?: boolean; realtime_enabled?: boolean }) {
     setActionError(null);
     try {
-      const updated = unwrap(
-        await updateTable({
-          client: selfdb.client,
-          path: { table_id: tableId },
-          body: { realtime_enabled: true },
-        }),
-      );
+      const updated = unwrap(await updateTable({ client: selfdb.client, path: { table_id: tableId }, body }));
       table.setData(() => updated);
     } catch (err) {
       setActionError(errorMessage(err));
@@ -173,22 +171,32 @@ export function TablePage() {
         title={t.name}
         description={t.description ?? undefined}
         actions={
-          <Button variant="primary" onClick={() => setInserting(true)}>
-            Insert row
-          </Button>
+          <>
+            <Button onClick={() => setEditingColumns(true)}>Columns</Button>
+            <Button variant="primary" onClick={() => setInserting(true)}>
+              Insert row
+            </Button>
+          </>
         }
       />
       <div className="mb-3 flex flex-wrap items-center gap-2">
         {t.public ? <Badge tone="amber">public</Badge> : <Badge>private</Badge>}
+        <Button size="sm" onClick={() => void changeTable({ public: !t.public })}>
+          {t.public ? 'Make private' : 'Make public'}
+        </Button>
         <LiveBadge live={live} />
-        {!t.realtime_enabled ? (
+        {t.realtime_enabled ? (
+          <Button size="sm" onClick={() => void changeTable({ realtime_enabled: false })}>
+            Turn live updates off
+          </Button>
+        ) : (
           <span className="text-sm text-zinc-500">
             Live updates are off for this table.{' '}
-            <Button size="sm" onClick={() => void turnOnLive()}>
+            <Button size="sm" onClick={() => void changeTable({ realtime_enabled: true })}>
               Turn on
             </Button>
           </span>
-        ) : null}
+        )}
       </div>
       {actionError ? (
         <div className="mb-3">
@@ -251,6 +259,14 @@ export function TablePage() {
       ) : null}
       {!idColumn && rows.data ? (
         <p className="mt-2 text-sm text-zinc-500">This table has no id column: rows are read-only here.</p>
+      ) : null}
+      {editingColumns ? (
+        <ColumnsDialog
+          tableId={tableId}
+          columns={columns}
+          onClose={() => setEditingColumns(false)}
+          onChanged={table.reload}
+        />
       ) : null}
       {inserting ? (
         <InsertRowDialog
