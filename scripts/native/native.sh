@@ -730,8 +730,8 @@ native_start() {
     if [ "$name" = pgbouncer ] && [ -z "$pgbouncer_bin" ]; then continue; fi
     running_pid "$name" >/dev/null || assert_port_free "$(service_port "$name")" "$(service_port_variable "$name")"
   done
-  if [ "$(printf '%s\n' "$db_port" "$bouncer_port" "$backend_port" "$realtime_port" "$storage_port" | sort -u | wc -l)" -ne 5 ]; then
-    die "DB_PORT, PGBOUNCER_PORT, BACKEND_PORT, REALTIME_INTERNAL_PORT and STORAGE_INTERNAL_PORT must differ (now $db_port, $bouncer_port, $backend_port, $realtime_port, $storage_port): fix them in $ENV_FILE."
+  if [ "$(printf '%s\n' "$db_port" "$bouncer_port" "$backend_port" "$realtime_port" "$storage_port" "$frontend_port" | sort -u | wc -l)" -ne 6 ]; then
+    die "DB_PORT, PGBOUNCER_PORT, BACKEND_PORT, REALTIME_INTERNAL_PORT, STORAGE_INTERNAL_PORT and FRONTEND_PORT must differ (now $db_port, $bouncer_port, $backend_port, $realtime_port, $storage_port, $frontend_port): fix them in $ENV_FILE."
   fi
   warn_insecure_settings
   ensure_node_modules
