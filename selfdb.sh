@@ -23,7 +23,7 @@ Commands:
   status | ps        show each service: up/down, pid, port, health (exit 3 when something is down)
   logs [service] [-f] [-n N]
                      show the last N (100) log lines; -f follows. Native services: postgres, pgbouncer,
-                     storage, functions, backend, realtime, initdb; in Docker mode any Compose service
+                     storage, functions, backend, realtime, frontend, initdb; in Docker mode any Compose service
   migrate            apply pending database migrations (and seed the admin) against the running database
   test               run the test suite (npm test; extra arguments are passed on)
   backup-verify ARCHIVE
@@ -43,6 +43,7 @@ Environment (an exported variable wins over the env file):
   SELFDB_HOME        native state directory (default .selfdb)
   BACKEND_PORT, DB_PORT, PGBOUNCER_PORT, REALTIME_INTERNAL_PORT, STORAGE_INTERNAL_PORT, FUNCTIONS_INTERNAL_PORT
                      ports (defaults 8000, 5432, 6432, 4000, 9000, 8090)
+  FRONTEND_PORT      port of the admin dashboard (default 3000; it serves the API under /api too)
   STORAGE_PATH       folder of the file bytes (default $SELFDB_HOME/storage)
   PG_BIN             directory of the PostgreSQL server binaries (default: found automatically)
   PGBOUNCER_BIN      PgBouncer executable (default: found on PATH or in /usr/sbin)

@@ -22,6 +22,9 @@ const TEST_ROOTS = [
   'functions/test',
   'scripts',
   'SDKs/typescript/test',
+  'frontend/src',
+  'frontend/server',
+  'frontend/e2e',
 ];
 const TEMPLATE_DB = 'selfdb_template';
 
@@ -77,6 +80,8 @@ async function main(): Promise<number> {
       const child = spawn(
         process.execPath,
         [
+          // In-repo packages (the SDK) resolve to their sources, so no build is needed before the tests.
+          '--conditions=@selfdb/source',
           '--import',
           'tsx',
           '--test',

@@ -20,6 +20,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import WebSocket from 'ws';
+import { ensureDashboardBuilt } from './lib/dashboard.ts';
 import { freePort } from './lib/processes.ts';
 import { liveCommandLine, parseEnvFile, runScript, type ScriptResult } from './lib/run-script.ts';
 import { NODE_FLAGS, RUNTIME_ENV, SERVICES } from './build.ts';
@@ -46,7 +47,7 @@ describe('selfdb.sh (native mode)', () => {
   /** pid → command line of every process selfdb.sh recorded, so `after` can kill leftovers and nothing else. */
   const recorded = new Map<number, string>();
   let env: NodeJS.ProcessEnv = {};
-  let ports = { backend: 0, db: 0, pgbouncer: 0, realtime: 0, storage: 0, functions: 0 };
+  let ports = { backend: 0, db: 0, pgbouncer: 0, realtime: 0, storage: 0, functions: 0, frontend: 0 };
   let fileValues: Record<string, string> = {};
   const newUser = {
     email: 'selfdb-sh@example.com',
@@ -140,6 +141,15 @@ describe('selfdb.sh (native mode)', () => {
     });
     assert.equal(storage.status, 200);
     assert.equal(((await storage.json()) as { service: string }).service, 'storage');
+    // The dashboard: the app, its runtime config from the env file, and the API under /api (prefix stripped).
+    const dashboard = `http://127.0.0.1:${ports.frontend}`;
+    const page = await fetch(dashboard, { signal: AbortSignal.timeout(10_000) });
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<div id="root">/);
+    const runtime = await fetch(`${dashboard}/config.json`, { signal: AbortSignal.timeout(10_000) });
+    assert.deepEqual(await runtime.json(), { apiUrl: '/api', apiKey: fileValues.API_KEY });
+    const proxied = await fetch(`${dashboard}/api/health`, { signal: AbortSignal.timeout(10_000) });
+    assert.equal(((await proxied.json()) as { status: string }).status, 'healthy');
   }
 
   /** A heartbeat over the backend's /realtime/socket, tunnelled to the realtime service. */
@@ -175,9 +185,12 @@ describe('selfdb.sh (native mode)', () => {
 
   before(async () => {
     const picked = new Set<number>();
-    while (picked.size < 6) picked.add(await freePort());
-    const [backend = 0, db = 0, pgbouncer = 0, realtime = 0, storage = 0, functions = 0] = picked;
-    ports = { backend, db, pgbouncer, realtime, storage, functions };
+    while (picked.size < 7) picked.add(await freePort());
+    const [backend = 0, db = 0, pgbouncer = 0, realtime = 0, storage = 0, functions = 0, frontend = 0] =
+      picked;
+    ports = { backend, db, pgbouncer, realtime, storage, functions, frontend };
+    // Built here, so the starts below (which rebuild a stale dashboard) stay within START_TIMEOUT_MS.
+    ensureDashboardBuilt();
     // Variables the env file sets must come from it, not from whoever runs the tests (exported ones would win).
     const inherited = Object.fromEntries(
       Object.entries(process.env).filter(
@@ -199,6 +212,7 @@ describe('selfdb.sh (native mode)', () => {
       REALTIME_INTERNAL_PORT: String(ports.realtime),
       STORAGE_INTERNAL_PORT: String(ports.storage),
       FUNCTIONS_INTERNAL_PORT: String(ports.functions),
+      FRONTEND_PORT: String(ports.frontend),
       LOG_LEVEL: 'warn',
     };
   });
@@ -321,7 +335,7 @@ describe('selfdb.sh (native mode)', () => {
   test('status shows every service running; start again says so and exits 0', async () => {
     const status = await selfdb(['status']);
     assert.equal(status.code, 0, status.stdout + status.stderr);
-    for (const name of ['postgres', 'pgbouncer', 'storage', 'functions', 'backend', 'realtime']) {
+    for (const name of ['postgres', 'pgbouncer', 'storage', 'functions', 'backend', 'realtime', 'frontend']) {
       assert.match(status.stdout, new RegExp(`^${name}\\s+running\\s+\\d+`, 'm'));
     }
     const again = await selfdb(['start']);

@@ -4,7 +4,7 @@
 # storage/ (file bytes, unless STORAGE_PATH says otherwise), run/NAME.pid, logs/NAME.log.
 # Sourced by selfdb.sh after common.sh and after the env file is loaded.
 
-NATIVE_SERVICES="postgres pgbouncer storage functions backend realtime"
+NATIVE_SERVICES="postgres pgbouncer storage functions backend realtime frontend"
 # SelfDB's login roles (common/src/db-roles.ts): they share POSTGRES_PASSWORD; the backend's migrations create them.
 APP_DB_ROLE=selfdb_app
 CONSOLE_DB_ROLE=selfdb_console
@@ -38,6 +38,8 @@ native_init() {
   functions_port="$(port_value FUNCTIONS_INTERNAL_PORT 8090)"
   functions_url="http://127.0.0.1:$functions_port"
   storage_path="${STORAGE_PATH:-$state_dir/storage}"
+  frontend_port="$(port_value FRONTEND_PORT 3000)"
+  frontend_url="http://127.0.0.1:$frontend_port"
   case "$storage_path" in /*) ;; *) storage_path="$ROOT_DIR/$storage_path" ;; esac
 
   pg_user="${POSTGRES_USER:-postgres}"
@@ -177,6 +179,12 @@ pid_is_service() {
         tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -xF "SELFDB_HOME=$state_dir" >/dev/null
       fi
       ;;
+    frontend)
+      [[ "$cmd" == *node*"$ROOT_DIR/frontend/server/dist/serve.js"* ]] || return 1
+      if [ -r "/proc/$pid/environ" ]; then
+        tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -xF "SELFDB_HOME=$state_dir" >/dev/null
+      fi
+      ;;
     *) return 1 ;;
   esac
 }
@@ -219,6 +227,7 @@ service_port() {
     realtime) echo "$realtime_port" ;;
     storage) echo "$storage_port" ;;
     functions) echo "$functions_port" ;;
+    frontend) echo "$frontend_port" ;;
   esac
 }
 
@@ -230,6 +239,7 @@ service_port_variable() {
     realtime) echo REALTIME_INTERNAL_PORT ;;
     storage) echo STORAGE_INTERNAL_PORT ;;
     functions) echo FUNCTIONS_INTERNAL_PORT ;;
+    frontend) echo FRONTEND_PORT ;;
   esac
 }
 
@@ -269,6 +279,7 @@ is_healthy() {
     realtime) [ "$(http_status "$realtime_url/health")" = 200 ] ;;
     storage) [ "$(http_status "$storage_url/health")" = 200 ] ;;
     functions) [ "$(http_status "$functions_url/health")" = 200 ] ;;
+    frontend) [ "$(http_status "$frontend_url/health")" = 200 ] ;;
   esac
 }
 
@@ -280,6 +291,7 @@ service_hint() {
     realtime) echo "Read the log above: it needs Postgres (straight, not PgBouncer) and the backend's migrations; run ./selfdb.sh logs realtime for more." ;;
     storage) echo "Read the log above: STORAGE_PATH ($storage_path) must be a writable folder; run ./selfdb.sh logs storage for more." ;;
     functions) echo "Read the log above: it needs the npm package deno (npm install) and a writable FUNCTIONS_DATA_DIR; run ./selfdb.sh logs functions for more." ;;
+    frontend) echo "Read the log above; rebuild the dashboard with npm run build -w frontend; run ./selfdb.sh logs frontend for more." ;;
   esac
 }
 
@@ -658,6 +670,47 @@ start_functions() {
   wait_healthy functions "$t0"
 }
 
+# The admin dashboard: its static server serves frontend/dist, writes /config.json from API_KEY, and proxies /api/*
+# to the backend (prefix stripped, WebSocket upgrades too), so the browser sees one origin as behind Caddy.
+# The app is rebuilt only when a source is newer than the build (vite takes 10-30 s); the server bundle always.
+build_frontend() {
+  local dist="$ROOT_DIR/frontend/dist/index.html" stale=""
+  if [ ! -f "$dist" ]; then
+    stale=yes
+  else
+    stale="$(find "$ROOT_DIR/frontend/src" "$ROOT_DIR/frontend/public" "$ROOT_DIR/frontend/index.html" \
+      "$ROOT_DIR/frontend/vite.config.ts" "$ROOT_DIR/SDKs/typescript/src" -newer "$dist" -print -quit 2>/dev/null || true)"
+  fi
+  if [ -n "$stale" ]; then
+    printf '  %-10s building the dashboard (npm run build -w frontend) ...' frontend
+    (cd "$ROOT_DIR" && npm run build -w frontend >"$log_dir/frontend-build.log" 2>&1) || {
+      echo " failed"
+      show_log_tail "$log_dir/frontend-build.log" 30
+      die "building the dashboard failed (see above; full log: $log_dir/frontend-build.log)."
+    }
+    echo " done"
+  else
+    (cd "$ROOT_DIR" && node --import tsx frontend/server/build.ts >/dev/null) ||
+      die "bundling the dashboard server failed (see above): run 'npm ci' and then ./selfdb.sh start again."
+  fi
+}
+
+start_frontend() {
+  local pid t0
+  if pid="$(running_pid frontend)"; then
+    printf '  %-10s already running (pid %s)\n' frontend "$pid"
+    return 0
+  fi
+  build_frontend
+  t0="$(now_ms)"
+  printf '  %-10s starting on %s ' frontend "$frontend_url"
+  cd "$ROOT_DIR" || return 1
+  export FRONTEND_HOST="${FRONTEND_HOST:-127.0.0.1}" FRONTEND_PORT="$frontend_port" SELFDB_HOME="$state_dir"
+  export FRONTEND_BACKEND_URL="${FRONTEND_BACKEND_URL:-$backend_url}"
+  launch frontend node "$ROOT_DIR/frontend/server/dist/serve.js"
+  wait_healthy frontend "$t0"
+}
+
 # --- Commands ---------------------------------------------------------------------------------------------------
 
 # One start or stop at a time per state directory: two would overwrite each other's pid files. flock is
@@ -701,8 +754,8 @@ native_start() {
     if [ "$name" = pgbouncer ] && [ -z "$pgbouncer_bin" ]; then continue; fi
     running_pid "$name" >/dev/null || assert_port_free "$(service_port "$name")" "$(service_port_variable "$name")"
   done
-  if [ "$(printf '%s\n' "$db_port" "$bouncer_port" "$backend_port" "$realtime_port" "$storage_port" "$functions_port" | sort -u | wc -l)" -ne 6 ]; then
-    die "DB_PORT, PGBOUNCER_PORT, BACKEND_PORT, REALTIME_INTERNAL_PORT, STORAGE_INTERNAL_PORT and FUNCTIONS_INTERNAL_PORT must differ (now $db_port, $bouncer_port, $backend_port, $realtime_port, $storage_port, $functions_port): fix them in $ENV_FILE."
+  if [ "$(printf '%s\n' "$db_port" "$bouncer_port" "$backend_port" "$realtime_port" "$storage_port" "$functions_port" "$frontend_port" | sort -u | wc -l)" -ne 7 ]; then
+    die "DB_PORT, PGBOUNCER_PORT, BACKEND_PORT, REALTIME_INTERNAL_PORT, STORAGE_INTERNAL_PORT, FUNCTIONS_INTERNAL_PORT and FRONTEND_PORT must differ (now $db_port, $bouncer_port, $backend_port, $realtime_port, $storage_port, $functions_port, $frontend_port): fix them in $ENV_FILE."
   fi
   warn_insecure_settings
   ensure_node_modules
@@ -722,6 +775,7 @@ native_start() {
   start_functions
   start_backend
   start_realtime
+  start_frontend
   trap - EXIT INT TERM
 
   say "All services healthy in $(elapsed_since "$t0")."
@@ -732,9 +786,10 @@ native_start() {
   say "API docs: $backend_url/docs"
   say "Health:   $backend_url/health"
   say "Realtime: ws://${backend_url#http://}/realtime/socket   (Phoenix Channels; docs/realtime-protocol.md)"
+  say "Admin UI: http://localhost:$frontend_port   (the dashboard; its /api/* is the API)"
   say "Admin:    ${ADMIN_EMAIL:-admin@example.com}, password ADMIN_PASSWORD (both from $ENV_FILE; the admin is created on first start)"
   print_restore_token
-  say "Stop with ./selfdb.sh stop; logs with ./selfdb.sh logs [postgres|pgbouncer|storage|functions|backend|realtime] [-f]."
+  say "Stop with ./selfdb.sh stop; logs with ./selfdb.sh logs [postgres|pgbouncer|storage|functions|backend|realtime|frontend] [-f]."
   warn_insecure_settings
 }
 
@@ -744,7 +799,7 @@ stop_service() {
   case "$name" in
     postgres) signal=INT escalate=QUIT timeout=60 ;; # SIGINT = fast shutdown; SIGQUIT = immediate
     pgbouncer) signal=INT escalate=TERM timeout=10 ;;
-    backend | realtime | storage | functions) signal=TERM escalate=KILL timeout=15 ;;
+    backend | realtime | storage | functions | frontend) signal=TERM escalate=KILL timeout=15 ;;
   esac
   if ! pid="$(read_pid "$name")"; then
     rm -f "$(pid_file "$name")"
@@ -785,7 +840,7 @@ native_stop() {
   fi
   lock_state
   say "Stopping SelfDB (native mode, state in $state_dir)"
-  for name in realtime backend functions storage pgbouncer postgres; do
+  for name in frontend realtime backend functions storage pgbouncer postgres; do
     stop_service "$name" || failed=1
   done
   [ "$failed" = 0 ] || die "a process did not stop; look at ./selfdb.sh status and the logs in $log_dir."
@@ -827,12 +882,12 @@ native_logs() {
         lines="$2"
         shift
         ;;
-      postgres | pgbouncer | storage | functions | backend | realtime | initdb) services+=("$1") ;;
-      *) die "unknown service '$1' for logs: use postgres, pgbouncer, storage, functions, backend, realtime or initdb." ;;
+      postgres | pgbouncer | storage | functions | backend | realtime | frontend | initdb) services+=("$1") ;;
+      *) die "unknown service '$1' for logs: use postgres, pgbouncer, storage, functions, backend, realtime, frontend or initdb." ;;
     esac
     shift
   done
-  [ "${#services[@]}" -gt 0 ] || services=(postgres pgbouncer storage functions backend realtime)
+  [ "${#services[@]}" -gt 0 ] || services=(postgres pgbouncer storage functions backend realtime frontend)
   for name in "${services[@]}"; do
     if [ -f "$log_dir/$name.log" ]; then files+=("$log_dir/$name.log"); fi
   done

@@ -14,12 +14,23 @@ export interface SelfDBAuth {
   readonly tokens: TokenPair | null;
   /** Puts back tokens saved earlier (e.g. in storage), or null to forget them without calling the server. */
   setTokens(tokens: TokenPair | null): void;
+  /**
+   * Calls `listener` whenever the kept tokens change (login, refresh, logout, setTokens), e.g. to save them: a
+   * refresh token is single-use, so a saved copy must follow every rotation. Returns a function that unsubscribes.
+   */
+  onTokensChange(listener: (tokens: TokenPair | null) => void): () => void;
 }
 
 /** Token handling for one client: installs a request interceptor that adds `Authorization: Bearer`. */
 export function createAuth(client: Client): SelfDBAuth {
   let tokens: TokenPair | null = null;
   let pendingRefresh: Promise<TokenPair> | null = null;
+  const listeners = new Set<(tokens: TokenPair | null) => void>();
+  function keep(next: TokenPair | null): void {
+    if (next === tokens) return;
+    tokens = next;
+    for (const listener of listeners) listener(next);
+  }
 
   // Sent on every request while signed in, not only on operations whose OpenAPI entry declares HTTPBearer: routes
   // with optional auth (public tables and buckets) show the caller's private data only when the token comes along.
@@ -34,7 +45,7 @@ export function createAuth(client: Client): SelfDBAuth {
   async function refreshOnce(refreshToken: string): Promise<TokenPair> {
     const pair = unwrap(await refreshAccessToken({ client, body: { refresh_token: refreshToken } }));
     // A login or logout that happened meanwhile decides which tokens are current.
-    if (tokens?.refresh_token === refreshToken) tokens = pair;
+    if (tokens?.refresh_token === refreshToken) keep(pair);
     return pair;
   }
 
@@ -43,11 +54,16 @@ export function createAuth(client: Client): SelfDBAuth {
       return tokens;
     },
     setTokens(next) {
-      tokens = next;
+      keep(next);
+    },
+    onTokensChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
     async login(email, password) {
-      tokens = unwrap(await loginForAccessToken({ client, body: { email, password } }));
-      return tokens;
+      const pair = unwrap(await loginForAccessToken({ client, body: { email, password } }));
+      keep(pair);
+      return pair;
     },
     refresh() {
       // One refresh at a time: the server treats a second use of the same refresh token as theft and revokes the
@@ -66,7 +82,7 @@ export function createAuth(client: Client): SelfDBAuth {
       try {
         unwrap(await revokeRefreshToken({ client, body: { refresh_token: current.refresh_token } }));
       } finally {
-        if (tokens === current) tokens = null;
+        if (tokens === current) keep(null);
       }
     },
   };

@@ -1,6 +1,8 @@
 // @selfdb/sdk: the client generated from SelfDB's OpenAPI document (src/gen, never edited by hand) plus a small
 // facade that configures it with the API key and keeps the session tokens.
 import { createAuth, type SelfDBAuth } from './auth.ts';
+import { accessTokenExpiresWithin } from './jwt.ts';
+import { RealtimeClient, type RealtimeOptions } from './realtime.ts';
 import { type Client, createClient, createConfig } from './gen/client/index.ts';
 import type { ClientOptions } from './gen/types.gen.ts';
 
@@ -16,12 +18,22 @@ export interface SelfDBOptions {
   client?: Client;
   /** A fetch implementation (tests, proxies); the global fetch by default. */
   fetch?: typeof fetch;
+  /**
+   * Options of `selfdb.realtime` (heartbeat, timeouts, and on Node 20 the `ws` package's WebSocket as `WebSocket`).
+   * It connects to the same `baseUrl` with the same key and the session's access token.
+   */
+  realtime?: Omit<RealtimeOptions, 'url' | 'apiKey' | 'accessToken'>;
 }
 
 export interface SelfDB {
   /** Pass it to the generated functions: `readUsersMe({ client: selfdb.client })`. */
   readonly client: Client;
   readonly auth: SelfDBAuth;
+  /**
+   * The realtime client of this instance, made on first use: `selfdb.realtime.channel('table:todos').on(...)`.
+   * It joins with the signed-in user's access token, refreshed through `auth` when the server says it expired.
+   */
+  readonly realtime: RealtimeClient;
 }
 
 /** Configures a client for one SelfDB instance: API key header on every request, bearer token once signed in. */
@@ -40,7 +52,31 @@ export function createSelfDB(options: SelfDBOptions): SelfDB {
   } else {
     client = createClient(config);
   }
-  return { client, auth: createAuth(client) };
+  const auth = createAuth(client);
+  let realtime: RealtimeClient | undefined;
+  // The token the socket sends: the session's, refreshed first when it is about to expire (the server answers an
+  // expired one with `token_expired`, and the realtime client asks again).
+  async function currentAccessToken(): Promise<string | null> {
+    const tokens = auth.tokens;
+    if (!tokens) return null;
+    if (accessTokenExpiresWithin(tokens.access_token, 30)) {
+      await auth.refresh().catch(() => undefined);
+    }
+    return auth.tokens?.access_token ?? null;
+  }
+  return {
+    client,
+    auth,
+    get realtime() {
+      realtime ??= new RealtimeClient({
+        ...options.realtime,
+        url: options.baseUrl,
+        apiKey: options.apiKey,
+        accessToken: currentAccessToken,
+      });
+      return realtime;
+    },
+  };
 }
 
 export type { SelfDBAuth } from './auth.ts';
@@ -59,6 +95,19 @@ export {
   type WebSocketLike,
 } from './realtime.ts';
 export { type CallResult, SelfDBError, unwrap } from './errors.ts';
+export { accessTokenExpiresWithin } from './jwt.ts';
+export {
+  type Filter,
+  FILTER_OPERATORS,
+  type FilterOperator,
+  type FilterScalar,
+  filterValue,
+  type OrderBy,
+  orderValue,
+  type RowQuery,
+  type RowQueryParams,
+  rowQuery,
+} from './query.ts';
 export type { Client, Config, RequestResult } from './gen/client/index.ts';
 export { createClient, createConfig } from './gen/client/index.ts';
 export { client } from './gen/client.gen.ts';

@@ -1,0 +1,70 @@
+// Every page of the dashboard, in 0.0.5's sidebar order: the router and the sidebar are both built from this list.
+// A new page is one entry here plus its feature folder (docs/dashboard.md).
+import type { ReactElement } from 'react';
+import { ComingSoonPage } from '../features/coming-soon/coming-soon-page.tsx';
+import { DashboardPage } from '../features/dashboard/dashboard-page.tsx';
+import { ProfilePage } from '../features/profile/profile-page.tsx';
+import { TablePage } from '../features/tables/table-page.tsx';
+import { TablesPage } from '../features/tables/tables-page.tsx';
+import { UsersPage } from '../features/users/users-page.tsx';
+
+export interface PageRoute {
+  path: string;
+  element: ReactElement;
+  /** Shown in the sidebar under this label (pages without one, e.g. details, are reached by links). */
+  nav?: string;
+  /** Only admins see it in the sidebar and may open it (as 0.0.5). */
+  adminOnly?: boolean;
+}
+
+const soon = (title: string, what: string) => <ComingSoonPage title={title} what={what} />;
+
+export const PAGES: PageRoute[] = [
+  { path: '/', nav: 'Dashboard', element: <DashboardPage /> },
+  // Listing users is for admins (GET /users/ answers 403 to others); everyone edits their own profile.
+  { path: '/users', nav: 'Users', adminOnly: true, element: <UsersPage /> },
+  { path: '/tables', nav: 'Tables', element: <TablesPage /> },
+  { path: '/tables/:tableId', element: <TablePage /> },
+  {
+    path: '/storage',
+    nav: 'Storage',
+    element: soon(
+      'Storage',
+      'Buckets and files: drag-and-drop and resumable uploads, previews, signed links.',
+    ),
+  },
+  {
+    path: '/functions',
+    nav: 'Functions',
+    adminOnly: true,
+    element: soon(
+      'Functions',
+      'Serverless functions and their webhooks: code editor, deploy, executions and logs.',
+    ),
+  },
+  {
+    path: '/schema',
+    nav: 'Schema',
+    adminOnly: true,
+    element: soon('Schema', 'The graph of your tables and their relations, and the schema change log.'),
+  },
+  {
+    path: '/sql-editor',
+    nav: 'SQL Editor',
+    adminOnly: true,
+    element: soon('SQL Editor', 'Run SQL with highlighting, history, saved snippets and CSV export.'),
+  },
+  {
+    path: '/backups',
+    nav: 'Backups',
+    adminOnly: true,
+    element: soon('Backups', 'Create, download and verify backups.'),
+  },
+  {
+    path: '/api-docs',
+    nav: 'API Docs',
+    adminOnly: true,
+    element: soon('API Docs', 'The interactive API reference, signed in with your key.'),
+  },
+  { path: '/profile', element: <ProfilePage /> },
+];
