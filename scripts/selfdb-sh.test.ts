@@ -103,7 +103,7 @@ describe('selfdb.sh (native mode)', () => {
     assert.match(result.stdout, /All services healthy/);
     assert.match(result.stdout, new RegExp(`http://127\\.0\\.0\\.1:${ports.backend}/docs`));
     const pids = recordPids();
-    assert.equal(pids.length, 6, `expected 6 pid files in ${runDir}, got ${pids.length}`);
+    assert.equal(pids.length, 7, `expected 7 pid files in ${runDir}, got ${pids.length}`);
     // The Node services run as their bundles (no TypeScript loader in memory) with the flags and env of the images.
     const nodeServices = pids
       .map((pid) => liveCommandLine(pid) ?? '')
@@ -345,7 +345,7 @@ describe('selfdb.sh (native mode)', () => {
 
   test('stop ends exactly the recorded processes and frees the ports', async () => {
     const pids = recordPids();
-    assert.equal(pids.length, 6);
+    assert.equal(pids.length, 7);
     await assertStopped(await selfdb(['stop'], 90_000), pids);
     const status = await selfdb(['status']);
     assert.equal(status.code, 3);

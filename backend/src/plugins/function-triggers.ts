@@ -1,4 +1,4 @@
-import type { Pool } from '@selfdb/common';
+import { DB_ROLES, type Pool, withDatabaseUser } from '@selfdb/common';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
 import { createDatabaseTriggers } from '../modules/functions/database-triggers.ts';
@@ -62,9 +62,11 @@ export function installFunctionTriggers(
     warn: (message: string) => app.log.warn(message),
     error: (message: string) => app.log.error(message),
   };
-  const worker = createJobWorker({ pool, directUrl: config.directDatabaseUrl, runner, log });
+  // LISTEN needs a session of its own (PgBouncer is transaction mode): straight to Postgres, as selfdb_app.
+  const listenUrl = withDatabaseUser(config.directDatabaseUrl, DB_ROLES.app);
+  const worker = createJobWorker({ pool, directUrl: listenUrl, runner, log });
   const schedules = createTriggerSchedules({ pool, log });
-  const database = createDatabaseTriggers({ pool, directUrl: config.directDatabaseUrl, log: app.log });
+  const database = createDatabaseTriggers({ pool, directUrl: listenUrl, log: app.log });
   const service = createTriggersService({ pool, runner, recorder });
 
   const parts = {
