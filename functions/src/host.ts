@@ -108,6 +108,9 @@ export class FunctionHost {
 
   async run(name: string, request: RuntimeRunRequest): Promise<RuntimeRunResult> {
     const started = Date.now();
+    if (this.closed) {
+      throw new AppError(503, ErrorCode.FUNCTIONS_UNAVAILABLE, 'The functions runtime is shutting down');
+    }
     const deployment = this.deployments.get(name);
     if (!deployment) {
       throw new AppError(
@@ -291,7 +294,14 @@ export class FunctionHost {
       if (sandbox && typeof sandbox !== 'string') await sandbox.stop('the function was undeployed');
       deployment.sandbox = null;
     }
-    await rm(this.scratchDir(name), { recursive: true, force: true });
+    // Also a replaced version still finishing its runs: nothing of the function may outlive its scratch dir.
+    const scratch = this.scratchDir(name);
+    await Promise.all(
+      [...this.sandboxes]
+        .filter((sandbox) => sandbox.scratchDir === scratch)
+        .map((sandbox) => sandbox.stop('the function was undeployed')),
+    );
+    await rm(scratch, { recursive: true, force: true });
     await rm(join(this.bootDir, 'code', name), { recursive: true, force: true });
   }
 

@@ -124,6 +124,10 @@ export class Sandbox {
     });
   }
 
+  get scratchDir(): string {
+    return this.options.paths.scratchDir;
+  }
+
   get pid(): number | undefined {
     return this.child.pid;
   }
