@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -226,6 +226,12 @@ describe('hostile functions fail clearly, others keep answering', () => {
     await once(local, 'listening');
     const localPort = (local.address() as { port: number }).port;
     const runtimePort = Number(new URL(rt.url).port);
+    // A Unix socket too (the kind Docker's and Postgres's local sockets are).
+    const socketDir = mkdtempSync(join(tmpdir(), 'selfdb-fn-sock-'));
+    const socketPath = join(socketDir, 'service.sock');
+    const unix = createServer((socket) => socket.end('hello over a unix socket'));
+    unix.listen(socketPath);
+    await once(unix, 'listening');
     try {
       const targets: [string, string][] = [
         ['pg', `await Deno.connect({ hostname: '127.0.0.1', port: ${pgPort || localPort} })`],
@@ -240,17 +246,25 @@ describe('hostile functions fail clearly, others keep answering', () => {
         ['private', guarded('10.0.0.1', `await fetch('http://10.0.0.1/')`)],
         ['compose', guarded('172.18.0.2', `await Deno.connect({ hostname: '172.18.0.2', port: 5432 })`)],
         ['listen', `Deno.listen({ port: 0 })`],
+        ['unix', `await Deno.connect({ transport: 'unix', path: ${JSON.stringify(socketPath)} })`],
+        ['fileurl', `await fetch('file:///etc/passwd')`],
       ];
       for (const [name, body] of targets) {
         await rt.deploy(`net-${name}`, attempt(body));
         const started = Date.now();
         const result = await rt.run(`net-${name}`);
         assert.equal(result.json.status, 'completed', name);
-        assert.match(String(result.json.result), /Requires net access/, `${name}: ${result.json.result}`);
+        assert.match(
+          String(result.json.result),
+          name === 'unix' || name === 'fileurl' ? /Requires read access/ : /Requires net access/,
+          `${name}: ${result.json.result}`,
+        );
         assert.ok(Date.now() - started < 5000, `${name} was refused at once, not after a connection attempt`);
       }
     } finally {
       local.close();
+      unix.close();
+      rmSync(socketDir, { recursive: true, force: true });
     }
   });
 
