@@ -374,4 +374,30 @@ describe('hostile functions fail clearly, others keep answering', () => {
       assert.deepEqual(run.json.result, i % 2 ? { a: i } : { b: i });
     });
   });
+
+  test('filling the disk: past FUNCTIONS_SCRATCH_MB the run fails and the scratch dir is emptied', async () => {
+    const small = await startRuntime({ env: { FUNCTIONS_SCRATCH_MB: '5' } });
+    try {
+      await small.deploy(
+        'filler',
+        `export default async function (request) {
+          const { fill } = await request.json();
+          if (!fill) { let n = 0; for await (const _ of Deno.readDir('.')) n++; return n; }
+          for (let i = 0; ; i++) {
+            await Deno.writeFile('chunk-' + i, new Uint8Array(1024 * 1024).fill(1));
+            await new Promise((r) => setTimeout(r, 20));
+          }
+        }`,
+        { timeoutSeconds: 60 },
+      );
+      const filled = await small.run('filler', { triggerType: 'event', payload: { fill: true } });
+      assert.equal(filled.json.status, 'failed');
+      assert.equal(filled.json.error, 'scratch dir limit exceeded (5 MB)');
+      const after = await small.run('filler', { triggerType: 'event', payload: { fill: false } });
+      assert.equal(after.json.status, 'completed');
+      assert.equal(after.json.result, 0, 'the scratch dir was emptied');
+    } finally {
+      await small.close();
+    }
+  });
 });

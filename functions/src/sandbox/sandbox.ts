@@ -214,6 +214,11 @@ export class Sandbox {
     this.kill({ kind: 'memory' });
   }
 
+  /** Kills the process, its runs failing with `message` (the watchdogs' other calls). */
+  killWith(message: string): void {
+    this.kill({ kind: 'stopped', message });
+  }
+
   waitForExit(): Promise<void> {
     return this.exitPromise;
   }
