@@ -20,7 +20,7 @@ const PAGE_SIZE = 4096;
 const CLOCK_TICKS = 100;
 /** A process with no run that keeps a core this busy (share of the window) for this long is stopped. */
 const IDLE_CPU_WINDOW_MS = 5000;
-const IDLE_CPU_SHARE = 0.3;
+const IDLE_CPU_SHARE = 0.1;
 /** How often scratch dirs are measured, and the most entries one measurement walks. */
 const SCRATCH_CHECK_MS = 1000;
 const SCRATCH_MAX_ENTRIES = 10_000;
