@@ -319,12 +319,15 @@ describe('hostile functions fail clearly, others keep answering', () => {
     await assertHealthy();
   });
 
-  test('Deno.exit and an unhandled rejection do not take other runs down silently', async () => {
+  test('Deno.exit, process.exit and an unhandled rejection do not take other runs down', async () => {
     await rt.deploy(
       'exiter',
-      `export default async function (request) {
+      `import process from 'node:process';
+      export default async function (request) {
         const { how } = await request.json();
         if (how === 'reject') { Promise.reject(new Error('nobody catches me')); await new Promise((r) => setTimeout(r, 50)); return 'survived'; }
+        if (how === 'wait') { await new Promise((r) => setTimeout(r, 1000)); return 'waited'; }
+        if (how === 'process') process.exit(1);
         Deno.exit(3);
       }`,
     );
@@ -332,9 +335,14 @@ describe('hostile functions fail clearly, others keep answering', () => {
     assert.equal(rejected.json.status, 'completed');
     assert.equal(rejected.json.result, 'survived');
     assert.ok(rejected.json.logs.some((l) => l.level === 'error' && /nobody catches me/.test(l.message)));
+    const waiting = rt.run('exiter', { triggerType: 'event', payload: { how: 'wait' } });
+    await sleep(100);
     const exited = await rt.run('exiter', { triggerType: 'event', payload: { how: 'exit' } });
     assert.equal(exited.json.status, 'failed');
-    assert.match(String(exited.json.error), /runtime process exited/);
+    assert.match(String(exited.json.error), /Deno\.exit\(\) is not available in a function/);
+    const processExit = await rt.run('exiter', { triggerType: 'event', payload: { how: 'process' } });
+    assert.match(String(processExit.json.error), /process\.exit\(\) is not available/);
+    assert.equal((await waiting).json.result, 'waited', 'the other run in the same process finished');
     await assertHealthy();
   });
 
