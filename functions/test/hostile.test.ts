@@ -246,6 +246,14 @@ describe('hostile functions fail clearly, others keep answering', () => {
         ['private', guarded('10.0.0.1', `await fetch('http://10.0.0.1/')`)],
         ['compose', guarded('172.18.0.2', `await Deno.connect({ hostname: '172.18.0.2', port: 5432 })`)],
         ['listen', `Deno.listen({ port: 0 })`],
+        [
+          'proxy',
+          `await fetch('http://example.invalid/', { client: Deno.createHttpClient({ proxy: { url: 'http://127.0.0.1:${localPort}' } }) })`,
+        ],
+        [
+          'websocket',
+          `await new Promise((resolve, reject) => { const ws = new WebSocket('ws://127.0.0.1:${localPort}/'); ws.onopen = resolve; ws.onerror = (e) => reject(new Error(e.message)); })`,
+        ],
         ['unix', `await Deno.connect({ transport: 'unix', path: ${JSON.stringify(socketPath)} })`],
         ['fileurl', `await fetch('file:///etc/passwd')`],
       ];
