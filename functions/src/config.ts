@@ -53,6 +53,8 @@ export interface FunctionsConfig {
   limits: {
     /** Bytes a function's scratch dir may hold (FUNCTIONS_SCRATCH_MB). */
     maxScratchBytes: number;
+    /** Runs one function's process takes at once; more wait for a slot (FUNCTIONS_MAX_CONCURRENT_RUNS). */
+    maxConcurrentRuns: number;
     /** Warm processes kept at most (the least recently used idle ones are stopped beyond it). */
     maxProcesses: number;
     /** A function's process with no run for this long is stopped (the next run starts one); 0: never. */
@@ -131,6 +133,7 @@ export function loadFunctionsConfig(
     allowImport: readHostList(read.list('FUNCTIONS_ALLOW_IMPORT', []), 'FUNCTIONS_ALLOW_IMPORT'),
     limits: {
       maxScratchBytes: read.int('FUNCTIONS_SCRATCH_MB', 100, { min: 1, max: 1_000_000 }) * 1024 * 1024,
+      maxConcurrentRuns: read.int('FUNCTIONS_MAX_CONCURRENT_RUNS', 100, { min: 1, max: 100_000 }),
       maxProcesses: read.int('FUNCTIONS_MAX_PROCESSES', 64, { min: 1, max: 10_000 }),
       idleTimeoutMs: read.int('FUNCTIONS_IDLE_TIMEOUT_SECONDS', 600, { min: 0, max: 86_400 }) * 1000,
       loadTimeoutMs: read.int('FUNCTIONS_LOAD_TIMEOUT_SECONDS', 10, { min: 1, max: 300 }) * 1000,

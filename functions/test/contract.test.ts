@@ -486,6 +486,33 @@ describe('process lifecycle', () => {
   });
 });
 
+describe('concurrency cap', () => {
+  test('past FUNCTIONS_MAX_CONCURRENT_RUNS, runs wait for a slot in the process and all complete', async () => {
+    const rt = await startRuntime({ env: { FUNCTIONS_MAX_CONCURRENT_RUNS: '2' } });
+    try {
+      await rt.deploy(
+        'narrow',
+        `let active = 0;
+        export default async function () {
+          active++;
+          const seen = active;
+          await new Promise((r) => setTimeout(r, 200));
+          active--;
+          return seen;
+        }`,
+      );
+      const results = await Promise.all(Array.from({ length: 6 }, () => rt.run('narrow')));
+      for (const run of results) assert.equal(run.json.status, 'completed');
+      assert.ok(
+        results.every((run) => (run.json.result as number) <= 2),
+        `at most 2 at once: ${results.map((r) => r.json.result).join(',')}`,
+      );
+    } finally {
+      await rt.close();
+    }
+  });
+});
+
 describe('process cap', () => {
   test('beyond FUNCTIONS_MAX_PROCESSES the least recently used idle process goes; every function still runs', async () => {
     const rt = await startRuntime({ env: { FUNCTIONS_MAX_PROCESSES: '2' } });
