@@ -4,7 +4,8 @@
 // - baseline: `Deno.serve` on 127.0.0.1 answering {"hello":"world"} (one Deno process, no sandbox flags);
 // - selfdb: the runtime's POST /functions/hello/run (the wire contract the backend uses), an http-trigger run of
 //   `export default async function () { return { hello: 'world' }; }` — the sandboxed process, the IPC round
-//   trip and the runtime's HTTP API. The backend's public route (ANY /functions/{name}/invoke) adds the gateway on
+//   trip and the runtime's HTTP API. The runtime runs as production runs it (its bundle, its own process), so the
+//   load generator (a worker thread here) takes no CPU from it. The backend's public route (ANY /functions/{name}/invoke) adds the gateway on
 //   top: point BENCH_INVOKE_URL (with BENCH_API_KEY) at a running SelfDB's invoke URL of such a function to
 //   measure that instead.
 // No Postgres is needed. Usage: npm run bench:functions   env: BENCH_SECONDS=10, BENCH_WARMUP_SECONDS=3,
@@ -16,11 +17,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FUNCTIONS_KEY_HEADER } from '@selfdb/common';
 import { findDeno } from '../functions/src/sandbox/deno.ts';
-import { startFunctionsRuntime } from '../scripts/lib/functions-runtime.ts';
 import { freePort, stopProcess } from '../scripts/lib/processes.ts';
 import type { LoadRequest } from './lib/load.ts';
 import { budgetSeconds, loaderFromEnv, measure, verdict } from './lib/measure.ts';
 import { printReport } from './lib/report.ts';
+import { startServiceBundle } from './lib/services.ts';
 import { readSettings, type Target } from './lib/settings.ts';
 
 const settings = readSettings();
@@ -51,7 +52,19 @@ async function startDenoBaseline(dir: string): Promise<{ url: string; child: Chi
 
 async function main(): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'selfdb-bench-functions-'));
-  const runtime = await startFunctionsRuntime({ serviceKey: KEY });
+  const port = await freePort();
+  const runtimeProcess = await startServiceBundle(
+    'functions',
+    {
+      FUNCTIONS_SERVICE_KEY: KEY,
+      FUNCTIONS_HOST: '127.0.0.1',
+      FUNCTIONS_INTERNAL_PORT: String(port),
+      FUNCTIONS_DATA_DIR: join(dir, 'runtime'),
+      LOG_LEVEL: 'warn',
+    },
+    port,
+  );
+  const runtime = { url: `http://127.0.0.1:${port}` };
   let baseline: { url: string; child: ChildProcess } | undefined;
   const watchdog = setTimeout(
     () => {
@@ -121,7 +134,7 @@ async function main(): Promise<number> {
     clearTimeout(watchdog);
     loader.stop();
     if (baseline) await stopProcess(baseline.child, 'SIGTERM');
-    await runtime.close();
+    await stopProcess(runtimeProcess, 'SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -11,6 +11,7 @@
 //                       {t:'result', id, ok, response?, result?, error?, events}
 /* global Deno, TextEncoder, TextDecoder, TextDecoderStream, btoa, atob, Headers, Request, Response */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import nodeProcess from 'node:process';
 
 const MARK = '\u001eSDB';
 const encoder = new TextEncoder();
@@ -118,6 +119,23 @@ for (const [stream, level] of [
     };
   } catch {
     // not writable in this Deno: stray output is ignored by the service (it lacks MARK)
+  }
+}
+
+// Ending the process would end every other run in it: a function may not (its run fails instead).
+const noExit = (name) => () => {
+  throw new Error(`${name} is not available in a function: return (or throw) to end the run`);
+};
+for (const [target, key, name] of [
+  [Deno, 'exit', 'Deno.exit()'],
+  [nodeProcess, 'exit', 'process.exit()'],
+  [nodeProcess, 'abort', 'process.abort()'],
+  [nodeProcess, 'reallyExit', 'process.reallyExit()'],
+]) {
+  try {
+    target[key] = noExit(name);
+  } catch {
+    // not writable in this Deno: the process ends, and its runs fail with "runtime process exited"
   }
 }
 

@@ -51,6 +51,10 @@ export interface FunctionsConfig {
   /** Remote module hosts a function may import from (Deno's --allow-import); [] = none. */
   allowImport: string[];
   limits: {
+    /** Bytes a function's scratch dir may hold (FUNCTIONS_SCRATCH_MB). */
+    maxScratchBytes: number;
+    /** Runs one function's process takes at once; more wait for a slot (FUNCTIONS_MAX_CONCURRENT_RUNS). */
+    maxConcurrentRuns: number;
     /** Warm processes kept at most (the least recently used idle ones are stopped beyond it). */
     maxProcesses: number;
     /** A function's process with no run for this long is stopped (the next run starts one); 0: never. */
@@ -128,6 +132,8 @@ export function loadFunctionsConfig(
     denyNet: readHostList(read.list('FUNCTIONS_DENY_NET', DEFAULT_DENY_NET), 'FUNCTIONS_DENY_NET'),
     allowImport: readHostList(read.list('FUNCTIONS_ALLOW_IMPORT', []), 'FUNCTIONS_ALLOW_IMPORT'),
     limits: {
+      maxScratchBytes: read.int('FUNCTIONS_SCRATCH_MB', 100, { min: 1, max: 1_000_000 }) * 1024 * 1024,
+      maxConcurrentRuns: read.int('FUNCTIONS_MAX_CONCURRENT_RUNS', 100, { min: 1, max: 100_000 }),
       maxProcesses: read.int('FUNCTIONS_MAX_PROCESSES', 64, { min: 1, max: 10_000 }),
       idleTimeoutMs: read.int('FUNCTIONS_IDLE_TIMEOUT_SECONDS', 600, { min: 0, max: 86_400 }) * 1000,
       loadTimeoutMs: read.int('FUNCTIONS_LOAD_TIMEOUT_SECONDS', 10, { min: 1, max: 300 }) * 1000,

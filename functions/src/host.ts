@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   AppError,
@@ -20,7 +20,10 @@ const PAGE_SIZE = 4096;
 const CLOCK_TICKS = 100;
 /** A process with no run that keeps a core this busy (share of the window) for this long is stopped. */
 const IDLE_CPU_WINDOW_MS = 5000;
-const IDLE_CPU_SHARE = 0.3;
+const IDLE_CPU_SHARE = 0.1;
+/** How often scratch dirs are measured, and the most entries one measurement walks. */
+const SCRATCH_CHECK_MS = 1000;
+const SCRATCH_MAX_ENTRIES = 10_000;
 /** Modules loading at once (deploys and cold starts): a restart's re-push of every function must not fork-bomb. */
 const CONCURRENT_LOADS = 4;
 
@@ -61,6 +64,10 @@ export class FunctionHost {
   /** CPU time of each idle process when it was last seen idle (for the idle-CPU check). */
   private readonly idleCpu = new WeakMap<Sandbox, { ticks: number; at: number }>();
   private lastCpuCheck = 0;
+  private lastScratchCheck = 0;
+  private checkingScratch = false;
+  /** Scratch dirs being emptied: a process for them starts only once that is done. */
+  private readonly wiping = new Map<string, Promise<void>>();
   private loadsRunning = 0;
   private readonly loadQueue: (() => void)[] = [];
   private closed = false;
@@ -108,6 +115,9 @@ export class FunctionHost {
 
   async run(name: string, request: RuntimeRunRequest): Promise<RuntimeRunResult> {
     const started = Date.now();
+    if (this.closed) {
+      throw new AppError(503, ErrorCode.FUNCTIONS_UNAVAILABLE, 'The functions runtime is shutting down');
+    }
     const deployment = this.deployments.get(name);
     if (!deployment) {
       throw new AppError(
@@ -186,6 +196,7 @@ export class FunctionHost {
     if (this.closed)
       throw new AppError(503, ErrorCode.FUNCTIONS_UNAVAILABLE, 'The functions runtime is shutting down');
     const codeDir = join(this.bootDir, 'code', name);
+    await this.wiping.get(this.scratchDir(name));
     await mkdir(codeDir, { recursive: true, mode: 0o700 });
     await mkdir(this.scratchDir(name), { recursive: true, mode: 0o700 });
     const modulePath = join(codeDir, `v${request.version}-${randomBytes(6).toString('hex')}.ts`);
@@ -291,7 +302,14 @@ export class FunctionHost {
       if (sandbox && typeof sandbox !== 'string') await sandbox.stop('the function was undeployed');
       deployment.sandbox = null;
     }
-    await rm(this.scratchDir(name), { recursive: true, force: true });
+    // Also a replaced version still finishing its runs: nothing of the function may outlive its scratch dir.
+    const scratch = this.scratchDir(name);
+    await Promise.all(
+      [...this.sandboxes]
+        .filter((sandbox) => sandbox.scratchDir === scratch)
+        .map((sandbox) => sandbox.stop('the function was undeployed')),
+    );
+    await rm(scratch, { recursive: true, force: true });
     await rm(join(this.bootDir, 'code', name), { recursive: true, force: true });
   }
 
@@ -301,6 +319,7 @@ export class FunctionHost {
     deployment.sandbox = null;
     if (!deployment.starting) {
       deployment.starting = (async () => {
+        await this.wiping.get(this.scratchDir(deployment.name));
         await mkdir(this.scratchDir(deployment.name), { recursive: true, mode: 0o700 });
         const limit = Math.max(this.config.limits.loadTimeoutMs, deployment.timeoutSeconds * 1000);
         const { sandbox, loaded } = await this.withLoadSlot(async () => {
@@ -384,12 +403,49 @@ export class FunctionHost {
     }
   }
 
+  /**
+   * Disk: a function whose scratch dir grew past FUNCTIONS_SCRATCH_MB (or SCRATCH_MAX_ENTRIES files) has its
+   * processes killed (their runs fail with the reason) and its scratch dir emptied, so no function fills the disk.
+   */
+  private async checkScratch(): Promise<void> {
+    const limit = this.config.limits.maxScratchBytes;
+    const byDir = new Map<string, Sandbox[]>();
+    for (const sandbox of this.sandboxes) {
+      if (!sandbox.alive) continue;
+      byDir.set(sandbox.scratchDir, [...(byDir.get(sandbox.scratchDir) ?? []), sandbox]);
+    }
+    for (const [dir, sandboxes] of byDir) {
+      const usage = await directoryUsage(dir, SCRATCH_MAX_ENTRIES);
+      if (usage.bytes <= limit && usage.entries <= SCRATCH_MAX_ENTRIES) continue;
+      const message =
+        usage.entries > SCRATCH_MAX_ENTRIES
+          ? `scratch dir limit exceeded (more than ${SCRATCH_MAX_ENTRIES} files)`
+          : `scratch dir limit exceeded (${Math.round(limit / 1024 / 1024)} MB)`;
+      for (const sandbox of sandboxes) sandbox.killWith(message);
+      for (const deployment of this.deployments.values()) {
+        if (deployment.sandbox && sandboxes.includes(deployment.sandbox)) deployment.sandbox = null;
+      }
+      const wipe = (async () => {
+        await Promise.all(sandboxes.map((sandbox) => sandbox.waitForExit()));
+        await rm(dir, { recursive: true, force: true });
+        await mkdir(dir, { recursive: true, mode: 0o700 });
+      })();
+      this.wiping.set(dir, wipe);
+      await wipe.finally(() => this.wiping.delete(dir));
+    }
+  }
+
   /** Kills any process whose resident memory passed its cap (off-heap buffers escape V8's heap limit). */
   private async checkMemory(): Promise<void> {
     this.stopIdle();
     if (Date.now() - this.lastCpuCheck >= 1000) {
       this.lastCpuCheck = Date.now();
       void this.checkIdleCpu();
+    }
+    if (Date.now() - this.lastScratchCheck >= SCRATCH_CHECK_MS && !this.checkingScratch) {
+      this.lastScratchCheck = Date.now();
+      this.checkingScratch = true;
+      void this.checkScratch().finally(() => (this.checkingScratch = false));
     }
     const capBytes = (this.config.memoryMb + RSS_ALLOWANCE_MB) * 1024 * 1024;
     for (const sandbox of this.sandboxes) {
@@ -401,6 +457,26 @@ export class FunctionHost {
       if (resident > capBytes) sandbox.killForMemory();
     }
   }
+}
+
+/** Bytes (allocated blocks) and entries under `dir`, walking at most `maxEntries` entries. */
+async function directoryUsage(dir: string, maxEntries: number): Promise<{ bytes: number; entries: number }> {
+  let bytes = 0;
+  let entries = 0;
+  const pending = [dir];
+  while (pending.length > 0 && entries <= maxEntries) {
+    const current = pending.pop()!;
+    const names = await readdir(current, { withFileTypes: true }).catch(() => []);
+    for (const entry of names) {
+      entries++;
+      if (entries > maxEntries) break;
+      const path = join(current, entry.name);
+      if (entry.isDirectory()) pending.push(path);
+      const info = await lstat(path).catch(() => null);
+      if (info) bytes += Math.max(info.size, info.blocks * 512);
+    }
+  }
+  return { bytes, entries };
 }
 
 /** User + system CPU time of a process, in clock ticks (null when it is gone or this is not Linux). */

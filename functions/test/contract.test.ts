@@ -360,6 +360,21 @@ describe('the 0.0.5 module contract', () => {
     assert.equal((await rt.run('keeper', { version: 1 })).status, 409);
   });
 
+  test('a redeploy lets the runs of the version it replaces finish; new runs get the new version', async () => {
+    await rt.deploy(
+      'drained',
+      'export default async function () { await new Promise((r) => setTimeout(r, 1500)); return "v1"; }',
+    );
+    const inFlight = rt.run('drained');
+    await sleep(300);
+    assert.equal((await rt.deploy('drained', 'export default () => "v2"', { version: 2 })).status, 200);
+    assert.equal((await rt.run('drained', { version: 2 })).json.result, 'v2');
+    const first = (await inFlight).json;
+    assert.equal(first.status, 'completed', first.error ?? '');
+    assert.equal(first.result, 'v1');
+    await waitFor(() => denoPids('/scratch/drained').length === 1);
+  });
+
   test('top-level code that never finishes is refused after a bounded wait', async () => {
     const rtShort = await startRuntime({ env: { FUNCTIONS_LOAD_TIMEOUT_SECONDS: '2' } });
     try {
@@ -468,6 +483,33 @@ describe('process lifecycle', () => {
       await rt.close();
     }
     assert.deepEqual(denoPids('/scratch/sleepy'), []);
+  });
+});
+
+describe('concurrency cap', () => {
+  test('past FUNCTIONS_MAX_CONCURRENT_RUNS, runs wait for a slot in the process and all complete', async () => {
+    const rt = await startRuntime({ env: { FUNCTIONS_MAX_CONCURRENT_RUNS: '2' } });
+    try {
+      await rt.deploy(
+        'narrow',
+        `let active = 0;
+        export default async function () {
+          active++;
+          const seen = active;
+          await new Promise((r) => setTimeout(r, 200));
+          active--;
+          return seen;
+        }`,
+      );
+      const results = await Promise.all(Array.from({ length: 6 }, () => rt.run('narrow')));
+      for (const run of results) assert.equal(run.json.status, 'completed');
+      assert.ok(
+        results.every((run) => (run.json.result as number) <= 2),
+        `at most 2 at once: ${results.map((r) => r.json.result).join(',')}`,
+      );
+    } finally {
+      await rt.close();
+    }
   });
 });
 

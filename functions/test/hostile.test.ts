@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -226,6 +226,12 @@ describe('hostile functions fail clearly, others keep answering', () => {
     await once(local, 'listening');
     const localPort = (local.address() as { port: number }).port;
     const runtimePort = Number(new URL(rt.url).port);
+    // A Unix socket too (the kind Docker's and Postgres's local sockets are).
+    const socketDir = mkdtempSync(join(tmpdir(), 'selfdb-fn-sock-'));
+    const socketPath = join(socketDir, 'service.sock');
+    const unix = createServer((socket) => socket.end('hello over a unix socket'));
+    unix.listen(socketPath);
+    await once(unix, 'listening');
     try {
       const targets: [string, string][] = [
         ['pg', `await Deno.connect({ hostname: '127.0.0.1', port: ${pgPort || localPort} })`],
@@ -240,17 +246,33 @@ describe('hostile functions fail clearly, others keep answering', () => {
         ['private', guarded('10.0.0.1', `await fetch('http://10.0.0.1/')`)],
         ['compose', guarded('172.18.0.2', `await Deno.connect({ hostname: '172.18.0.2', port: 5432 })`)],
         ['listen', `Deno.listen({ port: 0 })`],
+        [
+          'proxy',
+          `await fetch('http://example.invalid/', { client: Deno.createHttpClient({ proxy: { url: 'http://127.0.0.1:${localPort}' } }) })`,
+        ],
+        [
+          'websocket',
+          `await new Promise((resolve, reject) => { const ws = new WebSocket('ws://127.0.0.1:${localPort}/'); ws.onopen = resolve; ws.onerror = (e) => reject(new Error(e.message)); })`,
+        ],
+        ['unix', `await Deno.connect({ transport: 'unix', path: ${JSON.stringify(socketPath)} })`],
+        ['fileurl', `await fetch('file:///etc/passwd')`],
       ];
       for (const [name, body] of targets) {
         await rt.deploy(`net-${name}`, attempt(body));
         const started = Date.now();
         const result = await rt.run(`net-${name}`);
         assert.equal(result.json.status, 'completed', name);
-        assert.match(String(result.json.result), /Requires net access/, `${name}: ${result.json.result}`);
+        assert.match(
+          String(result.json.result),
+          name === 'unix' || name === 'fileurl' ? /Requires read access/ : /Requires net access/,
+          `${name}: ${result.json.result}`,
+        );
         assert.ok(Date.now() - started < 5000, `${name} was refused at once, not after a connection attempt`);
       }
     } finally {
       local.close();
+      unix.close();
+      rmSync(socketDir, { recursive: true, force: true });
     }
   });
 
@@ -305,12 +327,15 @@ describe('hostile functions fail clearly, others keep answering', () => {
     await assertHealthy();
   });
 
-  test('Deno.exit and an unhandled rejection do not take other runs down silently', async () => {
+  test('Deno.exit, process.exit and an unhandled rejection do not take other runs down', async () => {
     await rt.deploy(
       'exiter',
-      `export default async function (request) {
+      `import process from 'node:process';
+      export default async function (request) {
         const { how } = await request.json();
         if (how === 'reject') { Promise.reject(new Error('nobody catches me')); await new Promise((r) => setTimeout(r, 50)); return 'survived'; }
+        if (how === 'wait') { await new Promise((r) => setTimeout(r, 1000)); return 'waited'; }
+        if (how === 'process') process.exit(1);
         Deno.exit(3);
       }`,
     );
@@ -318,9 +343,14 @@ describe('hostile functions fail clearly, others keep answering', () => {
     assert.equal(rejected.json.status, 'completed');
     assert.equal(rejected.json.result, 'survived');
     assert.ok(rejected.json.logs.some((l) => l.level === 'error' && /nobody catches me/.test(l.message)));
+    const waiting = rt.run('exiter', { triggerType: 'event', payload: { how: 'wait' } });
+    await sleep(100);
     const exited = await rt.run('exiter', { triggerType: 'event', payload: { how: 'exit' } });
     assert.equal(exited.json.status, 'failed');
-    assert.match(String(exited.json.error), /runtime process exited/);
+    assert.match(String(exited.json.error), /Deno\.exit\(\) is not available in a function/);
+    const processExit = await rt.run('exiter', { triggerType: 'event', payload: { how: 'process' } });
+    assert.match(String(processExit.json.error), /process\.exit\(\) is not available/);
+    assert.equal((await waiting).json.result, 'waited', 'the other run in the same process finished');
     await assertHealthy();
   });
 
@@ -359,5 +389,31 @@ describe('hostile functions fail clearly, others keep answering', () => {
       assert.equal(run.json.status, 'completed');
       assert.deepEqual(run.json.result, i % 2 ? { a: i } : { b: i });
     });
+  });
+
+  test('filling the disk: past FUNCTIONS_SCRATCH_MB the run fails and the scratch dir is emptied', async () => {
+    const small = await startRuntime({ env: { FUNCTIONS_SCRATCH_MB: '5' } });
+    try {
+      await small.deploy(
+        'filler',
+        `export default async function (request) {
+          const { fill } = await request.json();
+          if (!fill) { let n = 0; for await (const _ of Deno.readDir('.')) n++; return n; }
+          for (let i = 0; ; i++) {
+            await Deno.writeFile('chunk-' + i, new Uint8Array(1024 * 1024).fill(1));
+            await new Promise((r) => setTimeout(r, 20));
+          }
+        }`,
+        { timeoutSeconds: 60 },
+      );
+      const filled = await small.run('filler', { triggerType: 'event', payload: { fill: true } });
+      assert.equal(filled.json.status, 'failed');
+      assert.equal(filled.json.error, 'scratch dir limit exceeded (5 MB)');
+      const after = await small.run('filler', { triggerType: 'event', payload: { fill: false } });
+      assert.equal(after.json.status, 'completed');
+      assert.equal(after.json.result, 0, 'the scratch dir was emptied');
+    } finally {
+      await small.close();
+    }
   });
 });

@@ -70,6 +70,7 @@ export class Sandbox {
   readonly child: ChildProcess;
   private readonly options: SandboxOptions;
   private readonly runs = new Map<number, PendingRun>();
+  private readonly waiting: PendingRun[] = [];
   private nextRunId = 1;
   private stdoutBuffer = '';
   private readonly outgoing: string[] = [];
@@ -124,6 +125,10 @@ export class Sandbox {
     });
   }
 
+  get scratchDir(): string {
+    return this.options.paths.scratchDir;
+  }
+
   get pid(): number | undefined {
     return this.child.pid;
   }
@@ -132,8 +137,9 @@ export class Sandbox {
     return !this.exited && this.killReason === null;
   }
 
+  /** Runs in the process, and runs waiting for a slot in it. */
   get inFlight(): number {
-    return this.runs.size;
+    return this.runs.size + this.waiting.length;
   }
 
   /** True until the module has loaded (or failed to). */
@@ -172,10 +178,7 @@ export class Sandbox {
         logs: [],
         droppedLogs: 0,
         backendCalls: null,
-        timer: setTimeout(
-          () => this.kill({ kind: 'timeout', runId: id, seconds: timeoutSeconds }),
-          remaining,
-        ),
+        timer: setTimeout(() => this.onRunTimeout(pending, timeoutSeconds), remaining),
         resolve,
       };
       if (!this.alive) {
@@ -183,20 +186,38 @@ export class Sandbox {
         resolve(failure(pending, this.failureMessage(pending)));
         return;
       }
-      this.runs.set(id, pending);
-      this.write({
-        t: 'run',
-        id,
-        request: request.request ?? null,
-        payload: request.payload === undefined ? null : request.payload,
-        ctx: {
-          executionId: request.executionId,
-          triggerType: request.triggerType,
-          user: request.user ?? null,
-          deliveryId: request.deliveryId ?? null,
-        },
-      });
+      // Past FUNCTIONS_MAX_CONCURRENT_RUNS runs in the process, a run waits (its timeout running) for one to end.
+      if (this.runs.size >= this.options.config.limits.maxConcurrentRuns) this.waiting.push(pending);
+      else this.dispatch(pending);
     });
+  }
+
+  private dispatch(run: PendingRun): void {
+    this.runs.set(run.id, run);
+    const request = run.request;
+    this.write({
+      t: 'run',
+      id: run.id,
+      request: request.request ?? null,
+      payload: request.payload === undefined ? null : request.payload,
+      ctx: {
+        executionId: request.executionId,
+        triggerType: request.triggerType,
+        user: request.user ?? null,
+        deliveryId: request.deliveryId ?? null,
+      },
+    });
+  }
+
+  /** A run's time is up: one still waiting just times out; one in the process takes the process with it. */
+  private onRunTimeout(run: PendingRun, seconds: number): void {
+    const index = this.waiting.indexOf(run);
+    if (index >= 0) {
+      this.waiting.splice(index, 1);
+      run.resolve(failure(run, `timed out after ${seconds}s`));
+      return;
+    }
+    this.kill({ kind: 'timeout', runId: run.id, seconds });
   }
 
   /** Kills the process (runs still in it fail with `message`) and waits for it to be gone. */
@@ -208,6 +229,11 @@ export class Sandbox {
   /** Kills the process for using more memory than allowed (the watchdog's call). */
   killForMemory(): void {
     this.kill({ kind: 'memory' });
+  }
+
+  /** Kills the process, its runs failing with `message` (the watchdogs' other calls). */
+  killWith(message: string): void {
+    this.kill({ kind: 'stopped', message });
   }
 
   waitForExit(): Promise<void> {
@@ -371,6 +397,8 @@ export class Sandbox {
     clearTimeout(run.timer);
     run.backendCalls?.abort();
     this.runs.delete(run.id);
+    const next = this.alive ? this.waiting.shift() : undefined;
+    if (next) this.dispatch(next);
   }
 
   private logsOf(run: PendingRun): RuntimeLogLine[] {
@@ -419,7 +447,7 @@ export class Sandbox {
               : `runtime process exited (${how}) while loading the module${stderrSummary(this.stderrTail)}`,
       });
     }
-    for (const run of [...this.runs.values()]) {
+    for (const run of [...this.runs.values(), ...this.waiting.splice(0)]) {
       this.finish(run);
       let message = this.failureMessage(run);
       if (message === 'runtime process exited') message = `runtime process exited (${how})`;
