@@ -32,7 +32,8 @@ const errorResponse = (description: string, schema = 'ErrorResponse') => ({
   content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } },
 });
 /**
- * Error responses every documented operation can give (the API key check alone gives 401 and 406), as OpenAPI
+ * Error responses every documented operation can give (the API key check alone gives 401 and 406; the HTTP layer
+ * 413, 414, 415 and 431 before any route runs; a database that does not answer 503; a bug 500), as OpenAPI
  * responses. Documented only: the error handler renders these bodies, so they are not route response schemas (which
  * would cost every route eight more compiled serializers at start-up).
  */
@@ -43,8 +44,14 @@ export const ERROR_RESPONSES = {
   404: errorResponse('Not Found'),
   406: errorResponse('Missing API key'),
   409: errorResponse('Conflict'),
+  413: errorResponse('Payload Too Large: the body is over the size limit'),
+  414: errorResponse('URI Too Long'),
+  415: errorResponse('Unsupported Media Type: a body of a type the operation does not take'),
   422: errorResponse('Validation Error', 'HTTPValidationError'),
   429: errorResponse('Too Many Requests'),
+  431: errorResponse('Request Header Fields Too Large'),
+  500: errorResponse('Internal Server Error'),
+  503: errorResponse('Service Unavailable: the database (or a service the operation needs) does not answer'),
 };
 
 export const Uuid = Type.String({ format: 'uuid' });
