@@ -5,11 +5,6 @@ export type ClientOptions = {
 };
 
 /**
- * UserRole
- */
-export type UserRole = 'USER' | 'ADMIN';
-
-/**
  * UserRead
  */
 export type UserRead = {
@@ -684,6 +679,18 @@ export type GetHealthErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -691,6 +698,14 @@ export type GetHealthErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
     /**
      * Default Response
      */
@@ -755,6 +770,18 @@ export type GetSystemStatusErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -762,6 +789,18 @@ export type GetSystemStatusErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type GetSystemStatusError = GetSystemStatusErrors[keyof GetSystemStatusErrors];
@@ -819,6 +858,18 @@ export type LoginForAccessTokenErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -826,6 +877,18 @@ export type LoginForAccessTokenErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type LoginForAccessTokenError = LoginForAccessTokenErrors[keyof LoginForAccessTokenErrors];
@@ -878,6 +941,18 @@ export type RefreshAccessTokenErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -885,6 +960,18 @@ export type RefreshAccessTokenErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type RefreshAccessTokenError = RefreshAccessTokenErrors[keyof RefreshAccessTokenErrors];
@@ -937,6 +1024,18 @@ export type LogoutErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -944,6 +1043,18 @@ export type LogoutErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type LogoutError = LogoutErrors[keyof LogoutErrors];
@@ -996,6 +1107,18 @@ export type LogoutAllDevicesErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -1003,6 +1126,18 @@ export type LogoutAllDevicesErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type LogoutAllDevicesError = LogoutAllDevicesErrors[keyof LogoutAllDevicesErrors];
@@ -1055,6 +1190,18 @@ export type ReadUsersMeErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -1062,6 +1209,18 @@ export type ReadUsersMeErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type ReadUsersMeError = ReadUsersMeErrors[keyof ReadUsersMeErrors];
@@ -1116,6 +1275,18 @@ export type GetUserCountErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -1123,6 +1294,18 @@ export type GetUserCountErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type GetUserCountError = GetUserCountErrors[keyof GetUserCountErrors];
@@ -1187,6 +1370,18 @@ export type ReadUsersErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -1194,6 +1389,18 @@ export type ReadUsersErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type ReadUsersError = ReadUsersErrors[keyof ReadUsersErrors];
@@ -1246,6 +1453,18 @@ export type CreateUserErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -1253,6 +1472,18 @@ export type CreateUserErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type CreateUserError = CreateUserErrors[keyof CreateUserErrors];
@@ -1307,6 +1538,18 @@ export type DeleteUserErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -1314,6 +1557,18 @@ export type DeleteUserErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type DeleteUserError = DeleteUserErrors[keyof DeleteUserErrors];
@@ -1368,6 +1623,18 @@ export type ReadUserErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -1375,6 +1642,18 @@ export type ReadUserErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type ReadUserError = ReadUserErrors[keyof ReadUserErrors];
@@ -1429,6 +1708,18 @@ export type UpdateUserErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -1436,6 +1727,18 @@ export type UpdateUserErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type UpdateUserError = UpdateUserErrors[keyof UpdateUserErrors];
@@ -1488,6 +1791,18 @@ export type ExecuteQueryErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -1495,6 +1810,14 @@ export type ExecuteQueryErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
     /**
      * Database unavailable
      */
@@ -1555,6 +1878,18 @@ export type ClearQueryHistoryErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -1562,6 +1897,18 @@ export type ClearQueryHistoryErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type ClearQueryHistoryError = ClearQueryHistoryErrors[keyof ClearQueryHistoryErrors];
@@ -1619,6 +1966,18 @@ export type GetQueryHistoryErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -1626,6 +1985,18 @@ export type GetQueryHistoryErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type GetQueryHistoryError = GetQueryHistoryErrors[keyof GetQueryHistoryErrors];
@@ -1678,6 +2049,18 @@ export type GetSnippetsErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -1685,6 +2068,18 @@ export type GetSnippetsErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type GetSnippetsError = GetSnippetsErrors[keyof GetSnippetsErrors];
@@ -1737,6 +2132,18 @@ export type CreateSnippetErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -1744,6 +2151,18 @@ export type CreateSnippetErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type CreateSnippetError = CreateSnippetErrors[keyof CreateSnippetErrors];
@@ -1798,6 +2217,18 @@ export type DeleteSnippetErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -1805,6 +2236,18 @@ export type DeleteSnippetErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type DeleteSnippetError = DeleteSnippetErrors[keyof DeleteSnippetErrors];
@@ -1857,6 +2300,18 @@ export type GetSchemaVisualizationErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -1865,9 +2320,17 @@ export type GetSchemaVisualizationErrors = {
      */
     429: ErrorResponse;
     /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
      * Internal Server Error
      */
     500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type GetSchemaVisualizationError = GetSchemaVisualizationErrors[keyof GetSchemaVisualizationErrors];
@@ -1920,6 +2383,18 @@ export type ListSchemaTablesErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -1928,9 +2403,17 @@ export type ListSchemaTablesErrors = {
      */
     429: ErrorResponse;
     /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
      * Internal Server Error
      */
     500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type ListSchemaTablesError = ListSchemaTablesErrors[keyof ListSchemaTablesErrors];
@@ -1986,6 +2469,18 @@ export type ListSchemaChangesErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -1994,9 +2489,17 @@ export type ListSchemaChangesErrors = {
      */
     429: ErrorResponse;
     /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
      * Internal Server Error
      */
     500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type ListSchemaChangesError = ListSchemaChangesErrors[keyof ListSchemaChangesErrors];
@@ -2051,6 +2554,18 @@ export type GetTableCountErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -2058,6 +2573,18 @@ export type GetTableCountErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type GetTableCountError = GetTableCountErrors[keyof GetTableCountErrors];
@@ -2122,6 +2649,18 @@ export type ReadTablesErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -2129,6 +2668,18 @@ export type ReadTablesErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type ReadTablesError = ReadTablesErrors[keyof ReadTablesErrors];
@@ -2181,6 +2732,18 @@ export type CreateTableErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -2188,6 +2751,18 @@ export type CreateTableErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type CreateTableError = CreateTableErrors[keyof CreateTableErrors];
@@ -2242,6 +2817,18 @@ export type DeleteTableErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -2249,6 +2836,18 @@ export type DeleteTableErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type DeleteTableError = DeleteTableErrors[keyof DeleteTableErrors];
@@ -2303,6 +2902,18 @@ export type ReadTableErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -2310,6 +2921,18 @@ export type ReadTableErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type ReadTableError = ReadTableErrors[keyof ReadTableErrors];
@@ -2364,6 +2987,18 @@ export type UpdateTableErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -2371,6 +3006,18 @@ export type UpdateTableErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type UpdateTableError = UpdateTableErrors[keyof UpdateTableErrors];
@@ -2425,6 +3072,18 @@ export type AddColumnErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -2432,6 +3091,18 @@ export type AddColumnErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type AddColumnError = AddColumnErrors[keyof AddColumnErrors];
@@ -2490,6 +3161,18 @@ export type DeleteColumnErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -2497,6 +3180,18 @@ export type DeleteColumnErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type DeleteColumnError = DeleteColumnErrors[keyof DeleteColumnErrors];
@@ -2555,6 +3250,18 @@ export type UpdateColumnErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -2562,6 +3269,18 @@ export type UpdateColumnErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type UpdateColumnError = UpdateColumnErrors[keyof UpdateColumnErrors];
@@ -2603,6 +3322,24 @@ export type GetTableDataData = {
          * Sort order (ascending or descending)
          */
         sort_order?: 'asc' | 'desc';
+        /**
+         * Ordering, instead of sort_by: comma-separated column[.asc|.desc][.nullsfirst|.nullslast], e.g. price.desc,name
+         */
+        order?: string;
+        /**
+         * Columns to return, comma-separated, e.g. id,name
+         */
+        select?: string;
+        /**
+         * exact (default) | estimated (planner estimate) | none (total is null)
+         */
+        count?: string;
+        /**
+         * Column filters, PostgREST style: each key is a column name, each value `[not.]operator.value` with operator eq, neq, gt, gte, lt, lte, like, ilike (`*` is a wildcard), in (`in.(a,b)`) or is (null, true, false, unknown). Not a parameter named `filters`: its keys go in the query string as they are (`?status=eq.open&price=gte.10`).
+         */
+        filters?: {
+            [key: string]: string;
+        };
     };
     url: '/tables/{table_id}/data';
 };
@@ -2633,6 +3370,18 @@ export type GetTableDataErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -2640,6 +3389,18 @@ export type GetTableDataErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type GetTableDataError = GetTableDataErrors[keyof GetTableDataErrors];
@@ -2671,7 +3432,12 @@ export type InsertRowData = {
     path: {
         table_id: string;
     };
-    query?: never;
+    query?: {
+        /**
+         * Comma-separated columns of a unique constraint: a row that conflicts on them is updated instead (upsert)
+         */
+        on_conflict?: string;
+    };
     url: '/tables/{table_id}/data';
 };
 
@@ -2701,6 +3467,18 @@ export type InsertRowErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -2708,6 +3486,18 @@ export type InsertRowErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type InsertRowError = InsertRowErrors[keyof InsertRowErrors];
@@ -2775,6 +3565,18 @@ export type DeleteRowErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -2782,6 +3584,18 @@ export type DeleteRowErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type DeleteRowError = DeleteRowErrors[keyof DeleteRowErrors];
@@ -2841,6 +3655,18 @@ export type UpdateRowErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -2848,6 +3674,18 @@ export type UpdateRowErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type UpdateRowError = UpdateRowErrors[keyof UpdateRowErrors];
@@ -2911,6 +3749,14 @@ export type GetBucketCountErrors = {
      */
     413: ErrorResponse;
     /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -2918,6 +3764,10 @@ export type GetBucketCountErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
     /**
      * Internal error
      */
@@ -2991,6 +3841,14 @@ export type ListBucketsErrors = {
      */
     413: ErrorResponse;
     /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -2998,6 +3856,10 @@ export type ListBucketsErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
     /**
      * Internal error
      */
@@ -3062,6 +3924,14 @@ export type CreateBucketErrors = {
      */
     413: ErrorResponse;
     /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -3069,6 +3939,10 @@ export type CreateBucketErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
     /**
      * Internal error
      */
@@ -3135,6 +4009,14 @@ export type DeleteBucketErrors = {
      */
     413: ErrorResponse;
     /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -3142,6 +4024,10 @@ export type DeleteBucketErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
     /**
      * Internal error
      */
@@ -3208,6 +4094,14 @@ export type GetBucketErrors = {
      */
     413: ErrorResponse;
     /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -3215,6 +4109,10 @@ export type GetBucketErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
     /**
      * Internal error
      */
@@ -3281,6 +4179,14 @@ export type UpdateBucketErrors = {
      */
     413: ErrorResponse;
     /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -3288,6 +4194,10 @@ export type UpdateBucketErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
     /**
      * Internal error
      */
@@ -3354,6 +4264,14 @@ export type GetStorageStatsErrors = {
      */
     413: ErrorResponse;
     /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -3361,6 +4279,10 @@ export type GetStorageStatsErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
     /**
      * Internal error
      */
@@ -3427,6 +4349,14 @@ export type GetTotalFileCountErrors = {
      */
     413: ErrorResponse;
     /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -3434,6 +4364,10 @@ export type GetTotalFileCountErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
     /**
      * Internal error
      */
@@ -3504,6 +4438,14 @@ export type GetFileCountErrors = {
      */
     413: ErrorResponse;
     /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -3511,6 +4453,10 @@ export type GetFileCountErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
     /**
      * Internal error
      */
@@ -3588,6 +4534,14 @@ export type ListFilesErrors = {
      */
     413: ErrorResponse;
     /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -3595,6 +4549,10 @@ export type ListFilesErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
     /**
      * Internal error
      */
@@ -3661,6 +4619,14 @@ export type DeleteFileErrors = {
      */
     413: ErrorResponse;
     /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -3668,6 +4634,10 @@ export type DeleteFileErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
     /**
      * Internal error
      */
@@ -3734,6 +4704,14 @@ export type GetFileMetadataErrors = {
      */
     413: ErrorResponse;
     /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -3741,6 +4719,10 @@ export type GetFileMetadataErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
     /**
      * Internal error
      */
@@ -3812,6 +4794,14 @@ export type UpdateFileMetadataErrors = {
      */
     413: ErrorResponse;
     /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -3819,6 +4809,10 @@ export type UpdateFileMetadataErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
     /**
      * Internal error
      */
@@ -3903,6 +4897,10 @@ export type UploadFileErrors = {
      */
     413: ErrorResponse;
     /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
      * MIME type not accepted by the bucket
      */
     415: ErrorResponse;
@@ -3914,6 +4912,10 @@ export type UploadFileErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
     /**
      * Internal error
      */
@@ -3988,6 +4990,14 @@ export type DownloadFileErrors = {
      */
     413: ErrorResponse;
     /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Range not satisfiable
      */
     416: ErrorResponse;
@@ -3999,6 +5009,10 @@ export type DownloadFileErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
     /**
      * Internal error
      */
@@ -4016,6 +5030,10 @@ export type DownloadFileResponses = {
      * The file, streamed; 206 with Content-Range for a Range request, 304 when If-None-Match matches
      */
     200: Blob | File;
+    /**
+     * Partial Content: the requested byte range (Content-Range tells which)
+     */
+    206: Blob | File;
 };
 
 export type DownloadFileResponse = DownloadFileResponses[keyof DownloadFileResponses];
@@ -4073,6 +5091,14 @@ export type CreateSignedUrlErrors = {
      */
     413: ErrorResponse;
     /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -4080,6 +5106,10 @@ export type CreateSignedUrlErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
     /**
      * Internal error
      */
@@ -4150,6 +5180,14 @@ export type DownloadSignedFileErrors = {
      */
     413: ErrorResponse;
     /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Range not satisfiable
      */
     416: ErrorResponse;
@@ -4161,6 +5199,10 @@ export type DownloadSignedFileErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
     /**
      * Internal error
      */
@@ -4178,6 +5220,10 @@ export type DownloadSignedFileResponses = {
      * The file, streamed; 206 with Content-Range for a Range request, 304 when If-None-Match matches
      */
     200: Blob | File;
+    /**
+     * Partial Content: the requested byte range (Content-Range tells which)
+     */
+    206: Blob | File;
 };
 
 export type DownloadSignedFileResponse = DownloadSignedFileResponses[keyof DownloadSignedFileResponses];
@@ -4234,6 +5280,18 @@ export type WebsocketRealtimeSocketErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -4241,6 +5299,18 @@ export type WebsocketRealtimeSocketErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type WebsocketRealtimeSocketError = WebsocketRealtimeSocketErrors[keyof WebsocketRealtimeSocketErrors];
@@ -4284,6 +5354,18 @@ export type ListAllBackupsErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -4291,6 +5373,18 @@ export type ListAllBackupsErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type ListAllBackupsError = ListAllBackupsErrors[keyof ListAllBackupsErrors];
@@ -4343,6 +5437,18 @@ export type CreateNewBackupErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -4350,6 +5456,18 @@ export type CreateNewBackupErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type CreateNewBackupError = CreateNewBackupErrors[keyof CreateNewBackupErrors];
@@ -4406,6 +5524,18 @@ export type RestoreFromBackupFileErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -4413,6 +5543,18 @@ export type RestoreFromBackupFileErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type RestoreFromBackupFileError = RestoreFromBackupFileErrors[keyof RestoreFromBackupFileErrors];
@@ -4465,6 +5607,18 @@ export type GetBackupProgressErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -4472,6 +5626,18 @@ export type GetBackupProgressErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type GetBackupProgressError = GetBackupProgressErrors[keyof GetBackupProgressErrors];
@@ -4529,6 +5695,18 @@ export type DownloadBackupErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -4536,6 +5714,18 @@ export type DownloadBackupErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type DownloadBackupError = DownloadBackupErrors[keyof DownloadBackupErrors];
@@ -4593,6 +5783,18 @@ export type DeleteBackupFileErrors = {
      */
     409: ErrorResponse;
     /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
@@ -4600,6 +5802,18 @@ export type DeleteBackupFileErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
 };
 
 export type DeleteBackupFileError = DeleteBackupFileErrors[keyof DeleteBackupFileErrors];
