@@ -50,8 +50,8 @@ import {
 } from './helpers.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 17);
-const VALID_PER_ROLE = Number(process.env.FUZZ_VALID ?? 5);
-const HOSTILE_PER_ROLE = Number(process.env.FUZZ_HOSTILE ?? 10);
+const VALID_PER_ROLE = Number(process.env.FUZZ_VALID ?? 6);
+const HOSTILE_PER_ROLE = Number(process.env.FUZZ_HOSTILE ?? 14);
 const DB_PASSWORD = 'selfdb-test';
 
 interface Finding {
@@ -196,18 +196,20 @@ async function seedResources() {
   });
 }
 
-/** Operations that destroy what the others stand on run last, deepest path first (rows before tables). */
-function isLast(operation: OperationRef): boolean {
-  return operation.method === 'DELETE' || /logout/.test(operation.path);
+/**
+ * Operations that destroy what the others stand on run last: deletes, deepest path first (rows before tables), then
+ * the ones that end the roles' sessions (logout).
+ */
+function lastRank(operation: OperationRef): number {
+  if (/logout/.test(operation.path)) return 100;
+  if (operation.method === 'DELETE') return 50 - operation.path.split('/').length;
+  return 0;
 }
 function runOrder(operations: OperationRef[]): OperationRef[] {
-  const first = operations.filter((op) => !isLast(op));
-  const last = operations
-    .filter(isLast)
-    .sort(
-      (a, b) => b.path.split('/').length - a.path.split('/').length || (a.path.startsWith('/users') ? 1 : 0),
-    );
-  return [...first, ...last];
+  return operations
+    .map((operation, index) => ({ operation, index }))
+    .sort((a, b) => lastRank(a.operation) - lastRank(b.operation) || a.index - b.index)
+    .map(({ operation }) => operation);
 }
 
 const ERROR_CODES = new Set<string>(Object.values(ErrorCode));
@@ -408,3 +410,37 @@ test(
     );
   },
 );
+
+test('a method no operation of a path has answers 404 or 405 as {detail, code}', async () => {
+  const findings: string[] = [];
+  // The fuzz run above ended the roles' sessions (logout): a fresh admin.
+  const admin = await login(t.app, ADMIN.email, ADMIN.password);
+  const headers = { 'x-api-key': API_KEY, authorization: `Bearer ${admin.access_token}` };
+  const templates = operationsOf(document).map((operation) => ({
+    method: operation.method,
+    pattern: new RegExp(`^${operation.path.replace(/\{[^}]+\}/g, '[^/]+')}$`),
+  }));
+  for (const [path, item] of Object.entries(document.paths)) {
+    const url = path.replace(/\{([^}]+)\}/g, (_, name: string) =>
+      encodeURIComponent(pools[name]?.[0] ?? 'x'),
+    );
+    for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) {
+      if (item[method.toLowerCase()]) continue;
+      // The URL may be another operation's (DELETE /backups/restore is DELETE /backups/{filename}).
+      if (templates.some((other) => other.method === method && other.pattern.test(url))) continue;
+      const request: FuzzRequest = { method, url, headers, variant: 'undocumented-method' };
+      const response = await send(request);
+      let body: { detail?: unknown; code?: unknown } | undefined;
+      try {
+        body = JSON.parse(response.text) as typeof body;
+      } catch {
+        body = undefined;
+      }
+      const shaped =
+        body && Object.keys(body).sort().join(',') === 'code,detail' && ERROR_CODES.has(String(body.code));
+      if (![404, 405].includes(response.status) || !shaped)
+        findings.push(`${describeRequest(request)}\n  -> ${response.status} ${response.text.slice(0, 200)}`);
+    }
+  }
+  assert.deepEqual(findings, []);
+});

@@ -416,6 +416,8 @@ export const HOSTILE_VARIANTS = [
   'wrong-api-key',
   'bad-token',
   'json-array-body',
+  'oversized-body',
+  'conditional-headers',
 ] as const;
 export type HostileVariant = (typeof HOSTILE_VARIANTS)[number];
 
@@ -552,6 +554,25 @@ export function hostile(ctx: BuildContext, valid: RequestParts, variant: Hostile
       break;
     case 'json-array-body':
       return raw(pick(ctx.rng, ['[]', '[{}]', '"text"', '1', 'null', 'true']));
+    case 'oversized-body':
+      // Over the 1 MiB body limit.
+      return raw(`{"x":"${'A'.repeat(1_100_000)}"}`, parts.contentType ?? 'application/json');
+    case 'conditional-headers':
+      // Range and cache validators, as a browser or a download manager sends them.
+      Object.assign(
+        parts.headers,
+        pick(ctx.rng, [
+          { range: 'bytes=0-3' },
+          { range: 'bytes=999999999-' },
+          { range: 'bytes=5-2' },
+          { range: 'items=0-1' },
+          { range: 'bytes=0-1,3-4' },
+          { 'if-none-match': '*' },
+          { 'if-none-match': '"nope"' },
+          { 'if-modified-since': 'Thu, 01 Jan 2099 00:00:00 GMT' },
+        ]),
+      );
+      break;
   }
   return assemble(parts, variant);
 }
