@@ -8,7 +8,12 @@ import { createUsersService } from './modules/users/users.service.ts';
 import { installApiKeyCheck } from './plugins/api-key.ts';
 import { installAuth } from './plugins/auth.ts';
 import { installCors } from './plugins/cors.ts';
-import { answerClientError, answerFrameworkError, installErrorHandler } from './plugins/errors.ts';
+import {
+  answerClientError,
+  answerFrameworkError,
+  installErrorHandler,
+  MAX_PARAM_LENGTH,
+} from './plugins/errors.ts';
 import { installJsonParser } from './plugins/json-body.ts';
 import { installOpenApi } from './plugins/openapi.ts';
 import { installSecurityHeaders } from './plugins/security-headers.ts';
@@ -54,7 +59,7 @@ export async function buildApp(
             ...(options.logStream && { stream: options.logStream }),
           },
     trustProxy: config.trustProxy,
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError,
   });

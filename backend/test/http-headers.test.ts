@@ -269,7 +269,7 @@ describe('security headers', () => {
       ['GET', '/users/me', {}, 401],
       ['GET', '/users/00000000-0000-0000-0000-000000000000', { token }, 404],
       ['GET', '/nope/at/all', {}, 404],
-      ['DELETE', '/health', { apiKey: null }, 404],
+      ['DELETE', '/health', { apiKey: null }, 405],
       ['POST', '/users/', { body: { email: 'not-an-email' } }, 422],
       ['GET', '/users/?bogus=1', { token }, 400],
       ['POST', '/users/token', { body: '{"email":', headers: { 'content-type': 'application/json' } }, 422],

@@ -27,7 +27,14 @@ export {
   verifyAccessToken,
 } from './jwt.ts';
 export { type ApiKeyFailure, apiKeyDigest, checkApiKey } from './api-key.ts';
-export { refuseUpgrade } from './upgrade.ts';
+export {
+  answerClientError,
+  checkWebSocketRequest,
+  MALFORMED_URL,
+  refuseUpgrade,
+  requestUrl,
+  type UpgradeRefusal,
+} from './upgrade.ts';
 export { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth.ts';
 export { SECURITY_HEADERS, STRICT_CSP } from './security-headers.ts';
 export {

@@ -1,12 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
+  answerClientError,
   apiKeyDigest,
   createJwtKey,
   createLoggerOptions,
   createPool,
   ErrorCode,
+  MALFORMED_URL,
   type Pool,
+  requestUrl,
 } from '@selfdb/common';
 import { type Logger, pino } from 'pino';
 import { WebSocketServer } from 'ws';
@@ -90,6 +93,11 @@ export function buildRealtime(config: Readonly<RealtimeConfig>, options: BuildOp
     perMessageDeflate: false,
     clientTracking: false,
   });
+  // What checkHandshake did not foresee (a malformed Sec-WebSocket-Protocol header): the usual JSON body, not ws's
+  // text/html one.
+  wss.on('wsClientError', (err: Error, socket: Duplex) => {
+    refuseUpgrade(socket, { status: 400, code: ErrorCode.BAD_REQUEST, detail: err.message });
+  });
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const path = (request.url ?? '/').split('?', 1)[0]!.replace(/\/+$/, '') || '/';
@@ -113,10 +121,13 @@ export function buildRealtime(config: Readonly<RealtimeConfig>, options: BuildOp
     }
     sendJson(response, 404, { detail: 'Not Found', code: ErrorCode.NOT_FOUND });
   });
+  // Requests Node's parser refuses get the usual body too.
+  server.on('clientError', answerClientError);
 
   async function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    const url = requestUrl(request);
+    if (!url) return refuseUpgrade(socket, MALFORMED_URL);
     const handshake = checkHandshake(request, url, keyDigest);
     if (isRefusal(handshake)) return refuseUpgrade(socket, handshake);
     // The slot is held from here until the TCP connection closes, however it ends (refused below, or a socket).

@@ -1,6 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { AppError, createLoggerOptions, ErrorCode, errnoCode, STORAGE_KEY_HEADER } from '@selfdb/common';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import {
+  answerClientError,
+  AppError,
+  createLoggerOptions,
+  ErrorCode,
+  errnoCode,
+  STORAGE_KEY_HEADER,
+} from '@selfdb/common';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { ObjectStore } from './backends/types.ts';
 import type { StorageConfig } from './config.ts';
 import { bucketRoutes } from './routes/buckets.ts';
@@ -12,6 +19,13 @@ export interface StorageAppOptions {
   /** false disables logging (tests, benchmarks). */
   logger?: boolean;
 }
+
+/** Codes of the 4xx errors Fastify raises itself (body limits, content types), by status. */
+const STATUS_ERRORS: Record<number, ErrorCode> = {
+  413: ErrorCode.PAYLOAD_TOO_LARGE,
+  414: ErrorCode.URI_TOO_LONG,
+  415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+};
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
@@ -29,6 +43,15 @@ export async function buildStorageApp(
     routerOptions: { ignoreTrailingSlash: true },
     // Uploads can take as long as they need; an idle connection is still closed by Node's own timeouts.
     requestTimeout: 0,
+    // Every answer has the `{detail, code}` body, those of Node's parser and of Fastify's router included; a URL is
+    // never echoed back.
+    clientErrorHandler: answerClientError,
+    frameworkErrors: function answerFrameworkError(error: FastifyError, _request, reply: FastifyReply) {
+      if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+        return reply.code(414).send({ detail: 'URL too long', code: ErrorCode.URI_TOO_LONG });
+      }
+      return reply.code(400).send({ detail: 'Malformed URL', code: ErrorCode.BAD_REQUEST });
+    },
   });
 
   const expected = digest(config.serviceKey);
@@ -60,7 +83,8 @@ export async function buildStorageApp(
       return reply.code(422).send({ detail: error.message, code: ErrorCode.VALIDATION_FAILED });
     }
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-      return reply.code(error.statusCode).send({ detail: error.message, code: ErrorCode.BAD_REQUEST });
+      const code = STATUS_ERRORS[error.statusCode] ?? ErrorCode.BAD_REQUEST;
+      return reply.code(error.statusCode).send({ detail: error.message, code });
     }
     request.log.error({ err: error }, 'unhandled error');
     return reply.code(500).send({ detail: 'Internal storage error', code: ErrorCode.INTERNAL_ERROR });

@@ -22,7 +22,12 @@ function bearerToken(request: FastifyRequest): string | null {
 export interface AuthHooks {
   /** Rejects the request (401) unless it carries a valid bearer token of an active user in an open session. */
   requireUser(request: FastifyRequest): Promise<void>;
-  /** Sets `request.user` when a valid token is present; an invalid or expired one is treated as anonymous. */
+  /**
+   * For routes open to anonymous callers: no token is anonymous; a token, when sent, must be valid, exactly as on
+   * `requireUser` routes (401 `INVALID_TOKEN` when forged, expired, of a deleted user or of an ended session, 400
+   * `USER_INACTIVE` for a deactivated user). A bad token is never served as anonymous: the caller meant to be
+   * someone, and would otherwise see less than they expect without knowing why.
+   */
   optionalUser(request: FastifyRequest): Promise<void>;
 }
 
@@ -39,14 +44,14 @@ export function installAuth(app: FastifyInstance, auth: AuthService): AuthHooks 
     },
     async optionalUser(request) {
       const token = bearerToken(request);
-      if (!token) return;
-      try {
-        const { user, sessionId } = await auth.authenticate(token);
-        request.user = user;
-        request.sessionId = sessionId;
-      } catch (err) {
-        if (!(err instanceof AppError)) throw err;
+      if (!token) {
+        // A malformed bearer header is as wrong as a bad token; other schemes (a proxy's Basic) are not ours.
+        if (/^\s*bearer\b/i.test(request.headers.authorization ?? '')) throw AppError.unauthorized();
+        return;
       }
+      const { user, sessionId } = await auth.authenticate(token);
+      request.user = user;
+      request.sessionId = sessionId;
     },
   };
 }

@@ -1,9 +1,22 @@
-import { STATUS_CODES } from 'node:http';
-import type { Duplex } from 'node:stream';
-import { AppError, ErrorCode, refuseUpgrade, SECURITY_HEADERS } from '@selfdb/common';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, ErrorCode, SECURITY_HEADERS } from '@selfdb/common';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import FindMyWay from 'find-my-way';
 import { toPgAppError } from '../db/pg-errors.ts';
 import { toValidationDetails } from './validation.ts';
+
+/** The longest path parameter (a row_id of up to 1,000 characters, as documented); longer → 414 URI_TOO_LONG. */
+export const MAX_PARAM_LENGTH = 1000;
+
+/** Codes of the 4xx errors Fastify and its plugins raise themselves, by status. */
+const STATUS_ERRORS: Record<number, ErrorCode> = {
+  404: ErrorCode.NOT_FOUND,
+  405: ErrorCode.METHOD_NOT_ALLOWED,
+  408: ErrorCode.REQUEST_TIMEOUT,
+  413: ErrorCode.PAYLOAD_TOO_LARGE,
+  414: ErrorCode.URI_TOO_LONG,
+  415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+  431: ErrorCode.HEADERS_TOO_LARGE,
+};
 
 const FASTIFY_CODES: Record<string, { status: number; code: ErrorCode; detail: string }> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: {
@@ -57,15 +70,48 @@ export function installErrorHandler(app: FastifyInstance) {
       return reply.code(pgError.statusCode).send({ detail: pgError.message, code: pgError.code });
     }
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-      return reply.code(error.statusCode).send({ detail: error.message, code: ErrorCode.BAD_REQUEST });
+      const code = STATUS_ERRORS[error.statusCode] ?? ErrorCode.BAD_REQUEST;
+      return reply.code(error.statusCode).send({ detail: error.message, code });
     }
     request.log.error({ err: error }, 'unhandled error');
     return reply.code(500).send({ detail: 'Internal server error', code: ErrorCode.INTERNAL_ERROR });
   });
 
-  app.setNotFoundHandler((_request, reply) =>
-    reply.code(404).send({ detail: 'Not Found', code: ErrorCode.NOT_FOUND }),
-  );
+  // Every route's path and methods, to tell "no such path" (404) from "not with this method" (405 with `Allow`).
+  const routes = FindMyWay({ ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH });
+  const methodsOf = new Map<string, Set<string>>();
+  app.addHook('onRoute', (route) => {
+    // A catch-all (CORS preflights on `*`) is no route of its own.
+    if (route.url === '*' || route.url === '/*') return;
+    const methods = ([] as string[]).concat(route.method as HTTPMethods | HTTPMethods[]);
+    // Routes of one shape share an entry whatever their parameters are called.
+    const shape = route.url.replace(/:[^/]+/g, ':param');
+    let known = methodsOf.get(shape);
+    if (!known) {
+      known = new Set();
+      methodsOf.set(shape, known);
+      const set = known;
+      routes.on('GET', shape, () => set);
+    }
+    for (const method of methods) known.add(method);
+  });
+  app.setNotFoundHandler(function answerNotFound(request, reply) {
+    const path = request.url.split('?', 1)[0] ?? '/';
+    let found: ReturnType<typeof routes.find> = null;
+    try {
+      found = routes.find('GET', path);
+    } catch {
+      // A path the router cannot decode is no route at all.
+    }
+    const allowed = found ? (found.handler as unknown as () => Set<string>)() : null;
+    if (allowed && allowed.size > 0) {
+      return reply
+        .code(405)
+        .header('allow', [...allowed].sort().join(', '))
+        .send({ detail: 'Method Not Allowed', code: ErrorCode.METHOD_NOT_ALLOWED });
+    }
+    return reply.code(404).send({ detail: 'Not Found', code: ErrorCode.NOT_FOUND });
+  });
 }
 
 /**
@@ -78,25 +124,11 @@ export function answerFrameworkError(error: FastifyError, _request: FastifyReque
     return reply.code(400).send({ detail: 'Malformed URL', code: ErrorCode.BAD_REQUEST });
   }
   if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
-    return reply.code(414).send({ detail: 'URL too long', code: ErrorCode.BAD_REQUEST });
+    return reply.code(414).send({ detail: 'URL too long', code: ErrorCode.URI_TOO_LONG });
   }
   reply.log.error({ err: error }, 'framework error');
   return reply.code(500).send({ detail: 'Internal server error', code: ErrorCode.INTERNAL_ERROR });
 }
 
-/**
- * Requests Node's HTTP parser refuses (malformed request line or headers, headers too large, too slow): answered
- * on the socket with the usual body and security headers instead of Fastify's default body (its `clientErrorHandler`
- * option), then the connection is closed. A reset connection gets nothing.
- */
-export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex) {
-  if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const status =
-    error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-  if (!socket.writable) return void socket.destroy();
-  // Ends the socket once the answer is flushed.
-  refuseUpgrade(socket, status, {
-    detail: STATUS_CODES[status] ?? 'Bad Request',
-    code: ErrorCode.BAD_REQUEST,
-  });
-}
+/** Requests Node's HTTP parser refuses: the usual body on the socket (common/src/upgrade.ts). */
+export { answerClientError } from '@selfdb/common';

@@ -1,6 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { checkApiKey, ErrorCode, refuseUpgrade as refuse } from '@selfdb/common';
+import {
+  checkApiKey,
+  checkWebSocketRequest,
+  ErrorCode,
+  preview,
+  refuseUpgrade as refuse,
+} from '@selfdb/common';
 import { SUPPORTED_VSNS, type Vsn } from './frames.ts';
 
 /**
@@ -22,6 +28,7 @@ export interface HandshakeRefusal {
   status: number;
   code: string;
   detail: string;
+  headers?: Record<string, string>;
 }
 
 export interface Handshake {
@@ -49,8 +56,9 @@ function subprotocolToken(header: string | undefined): string | null {
 }
 
 /**
- * Checks what can be checked without the database: path, protocol version and API key (missing → 406, wrong →
- * 401, as every other SelfDB route). Returns the refusal to answer, or what the connection needs next.
+ * Checks what can be checked without the database: path, the WebSocket request itself (method, key, version: what
+ * the `ws` library would refuse in text/html), protocol version and API key (missing → 406, wrong → 401, as every
+ * other SelfDB route). Returns the refusal to answer, or what the connection needs next.
  */
 export function checkHandshake(
   request: IncomingMessage,
@@ -60,12 +68,14 @@ export function checkHandshake(
   if (!SOCKET_PATHS.has(url.pathname.replace(/\/+$/, '') || '/')) {
     return { status: 404, code: ErrorCode.NOT_FOUND, detail: 'Not Found' };
   }
+  const malformed = checkWebSocketRequest(request);
+  if (malformed) return malformed;
   const vsn = url.searchParams.get('vsn');
   if (vsn !== null && !SUPPORTED_VSNS.has(vsn)) {
     return {
       status: 400,
       code: ErrorCode.BAD_REQUEST,
-      detail: `Unsupported protocol version vsn=${vsn}: use 1.0.0 (JSON objects) or 2.0.0 (JSON arrays)`,
+      detail: `Unsupported protocol version vsn=${preview(vsn, 20)}: use 1.0.0 (JSON objects) or 2.0.0 (JSON arrays)`,
     };
   }
   const keyFailure = checkApiKey(

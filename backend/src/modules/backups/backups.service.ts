@@ -372,6 +372,12 @@ export function createBackupsService(config: BackupsConfig, db: Queryable, log: 
       }
     },
 
+    /** True while this process restores: its progress is then open to anyone with the API key. */
+    restoreRunning(): boolean {
+      const snapshot = progress.snapshot();
+      return snapshot.running && snapshot.operation === 'restore';
+    },
+
     /**
      * What runs now. A restore's progress is visible with the API key alone (it is started from the login page of
      * a fresh install); anything else needs an admin.

@@ -1,7 +1,8 @@
-import { type Actor, AppError, type PoolClient, preview } from '@selfdb/common';
+import { type Actor, AppError, ErrorCode, type PoolClient, preview } from '@selfdb/common';
 import { type ColumnType, kindOfCatalogType, parseColumnType } from './column-types.ts';
 import {
   addColumn,
+  type CatalogColumn,
   alterColumnType,
   dropColumn,
   findColumn,
@@ -42,6 +43,31 @@ async function requireColumn(client: PoolClient, table: TableRow, name: string) 
   const column = await findColumn(client, table.name, name);
   if (!column) throw AppError.notFound(`Column '${preview(name)}' not found in table '${table.name}'`);
   return column;
+}
+
+/** The column rows are owned by (table-meta.ts): each row belongs to the user it names. */
+const OWNER_COLUMN = 'user_id';
+
+/**
+ * The columns the data API stands on: the primary key (how `/tables/{id}/data/{row_id}` finds a row, and what
+ * realtime keys changes by) and `user_id` (whose rows a user may change). Dropping, retyping or renaming one through
+ * the column routes would break those routes or change who may touch which row: 409 `PROTECTED_COLUMN`. Its
+ * nullability and default may change (Postgres itself refuses a nullable primary key).
+ */
+function assertUnprotected(name: string, column: CatalogColumn, change: 'drop' | 'retype' | 'rename'): void {
+  const role =
+    column.primary_key && name === OWNER_COLUMN
+      ? 'the primary key and the owner column'
+      : column.primary_key
+        ? 'the primary key'
+        : name === OWNER_COLUMN
+          ? 'the owner column (each row belongs to the user it names)'
+          : null;
+  if (!role) return;
+  throw AppError.conflict(
+    `Cannot ${change} column '${name}': it is ${role}, which the table's data API depends on`,
+    ErrorCode.PROTECTED_COLUMN,
+  );
 }
 
 export function createColumnsService(deps: ChangeDeps) {
@@ -85,6 +111,8 @@ export function createColumnsService(deps: ChangeDeps) {
       return change(actor, tableId, async (client, table, schema) => {
         const current = await requireColumn(client, table, name);
         if (nothing) return { status: 'no_changes' as const };
+        if (newType && newType.sql !== current.type) assertUnprotected(name, current, 'retype');
+        if (patch.new_name != null && patch.new_name !== name) assertUnprotected(name, current, 'rename');
         // An existing column's type as the catalog spells it (format_type), to cast a new default to.
         let type: ColumnType = newType ?? {
           sql: current.type,
@@ -124,7 +152,7 @@ export function createColumnsService(deps: ChangeDeps) {
     /** DELETE /tables/{id}/columns/{name}: owner or admin; 404 when the column does not exist. */
     async remove(actor: Actor, tableId: string, name: string) {
       return change(actor, tableId, async (client, table, schema) => {
-        await requireColumn(client, table, name);
+        assertUnprotected(name, await requireColumn(client, table, name), 'drop');
         await dropColumn(client, table.name, name);
         delete schema[name];
         return { status: 'column_deleted' as const, column: name };

@@ -91,15 +91,29 @@ export async function dropColumn(db: Queryable, table: string, column: string): 
   await db.query(`ALTER TABLE ${quoteTable(table)} DROP COLUMN ${quoteIdent(column)}`);
 }
 
+/** A column as the catalog has it. */
+export interface CatalogColumn {
+  /** format_type's spelling. */
+  type: string;
+  /** The element type's name for arrays. */
+  typname: string;
+  array: boolean;
+  notnull: boolean;
+  /** Part of the table's primary key. */
+  primary_key: boolean;
+}
+
 /** A column of `table` as the catalog has it: its type (format_type) and element type name; null when absent. */
 export async function findColumn(
   db: Queryable,
   table: string,
   column: string,
-): Promise<{ type: string; typname: string; array: boolean; notnull: boolean } | null> {
-  const { rows } = await db.query<{ type: string; typname: string; array: boolean; notnull: boolean }>(
+): Promise<CatalogColumn | null> {
+  const { rows } = await db.query<CatalogColumn>(
     `SELECT format_type(a.atttypid, a.atttypmod) AS type, COALESCE(et.typname, ty.typname) AS typname,
-            et.oid IS NOT NULL AS array, a.attnotnull AS notnull
+            et.oid IS NOT NULL AS array, a.attnotnull AS notnull,
+            EXISTS (SELECT 1 FROM pg_index i
+                    WHERE i.indrelid = a.attrelid AND i.indisprimary AND a.attnum = ANY(i.indkey)) AS primary_key
      FROM pg_attribute a
      JOIN pg_type ty ON ty.oid = a.atttypid
      LEFT JOIN pg_type et ON et.oid = ty.typelem AND ty.typcategory = 'A'

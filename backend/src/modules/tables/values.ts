@@ -1,4 +1,4 @@
-import { AppError, ErrorCode, preview } from '@selfdb/common';
+import { AppError, ErrorCode, jsonDepthExceeds, MAX_JSON_DEPTH, preview } from '@selfdb/common';
 import pg from 'pg';
 import type { ValueKind } from './column-types.ts';
 
@@ -60,7 +60,14 @@ function checkScalar(column: ValueColumn, value: unknown, fromQuery: boolean): u
       throw bad('expected a UUID');
     }
     case 'json':
-      // Query values are JSON text already; body values are JSON values that Postgres gets as their text.
+      // Query values are JSON text already, held to the body's nesting limit (Postgres's parser recurses too);
+      // body values are JSON values that Postgres gets as their text (the body parser checked their depth).
+      if (fromQuery && typeof value === 'string' && jsonDepthExceeds(value)) {
+        throw AppError.badRequest(
+          `Filter value for column '${column.name}' nested deeper than ${MAX_JSON_DEPTH} levels of arrays and objects`,
+          ErrorCode.JSON_TOO_DEEP,
+        );
+      }
       return fromQuery ? value : JSON.stringify(value);
     case 'date':
     case 'timestamp':

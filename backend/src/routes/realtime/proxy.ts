@@ -6,8 +6,11 @@ import {
   CLIENT_ADDRESS_HEADER,
   CLIENT_ADDRESS_SIGNATURE_HEADER,
   checkApiKey,
+  checkWebSocketRequest,
   ErrorCode,
+  MALFORMED_URL,
   refuseUpgrade,
+  requestUrl,
   requestClientAddress,
   signClientAddress,
 } from '@selfdb/common';
@@ -64,9 +67,18 @@ export function installRealtimeProxy(
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    const url = requestUrl(request);
+    if (!url) {
+      refuseUpgrade(socket, MALFORMED_URL.status, MALFORMED_URL);
+      return;
+    }
     if (!SOCKET_PATHS.has(url.pathname.replace(/\/+$/, ''))) {
       refuseUpgrade(socket, 404, { detail: 'Not Found', code: ErrorCode.NOT_FOUND });
+      return;
+    }
+    const malformed = checkWebSocketRequest(request);
+    if (malformed) {
+      refuseUpgrade(socket, malformed.status, malformed);
       return;
     }
     const header = request.headers['x-api-key'];
