@@ -111,6 +111,18 @@ export async function installOpenApi(
           operation.parameters = [...(operation.parameters ?? []), COLUMN_FILTERS_PARAMETER];
         delete operation[COLUMN_FILTERS];
         operation.security ??= [];
+        // A path parameter is one non-empty segment (`/columns/` is another URL): say so to generated clients.
+        for (const parameter of (operation.parameters ?? []) as {
+          in?: string;
+          schema?: Record<string, unknown>;
+        }[])
+          if (
+            parameter.in === 'path' &&
+            parameter.schema?.type === 'string' &&
+            parameter.schema.minLength === undefined &&
+            parameter.schema.format === undefined
+          )
+            parameter.schema.minLength = 1;
       }
       const used = referencedSchemas(document);
       const schemas = document.components?.schemas ?? {};

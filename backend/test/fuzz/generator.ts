@@ -247,8 +247,10 @@ function valueFor(ctx: BuildContext, parameter: Parameter, index: number): strin
   // Mostly real values (the request reaches the handler), sometimes a generated one (404 paths).
   if (pooled?.length && ctx.rng() < 0.8) return pick(ctx.rng, pooled);
   const [value] = samples(ctx.document, parameter.schema, ctx.seed + index, 1);
-  if (value === null || value === undefined) return parameter.required ? '' : undefined;
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  if (value === null || value === undefined) return parameter.required ? 'x' : undefined;
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  // An empty path segment is another URL (another operation, or none): never a value of this one.
+  return parameter.in === 'path' && text === '' ? 'x' : text;
 }
 
 /** Path (with `{name}` filled, each value percent-encoded) and query string of a request. */
@@ -495,8 +497,11 @@ export function hostile(ctx: BuildContext, valid: RequestParts, variant: Hostile
     case 'path-trick': {
       const names = Object.keys(parts.pathValues);
       const trick = pick(ctx.rng, PATH_TRICKS);
-      if (!names.length)
-        return { ...assemble(parts, variant), url: `${parts.path.replace(/\/$/, '')}/${trick}` };
+      // An operation without path parameters: another path would be another operation, so a query value gets it.
+      if (!names.length) {
+        parts.query.push([parts.query[0]?.[0] ?? 'path', trick]);
+        break;
+      }
       const name = pick(ctx.rng, names);
       // Not encoded: the trick goes on the wire as written.
       const url = assemble({ ...parts, pathValues: { ...parts.pathValues, [name]: '\u0001' } }, variant).url;
