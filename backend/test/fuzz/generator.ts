@@ -2,6 +2,8 @@
 // concrete HTTP requests, valid ones built from the schemas (with fast-check arbitraries, deterministic by seed)
 // and hostile variants of them. Knows nothing of any one operation: everything comes from the document, plus a
 // pool of existing values per parameter name (ids of real rows, buckets, files...) that the test fills in.
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import fc from 'fast-check';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -93,8 +95,36 @@ export function deref(document: OpenApiDocument, schema: Schema | undefined): Sc
   return current;
 }
 
-/** Keys a free-form object (additionalProperties) is given: column names of the fuzz tables and some strangers. */
-const FREE_KEYS = ['name', 'price', 'meta', 'tags', 'id', 'user_id', 'note', 'unknown_column', 'x'];
+/**
+ * Keys a free-form object (additionalProperties: true) is given, with values of their kind: mostly the columns of the
+ * fuzz tables, so that rows insert (hostile variants bring the strangers).
+ */
+const FREE_KEYS: Record<string, fc.Arbitrary<Json>> = {
+  name: fc.string({ maxLength: 12 }),
+  price: fc.integer({ min: -1000, max: 1000 }),
+  meta: fc.oneof(fc.constant(null), fc.dictionary(fc.string({ maxLength: 4 }), fc.integer(), { maxKeys: 2 })),
+};
+
+/**
+ * A JSON Schema validator over the document's schemas (`#/components/schemas/X` resolved): null when `value` is
+ * valid, else the errors as text.
+ */
+export function schemaValidator(document: OpenApiDocument) {
+  const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: true });
+  addFormats.default(ajv);
+  ajv.addFormat('binary', true);
+  ajv.addSchema({ $id: 'openapi.json', components: document.components } as object);
+  const cache = new Map<Schema, ReturnType<typeof ajv.compile>>();
+  return (schema: Schema, value: unknown): string | null => {
+    let validate = cache.get(schema);
+    if (!validate) {
+      const text = JSON.stringify(schema).replaceAll('"#/components/', '"openapi.json#/components/');
+      validate = ajv.compile(JSON.parse(text) as object);
+      cache.set(schema, validate);
+    }
+    return validate(value) ? null : ajv.errorsText(validate.errors, { separator: '; ' });
+  };
+}
 
 function uuidArbitrary() {
   return fc.uuid().map((value) => value.toLowerCase());
@@ -201,13 +231,14 @@ export function arbitraryOf(
         { requiredKeys: (schema.required ?? []).filter((name) => name in properties) },
       );
       if (schema.additionalProperties === true || typeof schema.additionalProperties === 'object') {
-        const extra = fc.dictionary(
-          fc.constantFrom(...FREE_KEYS),
+        const extra =
           schema.additionalProperties === true
-            ? fc.oneof(fc.string({ maxLength: 12 }), fc.integer(), fc.boolean(), fc.constant(null))
-            : arbitraryOf(document, schema.additionalProperties, depth + 1),
-          { maxKeys: 3 },
-        );
+            ? fc.record(FREE_KEYS, { requiredKeys: [] })
+            : fc.dictionary(
+                fc.constantFrom(...Object.keys(FREE_KEYS)),
+                arbitraryOf(document, schema.additionalProperties, depth + 1),
+                { maxKeys: 3 },
+              );
         return fc.tuple(record, extra).map(([named, free]) => ({ ...free, ...named }) as Json);
       }
       return record as fc.Arbitrary<Json>;
@@ -227,7 +258,7 @@ export function samples(
 }
 
 /** Existing values per parameter (or body field) name, so that path and query parameters can hit real resources. */
-export type Pools = Record<string, string[]>;
+export type Pools = Record<string, Json[]>;
 
 export interface BuildContext {
   document: OpenApiDocument;
@@ -236,17 +267,30 @@ export interface BuildContext {
   roleHeaders: Record<string, string>;
   rng: () => number;
   seed: number;
+  /** schemaValidator(document). */
+  validate: (schema: Schema, value: unknown) => string | null;
 }
 
 function pick<T>(rng: () => number, values: T[]): T {
   return values[Math.floor(rng() * values.length)]!;
 }
 
-function valueFor(ctx: BuildContext, parameter: Parameter, index: number): string | undefined {
-  const pooled = ctx.pools[parameter.name];
+/** A pooled value of `name` that `schema` accepts, most of the time (else undefined: generate one). */
+function pooledValue(ctx: BuildContext, name: string, schema: Schema | undefined): Json | undefined {
+  const candidates = (ctx.pools[name] ?? []).filter(
+    (value) => !schema || ctx.validate(schema, value) === null,
+  );
   // Mostly real values (the request reaches the handler), sometimes a generated one (404 paths).
-  if (pooled?.length && ctx.rng() < 0.8) return pick(ctx.rng, pooled);
+  return candidates.length && ctx.rng() < 0.8 ? pick(ctx.rng, candidates) : undefined;
+}
+
+function valueFor(ctx: BuildContext, parameter: Parameter, index: number): Json | undefined {
+  const pooled = pooledValue(ctx, parameter.name, parameter.schema);
+  if (pooled !== undefined) return pooled;
   const [value] = samples(ctx.document, parameter.schema, ctx.seed + index, 1);
+  // A form-exploded object (the data API's column filters): its keys are the parameters.
+  if (parameter.style === 'form' && parameter.explode !== false && value && typeof value === 'object')
+    return value;
   if (value === null || value === undefined) return parameter.required ? 'x' : undefined;
   const text = typeof value === 'string' ? value : JSON.stringify(value);
   // An empty path segment is another URL (another operation, or none): never a value of this one.
@@ -303,8 +347,13 @@ export function validParts(ctx: BuildContext, operation: OperationRef, index: nu
   for (const [i, parameter] of (operation.op.parameters ?? []).entries()) {
     if (parameter.in === 'header' && parameter.name.toLowerCase() === 'x-api-key') continue; // the role's
     if (!parameter.required && ctx.rng() < 0.5) continue;
-    const value = valueFor(ctx, parameter, index * 100 + i);
-    if (value === undefined) continue;
+    const raw = valueFor(ctx, parameter, index * 100 + i);
+    if (raw === undefined) continue;
+    if (parameter.in === 'query' && raw && typeof raw === 'object' && !Array.isArray(raw)) {
+      for (const [key, inner] of Object.entries(raw)) parts.query.push([key, String(inner)]);
+      continue;
+    }
+    const value = typeof raw === 'string' ? raw : JSON.stringify(raw);
     if (parameter.in === 'path') parts.pathValues[parameter.name] = value;
     else if (parameter.in === 'query') parts.query.push([parameter.name, value]);
     else if (parameter.in === 'header') parts.headers[parameter.name.toLowerCase()] = value;
@@ -326,9 +375,10 @@ export function validParts(ctx: BuildContext, operation: OperationRef, index: nu
         !Array.isArray(parts.body) &&
         !Buffer.isBuffer(parts.body)
       ) {
+        const properties = parts.bodySchema.properties ?? {};
         for (const key of Object.keys(parts.body)) {
-          const pooled = ctx.pools[key];
-          if (pooled?.length && ctx.rng() < 0.8) parts.body[key] = pick(ctx.rng, pooled);
+          const pooled = pooledValue(ctx, key, properties[key] && deref(ctx.document, properties[key]));
+          if (pooled !== undefined) parts.body[key] = pooled;
         }
       }
     }
