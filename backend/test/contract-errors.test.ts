@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
 import { ADMIN, API_KEY, call, login } from './helpers.ts';
 import { createBucket, type StorageStack, startStorageStack, upload } from './storage-helpers.ts';
 
@@ -146,6 +147,35 @@ describe('part 1: JSON nested 5,000 deep is 400 JSON_TOO_DEEP on every JSON body
     const shallow = '['.repeat(100) + ']'.repeat(100);
     const fine = await call(s.t.app, 'GET', `/tables/${tableId}/data?doc=eq.${encodeURIComponent(shallow)}`);
     assert.equal(fine.status, 200, JSON.stringify(fine.body));
+  });
+});
+
+describe('part 1: JSON nested deeper than the limit already in the database is answered, not a 500', () => {
+  const deepText = '['.repeat(5000) + ']'.repeat(5000);
+  test('the SQL console shows it (as its JSON text)', async () => {
+    const response = await call(s.t.app, 'POST', '/sql/query', {
+      token,
+      body: { query: `select '${deepText}'::jsonb as doc` },
+    });
+    assert.equal(response.status, 200, JSON.stringify(response.body).slice(0, 300));
+    const [row] = response.body.data as { doc: unknown }[];
+    assert.equal(row?.doc, deepText);
+  });
+
+  test('the data API reads a row holding it (written with SQL), and the other rows as usual', async () => {
+    const direct = new pg.Client({ connectionString: s.t.db.directUrl });
+    await direct.connect();
+    try {
+      await direct.query(`INSERT INTO docs (title, doc) VALUES ('deep', $1::jsonb)`, [deepText]);
+    } finally {
+      await direct.end();
+    }
+    const response = await call(s.t.app, 'GET', `/tables/${tableId}/data?title=eq.deep`);
+    assert.equal(response.status, 200, JSON.stringify(response.body).slice(0, 300));
+    const rows = (response.body as unknown as { data: { doc: unknown }[] }).data;
+    assert.equal(rows[0]?.doc, deepText);
+    const shallow = await call(s.t.app, 'GET', `/tables/${tableId}/data?title=eq.x`);
+    assert.deepEqual((shallow.body as unknown as { data: { doc: unknown }[] }).data[0]?.doc, {});
   });
 });
 

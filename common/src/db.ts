@@ -1,4 +1,22 @@
 import pg from 'pg';
+import { jsonDepthExceeds } from './json-depth.ts';
+
+/**
+ * json and jsonb values from the database, for every query of every service: parsed, unless nested deeper than
+ * MAX_JSON_DEPTH (written by the SQL console or psql; clients cannot send such JSON): that one stays its JSON text,
+ * which JSON.stringify (responses, realtime frames) can write without overflowing the stack.
+ */
+export function parseDatabaseJson(text: string): unknown {
+  return jsonDepthExceeds(text) ? text : JSON.parse(text);
+}
+pg.types.setTypeParser(pg.types.builtins.JSON, parseDatabaseJson);
+pg.types.setTypeParser(pg.types.builtins.JSONB, parseDatabaseJson);
+// json[] (199) and jsonb[] (3807): Postgres array text, then each element as above.
+const parseTextArray = pg.types.getTypeParser(1009 as never) as (value: string) => (string | null)[];
+const parseJsonArray = (text: string) =>
+  parseTextArray(text).map((item) => (item === null ? null : parseDatabaseJson(item)));
+pg.types.setTypeParser(199 as never, parseJsonArray);
+pg.types.setTypeParser(3807 as never, parseJsonArray);
 
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
