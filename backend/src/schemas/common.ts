@@ -33,7 +33,7 @@ const errorResponse = (description: string, schema = 'ErrorResponse') => ({
 });
 /**
  * Error responses every documented operation can give (the API key check alone gives 401 and 406; the HTTP layer
- * 413, 414, 415 and 431 before any route runs; a database that does not answer 503; a bug 500), as OpenAPI
+ * 408, 413, 414, 415 and 431 before any route runs; a database that does not answer 503; a bug 500), as OpenAPI
  * responses. Documented only: the error handler renders these bodies, so they are not route response schemas (which
  * would cost every route eight more compiled serializers at start-up).
  */
@@ -43,6 +43,7 @@ export const ERROR_RESPONSES = {
   403: errorResponse('Forbidden'),
   404: errorResponse('Not Found'),
   406: errorResponse('Missing API key'),
+  408: errorResponse('Request Timeout: the request was not received in time'),
   409: errorResponse('Conflict'),
   413: errorResponse('Payload Too Large: the body is over the size limit'),
   414: errorResponse('URI Too Long'),

@@ -675,6 +675,10 @@ export type GetHealthErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -766,6 +770,10 @@ export type GetSystemStatusErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -854,6 +862,10 @@ export type LoginForAccessTokenErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -936,6 +948,10 @@ export type RefreshAccessTokenErrors = {
      * Missing API key
      */
     406: ErrorResponse;
+    /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
     /**
      * Conflict
      */
@@ -1020,6 +1036,10 @@ export type LogoutErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -1103,6 +1123,10 @@ export type LogoutAllDevicesErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -1185,6 +1209,10 @@ export type ReadUsersMeErrors = {
      * Missing API key
      */
     406: ErrorResponse;
+    /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
     /**
      * Conflict
      */
@@ -1270,6 +1298,10 @@ export type GetUserCountErrors = {
      * Missing API key
      */
     406: ErrorResponse;
+    /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
     /**
      * Conflict
      */
@@ -1366,6 +1398,10 @@ export type ReadUsersErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -1448,6 +1484,10 @@ export type CreateUserErrors = {
      * Missing API key
      */
     406: ErrorResponse;
+    /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
     /**
      * Conflict
      */
@@ -1534,6 +1574,10 @@ export type DeleteUserErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -1618,6 +1662,10 @@ export type ReadUserErrors = {
      * Missing API key
      */
     406: ErrorResponse;
+    /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
     /**
      * Conflict
      */
@@ -1704,6 +1752,10 @@ export type UpdateUserErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -1786,6 +1838,10 @@ export type ExecuteQueryErrors = {
      * Missing API key
      */
     406: ErrorResponse;
+    /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
     /**
      * Conflict
      */
@@ -1873,6 +1929,10 @@ export type ClearQueryHistoryErrors = {
      * Missing API key
      */
     406: ErrorResponse;
+    /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
     /**
      * Conflict
      */
@@ -1962,6 +2022,10 @@ export type GetQueryHistoryErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -2045,6 +2109,10 @@ export type GetSnippetsErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -2127,6 +2195,10 @@ export type CreateSnippetErrors = {
      * Missing API key
      */
     406: ErrorResponse;
+    /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
     /**
      * Conflict
      */
@@ -2213,6 +2285,10 @@ export type DeleteSnippetErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -2296,6 +2372,10 @@ export type GetSchemaVisualizationErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -2378,6 +2458,10 @@ export type ListSchemaTablesErrors = {
      * Missing API key
      */
     406: ErrorResponse;
+    /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
     /**
      * Conflict
      */
@@ -2465,6 +2549,10 @@ export type ListSchemaChangesErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -2549,6 +2637,10 @@ export type GetTableCountErrors = {
      * Missing API key
      */
     406: ErrorResponse;
+    /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
     /**
      * Conflict
      */
@@ -2645,6 +2737,10 @@ export type ReadTablesErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -2727,6 +2823,10 @@ export type CreateTableErrors = {
      * Missing API key
      */
     406: ErrorResponse;
+    /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
     /**
      * Conflict
      */
@@ -2813,6 +2913,10 @@ export type DeleteTableErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -2897,6 +3001,10 @@ export type ReadTableErrors = {
      * Missing API key
      */
     406: ErrorResponse;
+    /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
     /**
      * Conflict
      */
@@ -2983,6 +3091,10 @@ export type UpdateTableErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -3067,6 +3179,10 @@ export type AddColumnErrors = {
      * Missing API key
      */
     406: ErrorResponse;
+    /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
     /**
      * Conflict
      */
@@ -3157,6 +3273,10 @@ export type DeleteColumnErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -3245,6 +3365,10 @@ export type UpdateColumnErrors = {
      * Missing API key
      */
     406: ErrorResponse;
+    /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
     /**
      * Conflict
      */
@@ -3366,6 +3490,10 @@ export type GetTableDataErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -3462,6 +3590,10 @@ export type InsertRowErrors = {
      * Missing API key
      */
     406: ErrorResponse;
+    /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
     /**
      * Conflict
      */
@@ -3561,6 +3693,10 @@ export type DeleteRowErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -3651,6 +3787,10 @@ export type UpdateRowErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -3740,6 +3880,10 @@ export type GetBucketCountErrors = {
      * Missing API key
      */
     406: ErrorResponse;
+    /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
     /**
      * Conflict
      */
@@ -3833,6 +3977,10 @@ export type ListBucketsErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -3915,6 +4063,10 @@ export type CreateBucketErrors = {
      * Missing API key
      */
     406: ErrorResponse;
+    /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
     /**
      * Conflict
      */
@@ -4001,6 +4153,10 @@ export type DeleteBucketErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -4085,6 +4241,10 @@ export type GetBucketErrors = {
      * Missing API key
      */
     406: ErrorResponse;
+    /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
     /**
      * Conflict
      */
@@ -4171,6 +4331,10 @@ export type UpdateBucketErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -4256,6 +4420,10 @@ export type GetStorageStatsErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -4340,6 +4508,10 @@ export type GetTotalFileCountErrors = {
      * Missing API key
      */
     406: ErrorResponse;
+    /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
     /**
      * Conflict
      */
@@ -4429,6 +4601,10 @@ export type GetFileCountErrors = {
      * Missing API key
      */
     406: ErrorResponse;
+    /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
     /**
      * Conflict
      */
@@ -4526,6 +4702,10 @@ export type ListFilesErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -4611,6 +4791,10 @@ export type DeleteFileErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -4695,6 +4879,10 @@ export type GetFileMetadataErrors = {
      * Missing API key
      */
     406: ErrorResponse;
+    /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
     /**
      * Conflict
      */
@@ -4785,6 +4973,10 @@ export type UpdateFileMetadataErrors = {
      * Missing API key
      */
     406: ErrorResponse;
+    /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
     /**
      * Conflict
      */
@@ -4889,6 +5081,10 @@ export type UploadFileErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -4981,6 +5177,10 @@ export type DownloadFileErrors = {
      * Missing API key
      */
     406: ErrorResponse;
+    /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
     /**
      * Conflict
      */
@@ -5083,6 +5283,10 @@ export type CreateSignedUrlErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -5171,6 +5375,10 @@ export type DownloadSignedFileErrors = {
      * Missing API key
      */
     406: ErrorResponse;
+    /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
     /**
      * Conflict
      */
@@ -5276,6 +5484,10 @@ export type WebsocketRealtimeSocketErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -5349,6 +5561,10 @@ export type ListAllBackupsErrors = {
      * Missing API key
      */
     406: ErrorResponse;
+    /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
     /**
      * Conflict
      */
@@ -5432,6 +5648,10 @@ export type CreateNewBackupErrors = {
      * Missing API key
      */
     406: ErrorResponse;
+    /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
     /**
      * Conflict
      */
@@ -5520,6 +5740,10 @@ export type RestoreFromBackupFileErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -5602,6 +5826,10 @@ export type GetBackupProgressErrors = {
      * Missing API key
      */
     406: ErrorResponse;
+    /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
     /**
      * Conflict
      */
@@ -5691,6 +5919,10 @@ export type DownloadBackupErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -5778,6 +6010,10 @@ export type DeleteBackupFileErrors = {
      * Missing API key
      */
     406: ErrorResponse;
+    /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
     /**
      * Conflict
      */
