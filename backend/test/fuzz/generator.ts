@@ -158,6 +158,12 @@ function stringArbitrary(schema: Schema): fc.Arbitrary<string> {
         .map((date) => date.toISOString().slice(0, 10));
     case 'binary':
       return fc.string({ minLength: 1, maxLength: 64 });
+    case 'uri':
+    case 'url':
+    case 'uri-reference':
+    case 'iri':
+      // Only ever this machine (port 9, discard): a webhook target or callback must never reach another address.
+      return fc.stringMatching(/^[a-z0-9]{0,12}$/).map((tail) => `http://127.0.0.1:9/${tail}`);
   }
   if (schema.pattern) {
     try {
