@@ -263,6 +263,9 @@ export function samples(
   return fc.sample(arbitraryOf(document, schema), { seed, numRuns: count });
 }
 
+/** Body fields that hold a URL something may call (webhook targets, callbacks). */
+const URL_FIELD = /(^|_)(url|uri|endpoint|callback|target|webhook)$/i;
+
 /** Existing values per parameter (or body field) name, so that path and query parameters can hit real resources. */
 export type Pools = Record<string, Json[]>;
 
@@ -385,6 +388,9 @@ export function validParts(ctx: BuildContext, operation: OperationRef, index: nu
         for (const key of Object.keys(parts.body)) {
           const pooled = pooledValue(ctx, key, properties[key] && deref(ctx.document, properties[key]));
           if (pooled !== undefined) parts.body[key] = pooled;
+          // A field that names a URL only ever gets this machine's discard port, whatever its schema says.
+          if (URL_FIELD.test(key) && typeof parts.body[key] === 'string')
+            parts.body[key] = `http://127.0.0.1:9/${index}`;
         }
       }
     }
