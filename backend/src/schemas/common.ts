@@ -33,8 +33,8 @@ const errorResponse = (description: string, schema = 'ErrorResponse') => ({
 });
 /**
  * Error responses every documented operation can give (the API key check alone gives 401 and 406; the HTTP layer
- * 408, 413, 414, 415 and 431 before any route runs; a database that does not answer 503; a bug 500), as OpenAPI
- * responses. Documented only: the error handler renders these bodies, so they are not route response schemas (which
+ * 408, 413, 414, 415 and 431 before any route runs; a database that does not answer 503, a statement over its time
+ * limit 504; a bug 500), as OpenAPI responses. Documented only: the error handler renders these bodies, so they are not route response schemas (which
  * would cost every route eight more compiled serializers at start-up).
  */
 export const ERROR_RESPONSES = {
@@ -53,6 +53,7 @@ export const ERROR_RESPONSES = {
   431: errorResponse('Request Header Fields Too Large'),
   500: errorResponse('Internal Server Error'),
   503: errorResponse('Service Unavailable: the database (or a service the operation needs) does not answer'),
+  504: errorResponse('Gateway Timeout: a database statement ran over its time limit and was cancelled'),
 };
 
 export const Uuid = Type.String({ format: 'uuid' });

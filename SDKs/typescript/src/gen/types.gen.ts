@@ -718,6 +718,10 @@ export type GetHealthErrors = {
         service: string;
         database: string;
     };
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type GetHealthError = GetHealthErrors[keyof GetHealthErrors];
@@ -809,6 +813,10 @@ export type GetSystemStatusErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type GetSystemStatusError = GetSystemStatusErrors[keyof GetSystemStatusErrors];
@@ -901,6 +909,10 @@ export type LoginForAccessTokenErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type LoginForAccessTokenError = LoginForAccessTokenErrors[keyof LoginForAccessTokenErrors];
@@ -988,6 +1000,10 @@ export type RefreshAccessTokenErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type RefreshAccessTokenError = RefreshAccessTokenErrors[keyof RefreshAccessTokenErrors];
@@ -1075,6 +1091,10 @@ export type LogoutErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type LogoutError = LogoutErrors[keyof LogoutErrors];
@@ -1162,6 +1182,10 @@ export type LogoutAllDevicesErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type LogoutAllDevicesError = LogoutAllDevicesErrors[keyof LogoutAllDevicesErrors];
@@ -1249,6 +1273,10 @@ export type ReadUsersMeErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type ReadUsersMeError = ReadUsersMeErrors[keyof ReadUsersMeErrors];
@@ -1338,6 +1366,10 @@ export type GetUserCountErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type GetUserCountError = GetUserCountErrors[keyof GetUserCountErrors];
@@ -1437,6 +1469,10 @@ export type ReadUsersErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type ReadUsersError = ReadUsersErrors[keyof ReadUsersErrors];
@@ -1524,6 +1560,10 @@ export type CreateUserErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type CreateUserError = CreateUserErrors[keyof CreateUserErrors];
@@ -1613,6 +1653,10 @@ export type DeleteUserErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type DeleteUserError = DeleteUserErrors[keyof DeleteUserErrors];
@@ -1702,6 +1746,10 @@ export type ReadUserErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type ReadUserError = ReadUserErrors[keyof ReadUserErrors];
@@ -1791,6 +1839,10 @@ export type UpdateUserErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type UpdateUserError = UpdateUserErrors[keyof UpdateUserErrors];
@@ -1969,6 +2021,10 @@ export type ClearQueryHistoryErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type ClearQueryHistoryError = ClearQueryHistoryErrors[keyof ClearQueryHistoryErrors];
@@ -2061,6 +2117,10 @@ export type GetQueryHistoryErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type GetQueryHistoryError = GetQueryHistoryErrors[keyof GetQueryHistoryErrors];
@@ -2148,6 +2208,10 @@ export type GetSnippetsErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type GetSnippetsError = GetSnippetsErrors[keyof GetSnippetsErrors];
@@ -2235,6 +2299,10 @@ export type CreateSnippetErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type CreateSnippetError = CreateSnippetErrors[keyof CreateSnippetErrors];
@@ -2324,6 +2392,10 @@ export type DeleteSnippetErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type DeleteSnippetError = DeleteSnippetErrors[keyof DeleteSnippetErrors];
@@ -2411,6 +2483,10 @@ export type GetSchemaVisualizationErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type GetSchemaVisualizationError = GetSchemaVisualizationErrors[keyof GetSchemaVisualizationErrors];
@@ -2498,6 +2574,10 @@ export type ListSchemaTablesErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type ListSchemaTablesError = ListSchemaTablesErrors[keyof ListSchemaTablesErrors];
@@ -2588,6 +2668,10 @@ export type ListSchemaChangesErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type ListSchemaChangesError = ListSchemaChangesErrors[keyof ListSchemaChangesErrors];
@@ -2677,6 +2761,10 @@ export type GetTableCountErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type GetTableCountError = GetTableCountErrors[keyof GetTableCountErrors];
@@ -2776,6 +2864,10 @@ export type ReadTablesErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type ReadTablesError = ReadTablesErrors[keyof ReadTablesErrors];
@@ -2863,6 +2955,10 @@ export type CreateTableErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type CreateTableError = CreateTableErrors[keyof CreateTableErrors];
@@ -2952,6 +3048,10 @@ export type DeleteTableErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type DeleteTableError = DeleteTableErrors[keyof DeleteTableErrors];
@@ -3041,6 +3141,10 @@ export type ReadTableErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type ReadTableError = ReadTableErrors[keyof ReadTableErrors];
@@ -3130,6 +3234,10 @@ export type UpdateTableErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type UpdateTableError = UpdateTableErrors[keyof UpdateTableErrors];
@@ -3219,6 +3327,10 @@ export type AddColumnErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type AddColumnError = AddColumnErrors[keyof AddColumnErrors];
@@ -3312,6 +3424,10 @@ export type DeleteColumnErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type DeleteColumnError = DeleteColumnErrors[keyof DeleteColumnErrors];
@@ -3405,6 +3521,10 @@ export type UpdateColumnErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type UpdateColumnError = UpdateColumnErrors[keyof UpdateColumnErrors];
@@ -3529,6 +3649,10 @@ export type GetTableDataErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type GetTableDataError = GetTableDataErrors[keyof GetTableDataErrors];
@@ -3630,6 +3754,10 @@ export type InsertRowErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type InsertRowError = InsertRowErrors[keyof InsertRowErrors];
@@ -3732,6 +3860,10 @@ export type DeleteRowErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type DeleteRowError = DeleteRowErrors[keyof DeleteRowErrors];
@@ -3826,6 +3958,10 @@ export type UpdateRowErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type UpdateRowError = UpdateRowErrors[keyof UpdateRowErrors];
@@ -3920,6 +4056,10 @@ export type GetBucketCountErrors = {
      * Storage service unavailable
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type GetBucketCountError = GetBucketCountErrors[keyof GetBucketCountErrors];
@@ -4016,6 +4156,10 @@ export type ListBucketsErrors = {
      * Storage service unavailable
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type ListBucketsError = ListBucketsErrors[keyof ListBucketsErrors];
@@ -4103,6 +4247,10 @@ export type CreateBucketErrors = {
      * Storage service unavailable
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type CreateBucketError = CreateBucketErrors[keyof CreateBucketErrors];
@@ -4192,6 +4340,10 @@ export type DeleteBucketErrors = {
      * Storage service unavailable
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type DeleteBucketError = DeleteBucketErrors[keyof DeleteBucketErrors];
@@ -4281,6 +4433,10 @@ export type GetBucketErrors = {
      * Storage service unavailable
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type GetBucketError = GetBucketErrors[keyof GetBucketErrors];
@@ -4370,6 +4526,10 @@ export type UpdateBucketErrors = {
      * Storage service unavailable
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type UpdateBucketError = UpdateBucketErrors[keyof UpdateBucketErrors];
@@ -4459,6 +4619,10 @@ export type GetStorageStatsErrors = {
      * Storage service unavailable
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type GetStorageStatsError = GetStorageStatsErrors[keyof GetStorageStatsErrors];
@@ -4548,6 +4712,10 @@ export type GetTotalFileCountErrors = {
      * Storage service unavailable
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type GetTotalFileCountError = GetTotalFileCountErrors[keyof GetTotalFileCountErrors];
@@ -4641,6 +4809,10 @@ export type GetFileCountErrors = {
      * Storage service unavailable
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type GetFileCountError = GetFileCountErrors[keyof GetFileCountErrors];
@@ -4741,6 +4913,10 @@ export type ListFilesErrors = {
      * Storage service unavailable
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type ListFilesError = ListFilesErrors[keyof ListFilesErrors];
@@ -4830,6 +5006,10 @@ export type DeleteFileErrors = {
      * Storage service unavailable
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type DeleteFileError = DeleteFileErrors[keyof DeleteFileErrors];
@@ -4919,6 +5099,10 @@ export type GetFileMetadataErrors = {
      * Storage service unavailable
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type GetFileMetadataError = GetFileMetadataErrors[keyof GetFileMetadataErrors];
@@ -5013,6 +5197,10 @@ export type UpdateFileMetadataErrors = {
      * Storage service unavailable
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type UpdateFileMetadataError = UpdateFileMetadataErrors[keyof UpdateFileMetadataErrors];
@@ -5121,6 +5309,10 @@ export type UploadFileErrors = {
      */
     503: ErrorResponse;
     /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
+    /**
      * The upload would leave the storage volume under its free-space reserve (STORAGE_MIN_FREE_MB)
      */
     507: ErrorResponse;
@@ -5221,6 +5413,10 @@ export type DownloadFileErrors = {
      * Storage service unavailable
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type DownloadFileError = DownloadFileErrors[keyof DownloadFileErrors];
@@ -5322,6 +5518,10 @@ export type CreateSignedUrlErrors = {
      * Storage service unavailable
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type CreateSignedUrlError = CreateSignedUrlErrors[keyof CreateSignedUrlErrors];
@@ -5419,6 +5619,10 @@ export type DownloadSignedFileErrors = {
      * Storage service unavailable
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type DownloadSignedFileError = DownloadSignedFileErrors[keyof DownloadSignedFileErrors];
@@ -5523,6 +5727,10 @@ export type WebsocketRealtimeSocketErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type WebsocketRealtimeSocketError = WebsocketRealtimeSocketErrors[keyof WebsocketRealtimeSocketErrors];
@@ -5601,6 +5809,10 @@ export type ListAllBackupsErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type ListAllBackupsError = ListAllBackupsErrors[keyof ListAllBackupsErrors];
@@ -5688,6 +5900,10 @@ export type CreateNewBackupErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type CreateNewBackupError = CreateNewBackupErrors[keyof CreateNewBackupErrors];
@@ -5779,6 +5995,10 @@ export type RestoreFromBackupFileErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type RestoreFromBackupFileError = RestoreFromBackupFileErrors[keyof RestoreFromBackupFileErrors];
@@ -5866,6 +6086,10 @@ export type GetBackupProgressErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type GetBackupProgressError = GetBackupProgressErrors[keyof GetBackupProgressErrors];
@@ -5958,6 +6182,10 @@ export type DownloadBackupErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type DownloadBackupError = DownloadBackupErrors[keyof DownloadBackupErrors];
@@ -6050,6 +6278,10 @@ export type DeleteBackupFileErrors = {
      * Service Unavailable: the database (or a service the operation needs) does not answer
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type DeleteBackupFileError = DeleteBackupFileErrors[keyof DeleteBackupFileErrors];
