@@ -60,6 +60,8 @@ interface Finding {
   message: string;
   request: FuzzRequest;
   response: string;
+  /** Shrunk to a minimal request when found. */
+  minimal?: boolean;
 }
 
 let t: TestApp;
@@ -249,8 +251,8 @@ const KNOWN_OPEN: { kind: string; operation: string; request: RegExp; why: strin
   {
     kind: '5xx',
     operation: 'PATCH /tables/{table_id}/columns/{column_name}',
-    // PATCH a numeric column with {"type": "jsonb"} or {"type": "boolean"}: Postgres 42846 "cannot cast type
-    // numeric to jsonb" answers 500. Any retype matches while this is open.
+    // Minimal: PATCH /tables/{id}/columns/price (a numeric column) with {"type": "boolean"} (or "jsonb"):
+    // Postgres 42846 "cannot cast type numeric to boolean" answers 500. Any retype matches while this is open.
     request: /"type":"/,
     why: 'a retype Postgres cannot cast (SQLSTATE 42846) is not mapped to 400',
   },
@@ -340,6 +342,73 @@ function checkResponse(
   return findings;
 }
 
+/** Smaller requests than `request`: one header, query parameter or top-level body field fewer. */
+function smaller(request: FuzzRequest): FuzzRequest[] {
+  const out: FuzzRequest[] = [];
+  for (const name of Object.keys(request.headers)) {
+    if (['x-api-key', 'authorization', 'content-type'].includes(name)) continue;
+    const headers = { ...request.headers };
+    delete headers[name];
+    out.push({ ...request, headers });
+  }
+  // Split by hand: URL parsing would resolve the `..` of a path trick.
+  const [path, query] = [request.url.split('?')[0]!, request.url.split('?').slice(1).join('?')];
+  const pairs = query ? query.split('&') : [];
+  for (const [i] of pairs.entries()) {
+    const rest = pairs.filter((_, j) => j !== i).join('&');
+    out.push({ ...request, url: rest ? `${path}?${rest}` : path });
+  }
+  if (typeof request.body === 'string') {
+    let body: unknown;
+    try {
+      body = JSON.parse(request.body);
+    } catch {
+      body = undefined;
+    }
+    if (body && typeof body === 'object' && !Array.isArray(body))
+      for (const key of Object.keys(body)) {
+        const { [key]: _dropped, ...rest } = body as Record<string, unknown>;
+        out.push({ ...request, body: JSON.stringify(rest) });
+      }
+  }
+  return out;
+}
+
+/**
+ * The finding with a minimal request: fields, parameters and headers dropped one at a time while the same kind of
+ * finding stays (at most 40 more requests).
+ */
+async function shrink(validate: Validator, operation: OperationRef, finding: Finding): Promise<Finding> {
+  let current = finding;
+  let budget = 40;
+  for (let progress = true; progress && budget > 0;) {
+    progress = false;
+    for (const candidate of smaller(current.request)) {
+      if (budget-- <= 0) break;
+      const response = await send(candidate).catch(() => undefined);
+      if (!response) continue;
+      const same = checkResponse(
+        validate,
+        operation,
+        response.status,
+        response.contentType,
+        response.text,
+      ).find((found) => found.kind === current.kind);
+      if (same) {
+        current = {
+          ...current,
+          ...same,
+          request: candidate,
+          response: `${response.status} ${response.contentType} ${response.text.slice(0, 400)}`,
+        };
+        progress = true;
+        break;
+      }
+    }
+  }
+  return current;
+}
+
 async function send(request: FuzzRequest) {
   const response = await client.request({
     method: request.method as 'GET',
@@ -360,6 +429,7 @@ test(
     const operations = runOrder(operationsOf(document));
     assert.ok(operations.length >= 59, `the document has ${operations.length} operations`);
     const findings: Finding[] = [];
+    const shrunk = new Set<string>();
     const statuses = new Map<string, number>();
     let requests = 0;
     const started = Date.now();
@@ -398,20 +468,29 @@ test(
           }
           const key = `${operation.key} ${response.status}`;
           statuses.set(key, (statuses.get(key) ?? 0) + 1);
-          for (const finding of checkResponse(
+          for (const found of checkResponse(
             validate,
             operation,
             response.status,
             response.contentType,
             response.text,
-          ))
-            findings.push({
-              ...finding,
+          )) {
+            let finding: Finding = {
+              ...found,
               operation: operation.key,
               role,
               request,
               response: `${response.status} ${response.contentType} ${response.text.slice(0, 400)}`,
-            });
+            };
+            // The first of its kind is shrunk at once, while the resources are as they were when it was found.
+            const distinct = `${finding.kind} ${finding.operation} ${finding.message.slice(0, 60)}`;
+            if (!isKnownOpen(finding) && !shrunk.has(distinct) && shrunk.size < 10) {
+              finding = await shrink(validate, operation, finding);
+              shrunk.add(distinct);
+              finding.minimal = true;
+            }
+            findings.push(finding);
+          }
         }
       }
     }
@@ -428,12 +507,15 @@ test(
       byKind.set(key, [...(byKind.get(key) ?? []), finding]);
     }
     const known = findings.filter(isKnownOpen).length;
-    const summary = [...byKind.values()].map((group) => {
-      const shortest = group.sort(
-        (a, b) => describeRequest(a.request).length - describeRequest(b.request).length,
-      )[0]!;
-      return `- [${shortest.kind}] ${shortest.operation} as ${shortest.role} (${group.length}x): ${shortest.message}\n  ${describeRequest(shortest.request)}\n  -> ${shortest.response}`;
-    });
+    const summary: string[] = [];
+    for (const group of byKind.values()) {
+      const minimal =
+        group.find((finding) => finding.minimal) ??
+        group.sort((a, b) => describeRequest(a.request).length - describeRequest(b.request).length)[0]!;
+      summary.push(
+        `- [${minimal.kind}] ${minimal.operation} as ${minimal.role} (${group.length}x): ${minimal.message}\n  ${describeRequest(minimal.request)}\n  -> ${minimal.response}`,
+      );
+    }
     console.log(
       `contract fuzz: seed ${SEED}, ${operations.length} operations, ${requests} requests in ${seconds}s, ` +
         `${findings.length} findings (${byKind.size} distinct, ${known} known open)`,
