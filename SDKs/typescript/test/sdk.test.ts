@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { ADMIN, API_KEY, startTestApp, type TestApp } from '../../../backend/test/helpers.ts';
-import { createSelfDB, readUsersMe, type SelfDB, SelfDBError } from '../src/index.ts';
+import {
+  createSelfDB,
+  createTable,
+  getTableData,
+  insertRow,
+  readUsersMe,
+  type SelfDB,
+  SelfDBError,
+} from '../src/index.ts';
 
 // The facade against a real backend over real HTTP (not app.inject), so headers, JSON parsing and the fetch
 // client are exercised as an application would use them.
@@ -70,4 +78,48 @@ test('the API key goes on every request: a wrong one gets 401', async () => {
   const { error, response } = await readUsersMe({ client: selfdb.client });
   assert.equal(response.status, 401);
   assert.equal((error as { code?: string }).code, 'API_KEY_INVALID');
+});
+
+test('the data API parameters are typed and reach the API: filters, order, select, count, on_conflict', async () => {
+  const selfdb = connect();
+  await selfdb.auth.login(ADMIN.email, ADMIN.password);
+  const table = await createTable({
+    client: selfdb.client,
+    body: {
+      name: 'sdk_items',
+      table_schema: { sku: { type: 'text' }, price: { type: 'integer' } },
+      public: false,
+    },
+  });
+  assert.equal(table.response.status, 201, JSON.stringify(table.error));
+  const path = { table_id: table.data!.id };
+  const ids: string[] = [];
+  for (const [sku, price] of [
+    ['a', 1],
+    ['b', 5],
+    ['c', 9],
+  ] as const) {
+    const inserted = await insertRow({ client: selfdb.client, path, body: { sku, price } });
+    assert.equal(inserted.response.status, 200);
+    ids.push(String((inserted.data?.data as { id: string }).id));
+  }
+  const upsert = await insertRow({
+    client: selfdb.client,
+    path,
+    query: { on_conflict: 'id' },
+    body: { id: ids[2]!, sku: 'c', price: 10 },
+  });
+  assert.equal(upsert.response.status, 200, JSON.stringify(upsert.error));
+
+  const page = await getTableData({
+    client: selfdb.client,
+    path,
+    query: { filters: { price: 'gte.5' }, order: 'price.desc', select: 'sku,price', count: 'exact' },
+  });
+  assert.equal(page.response.status, 200, JSON.stringify(page.error));
+  assert.deepEqual(page.data?.data, [
+    { sku: 'c', price: 10 },
+    { sku: 'b', price: 5 },
+  ]);
+  assert.equal(page.data?.total, 2);
 });

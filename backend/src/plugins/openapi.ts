@@ -21,12 +21,67 @@ const OPTIONAL_BODY = 'x-optional-body';
 /** Spread into a route schema whose body is optional. */
 export const optionalBody = { [OPTIONAL_BODY]: true };
 
-type OpenApiOperation = { responses?: object; requestBody?: { required?: boolean }; [key: string]: unknown };
-type OpenApiDocument = { paths?: Record<string, Record<string, OpenApiOperation>> };
+/** Marks a route that takes any column of its table as a query parameter (the data API's filters). */
+const COLUMN_FILTERS = 'x-column-filters';
+/** Spread into a route schema that reads column filters from its query string. */
+export const columnFilters = { [COLUMN_FILTERS]: true };
+
+/**
+ * The column filters as one OpenAPI parameter: a free-form object exploded into the query string (`?price=gte.10`),
+ * so generated clients type them as a record of strings.
+ */
+const COLUMN_FILTERS_PARAMETER = {
+  name: 'filters',
+  in: 'query',
+  required: false,
+  style: 'form',
+  explode: true,
+  description:
+    'Column filters, PostgREST style: each key is a column name, each value `[not.]operator.value` with operator ' +
+    'eq, neq, gt, gte, lt, lte, like, ilike (`*` is a wildcard), in (`in.(a,b)`) or is (null, true, false, unknown). ' +
+    'Not a parameter named `filters`: its keys go in the query string as they are (`?status=eq.open&price=gte.10`).',
+  schema: { type: 'object', additionalProperties: { type: 'string' } },
+};
+
+type OpenApiOperation = {
+  responses?: object;
+  requestBody?: { required?: boolean };
+  parameters?: object[];
+  security?: object[];
+  [key: string]: unknown;
+};
+type OpenApiDocument = {
+  paths?: Record<string, Record<string, OpenApiOperation>>;
+  components?: { schemas?: Record<string, unknown> };
+};
+
+/** Names of the component schemas that the document refers to, following references between them. */
+function referencedSchemas(document: OpenApiDocument): Set<string> {
+  const used = new Set<string>();
+  const schemas = document.components?.schemas ?? {};
+  const visit = (value: unknown) => {
+    if (Array.isArray(value)) value.forEach(visit);
+    else if (value && typeof value === 'object') {
+      for (const [key, inner] of Object.entries(value)) {
+        if (key === '$ref' && typeof inner === 'string' && inner.startsWith('#/components/schemas/')) {
+          const name = inner.slice('#/components/schemas/'.length);
+          if (!used.has(name)) {
+            used.add(name);
+            visit(schemas[name]);
+          }
+        } else visit(inner);
+      }
+    }
+  };
+  visit(document.paths);
+  return used;
+}
 
 /**
  * OpenAPI 3.1 generated from the route schemas: served at /openapi.json, with Swagger UI at /docs. Every operation
- * gets the shared error responses and, as in SelfDB 0.0.5's document, the X-API-Key header parameter.
+ * gets the shared error responses and, as in SelfDB 0.0.5's document, the X-API-Key header parameter (the API key is
+ * a documented required header, not a security scheme: one way to say it, the one generated clients of 0.0.5 use).
+ * An operation that needs no bearer token says so (`security: []`); schemas no operation uses are left out.
  */
 export async function installOpenApi(
   app: FastifyInstance,
@@ -41,7 +96,6 @@ export async function installOpenApi(
       components: {
         securitySchemes: {
           HTTPBearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
-          APIKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
         },
       },
     },
@@ -53,7 +107,26 @@ export async function installOpenApi(
         // Fastify validates an absent body as `{}` only where a route says so; document that body as optional.
         if (operation[OPTIONAL_BODY] && operation.requestBody) operation.requestBody.required = false;
         delete operation[OPTIONAL_BODY];
+        if (operation[COLUMN_FILTERS])
+          operation.parameters = [...(operation.parameters ?? []), COLUMN_FILTERS_PARAMETER];
+        delete operation[COLUMN_FILTERS];
+        operation.security ??= [];
+        // A path parameter is one non-empty segment (`/columns/` is another URL): say so to generated clients.
+        for (const parameter of (operation.parameters ?? []) as {
+          in?: string;
+          schema?: Record<string, unknown>;
+        }[])
+          if (
+            parameter.in === 'path' &&
+            parameter.schema?.type === 'string' &&
+            parameter.schema.minLength === undefined &&
+            parameter.schema.format === undefined
+          )
+            parameter.schema.minLength = 1;
       }
+      const used = referencedSchemas(document);
+      const schemas = document.components?.schemas ?? {};
+      for (const name of Object.keys(schemas)) if (!used.has(name)) delete schemas[name];
       return document;
     },
     transform: ({ schema, url }) => {

@@ -32,8 +32,9 @@ const errorResponse = (description: string, schema = 'ErrorResponse') => ({
   content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } },
 });
 /**
- * Error responses every documented operation can give (the API key check alone gives 401 and 406), as OpenAPI
- * responses. Documented only: the error handler renders these bodies, so they are not route response schemas (which
+ * Error responses every documented operation can give (the API key check alone gives 401 and 406; the HTTP layer
+ * 408, 413, 414, 415 and 431 before any route runs; a database that does not answer 503, a statement over its time
+ * limit 504; a bug 500), as OpenAPI responses. Documented only: the error handler renders these bodies, so they are not route response schemas (which
  * would cost every route eight more compiled serializers at start-up).
  */
 export const ERROR_RESPONSES = {
@@ -42,9 +43,17 @@ export const ERROR_RESPONSES = {
   403: errorResponse('Forbidden'),
   404: errorResponse('Not Found'),
   406: errorResponse('Missing API key'),
+  408: errorResponse('Request Timeout: the request was not received in time'),
   409: errorResponse('Conflict'),
+  413: errorResponse('Payload Too Large: the body is over the size limit'),
+  414: errorResponse('URI Too Long'),
+  415: errorResponse('Unsupported Media Type: a body of a type the operation does not take'),
   422: errorResponse('Validation Error', 'HTTPValidationError'),
   429: errorResponse('Too Many Requests'),
+  431: errorResponse('Request Header Fields Too Large'),
+  500: errorResponse('Internal Server Error'),
+  503: errorResponse('Service Unavailable: the database (or a service the operation needs) does not answer'),
+  504: errorResponse('Gateway Timeout: a database statement ran over its time limit and was cancelled'),
 };
 
 export const Uuid = Type.String({ format: 'uuid' });

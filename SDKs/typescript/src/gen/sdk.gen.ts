@@ -370,6 +370,7 @@ export const updateColumn = <ThrowOnError extends boolean = false>(options: Opti
  * - Any other parameter answers 400 `Unknown query parameters`.
  */
 export const getTableData = <ThrowOnError extends boolean = false>(options: Options<GetTableDataData, ThrowOnError>) => (options.client ?? client).get<GetTableDataResponses, GetTableDataErrors, ThrowOnError>({
+    querySerializer: { parameters: { filters: { object: { style: 'form' } } } },
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/tables/{table_id}/data',
     ...options

@@ -5,11 +5,6 @@ export type ClientOptions = {
 };
 
 /**
- * UserRole
- */
-export type UserRole = 'USER' | 'ADMIN';
-
-/**
  * UserRead
  */
 export type UserRead = {
@@ -980,9 +975,25 @@ export type GetHealthErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -992,6 +1003,14 @@ export type GetHealthErrors = {
      */
     429: ErrorResponse;
     /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
      * Default Response
      */
     503: {
@@ -999,6 +1018,10 @@ export type GetHealthErrors = {
         service: string;
         database: string;
     };
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type GetHealthError = GetHealthErrors[keyof GetHealthErrors];
@@ -1051,9 +1074,25 @@ export type GetSystemStatusErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -1062,6 +1101,22 @@ export type GetSystemStatusErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type GetSystemStatusError = GetSystemStatusErrors[keyof GetSystemStatusErrors];
@@ -1115,9 +1170,25 @@ export type LoginForAccessTokenErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -1126,6 +1197,22 @@ export type LoginForAccessTokenErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type LoginForAccessTokenError = LoginForAccessTokenErrors[keyof LoginForAccessTokenErrors];
@@ -1174,9 +1261,25 @@ export type RefreshAccessTokenErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -1185,6 +1288,22 @@ export type RefreshAccessTokenErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type RefreshAccessTokenError = RefreshAccessTokenErrors[keyof RefreshAccessTokenErrors];
@@ -1233,9 +1352,25 @@ export type LogoutErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -1244,6 +1379,22 @@ export type LogoutErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type LogoutError = LogoutErrors[keyof LogoutErrors];
@@ -1292,9 +1443,25 @@ export type LogoutAllDevicesErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -1303,6 +1470,22 @@ export type LogoutAllDevicesErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type LogoutAllDevicesError = LogoutAllDevicesErrors[keyof LogoutAllDevicesErrors];
@@ -1351,9 +1534,25 @@ export type ReadUsersMeErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -1362,6 +1561,22 @@ export type ReadUsersMeErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type ReadUsersMeError = ReadUsersMeErrors[keyof ReadUsersMeErrors];
@@ -1412,9 +1627,25 @@ export type GetUserCountErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -1423,6 +1654,22 @@ export type GetUserCountErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type GetUserCountError = GetUserCountErrors[keyof GetUserCountErrors];
@@ -1483,9 +1730,25 @@ export type ReadUsersErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -1494,6 +1757,22 @@ export type ReadUsersErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type ReadUsersError = ReadUsersErrors[keyof ReadUsersErrors];
@@ -1542,9 +1821,25 @@ export type CreateUserErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -1553,6 +1848,22 @@ export type CreateUserErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type CreateUserError = CreateUserErrors[keyof CreateUserErrors];
@@ -1603,9 +1914,25 @@ export type DeleteUserErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -1614,6 +1941,22 @@ export type DeleteUserErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type DeleteUserError = DeleteUserErrors[keyof DeleteUserErrors];
@@ -1664,9 +2007,25 @@ export type ReadUserErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -1675,6 +2034,22 @@ export type ReadUserErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type ReadUserError = ReadUserErrors[keyof ReadUserErrors];
@@ -1725,9 +2100,25 @@ export type UpdateUserErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -1736,6 +2127,22 @@ export type UpdateUserErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type UpdateUserError = UpdateUserErrors[keyof UpdateUserErrors];
@@ -1784,9 +2191,25 @@ export type ExecuteQueryErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -1795,6 +2218,14 @@ export type ExecuteQueryErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
     /**
      * Database unavailable
      */
@@ -1851,9 +2282,25 @@ export type ClearQueryHistoryErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -1862,6 +2309,22 @@ export type ClearQueryHistoryErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type ClearQueryHistoryError = ClearQueryHistoryErrors[keyof ClearQueryHistoryErrors];
@@ -1915,9 +2378,25 @@ export type GetQueryHistoryErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -1926,6 +2405,22 @@ export type GetQueryHistoryErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type GetQueryHistoryError = GetQueryHistoryErrors[keyof GetQueryHistoryErrors];
@@ -1974,9 +2469,25 @@ export type GetSnippetsErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -1985,6 +2496,22 @@ export type GetSnippetsErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type GetSnippetsError = GetSnippetsErrors[keyof GetSnippetsErrors];
@@ -2033,9 +2560,25 @@ export type CreateSnippetErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -2044,6 +2587,22 @@ export type CreateSnippetErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type CreateSnippetError = CreateSnippetErrors[keyof CreateSnippetErrors];
@@ -2094,9 +2653,25 @@ export type DeleteSnippetErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -2105,6 +2680,22 @@ export type DeleteSnippetErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type DeleteSnippetError = DeleteSnippetErrors[keyof DeleteSnippetErrors];
@@ -2153,9 +2744,25 @@ export type GetSchemaVisualizationErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -2165,9 +2772,21 @@ export type GetSchemaVisualizationErrors = {
      */
     429: ErrorResponse;
     /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
      * Internal Server Error
      */
     500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type GetSchemaVisualizationError = GetSchemaVisualizationErrors[keyof GetSchemaVisualizationErrors];
@@ -2216,9 +2835,25 @@ export type ListSchemaTablesErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -2228,9 +2863,21 @@ export type ListSchemaTablesErrors = {
      */
     429: ErrorResponse;
     /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
      * Internal Server Error
      */
     500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type ListSchemaTablesError = ListSchemaTablesErrors[keyof ListSchemaTablesErrors];
@@ -2282,9 +2929,25 @@ export type ListSchemaChangesErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -2294,9 +2957,21 @@ export type ListSchemaChangesErrors = {
      */
     429: ErrorResponse;
     /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
      * Internal Server Error
      */
     500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type ListSchemaChangesError = ListSchemaChangesErrors[keyof ListSchemaChangesErrors];
@@ -2347,9 +3022,25 @@ export type GetTableCountErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -2358,6 +3049,22 @@ export type GetTableCountErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type GetTableCountError = GetTableCountErrors[keyof GetTableCountErrors];
@@ -2418,9 +3125,25 @@ export type ReadTablesErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -2429,6 +3152,22 @@ export type ReadTablesErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type ReadTablesError = ReadTablesErrors[keyof ReadTablesErrors];
@@ -2477,9 +3216,25 @@ export type CreateTableErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -2488,6 +3243,22 @@ export type CreateTableErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type CreateTableError = CreateTableErrors[keyof CreateTableErrors];
@@ -2538,9 +3309,25 @@ export type DeleteTableErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -2549,6 +3336,22 @@ export type DeleteTableErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type DeleteTableError = DeleteTableErrors[keyof DeleteTableErrors];
@@ -2599,9 +3402,25 @@ export type ReadTableErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -2610,6 +3429,22 @@ export type ReadTableErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type ReadTableError = ReadTableErrors[keyof ReadTableErrors];
@@ -2660,9 +3495,25 @@ export type UpdateTableErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -2671,6 +3522,22 @@ export type UpdateTableErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type UpdateTableError = UpdateTableErrors[keyof UpdateTableErrors];
@@ -2721,9 +3588,25 @@ export type AddColumnErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -2732,6 +3615,22 @@ export type AddColumnErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type AddColumnError = AddColumnErrors[keyof AddColumnErrors];
@@ -2786,9 +3685,25 @@ export type DeleteColumnErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -2797,6 +3712,22 @@ export type DeleteColumnErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type DeleteColumnError = DeleteColumnErrors[keyof DeleteColumnErrors];
@@ -2851,9 +3782,25 @@ export type UpdateColumnErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -2862,6 +3809,22 @@ export type UpdateColumnErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type UpdateColumnError = UpdateColumnErrors[keyof UpdateColumnErrors];
@@ -2903,6 +3866,24 @@ export type GetTableDataData = {
          * Sort order (ascending or descending)
          */
         sort_order?: 'asc' | 'desc';
+        /**
+         * Ordering, instead of sort_by: comma-separated column[.asc|.desc][.nullsfirst|.nullslast], e.g. price.desc,name
+         */
+        order?: string;
+        /**
+         * Columns to return, comma-separated, e.g. id,name
+         */
+        select?: string;
+        /**
+         * exact (default) | estimated (planner estimate) | none (total is null)
+         */
+        count?: string;
+        /**
+         * Column filters, PostgREST style: each key is a column name, each value `[not.]operator.value` with operator eq, neq, gt, gte, lt, lte, like, ilike (`*` is a wildcard), in (`in.(a,b)`) or is (null, true, false, unknown). Not a parameter named `filters`: its keys go in the query string as they are (`?status=eq.open&price=gte.10`).
+         */
+        filters?: {
+            [key: string]: string;
+        };
     };
     url: '/tables/{table_id}/data';
 };
@@ -2929,9 +3910,25 @@ export type GetTableDataErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -2940,6 +3937,22 @@ export type GetTableDataErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type GetTableDataError = GetTableDataErrors[keyof GetTableDataErrors];
@@ -2971,7 +3984,12 @@ export type InsertRowData = {
     path: {
         table_id: string;
     };
-    query?: never;
+    query?: {
+        /**
+         * Comma-separated columns of a unique constraint: a row that conflicts on them is updated instead (upsert)
+         */
+        on_conflict?: string;
+    };
     url: '/tables/{table_id}/data';
 };
 
@@ -2997,9 +4015,25 @@ export type InsertRowErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -3008,6 +4042,22 @@ export type InsertRowErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type InsertRowError = InsertRowErrors[keyof InsertRowErrors];
@@ -3071,9 +4121,25 @@ export type DeleteRowErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -3082,6 +4148,22 @@ export type DeleteRowErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type DeleteRowError = DeleteRowErrors[keyof DeleteRowErrors];
@@ -3137,9 +4219,25 @@ export type UpdateRowErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -3148,6 +4246,22 @@ export type UpdateRowErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type UpdateRowError = UpdateRowErrors[keyof UpdateRowErrors];
@@ -3203,6 +4317,10 @@ export type GetBucketCountErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -3210,6 +4328,14 @@ export type GetBucketCountErrors = {
      * File too large for the bucket
      */
     413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -3219,6 +4345,10 @@ export type GetBucketCountErrors = {
      */
     429: ErrorResponse;
     /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
      * Internal error
      */
     500: ErrorResponse;
@@ -3226,6 +4356,10 @@ export type GetBucketCountErrors = {
      * Storage service unavailable
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type GetBucketCountError = GetBucketCountErrors[keyof GetBucketCountErrors];
@@ -3283,6 +4417,10 @@ export type ListBucketsErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -3290,6 +4428,14 @@ export type ListBucketsErrors = {
      * File too large for the bucket
      */
     413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -3299,6 +4445,10 @@ export type ListBucketsErrors = {
      */
     429: ErrorResponse;
     /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
      * Internal error
      */
     500: ErrorResponse;
@@ -3306,6 +4456,10 @@ export type ListBucketsErrors = {
      * Storage service unavailable
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type ListBucketsError = ListBucketsErrors[keyof ListBucketsErrors];
@@ -3354,6 +4508,10 @@ export type CreateBucketErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -3361,6 +4519,14 @@ export type CreateBucketErrors = {
      * File too large for the bucket
      */
     413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -3370,6 +4536,10 @@ export type CreateBucketErrors = {
      */
     429: ErrorResponse;
     /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
      * Internal error
      */
     500: ErrorResponse;
@@ -3377,6 +4547,10 @@ export type CreateBucketErrors = {
      * Storage service unavailable
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type CreateBucketError = CreateBucketErrors[keyof CreateBucketErrors];
@@ -3427,6 +4601,10 @@ export type DeleteBucketErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -3434,6 +4612,14 @@ export type DeleteBucketErrors = {
      * File too large for the bucket
      */
     413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -3443,6 +4629,10 @@ export type DeleteBucketErrors = {
      */
     429: ErrorResponse;
     /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
      * Internal error
      */
     500: ErrorResponse;
@@ -3450,6 +4640,10 @@ export type DeleteBucketErrors = {
      * Storage service unavailable
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type DeleteBucketError = DeleteBucketErrors[keyof DeleteBucketErrors];
@@ -3500,6 +4694,10 @@ export type GetBucketErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -3507,6 +4705,14 @@ export type GetBucketErrors = {
      * File too large for the bucket
      */
     413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -3516,6 +4722,10 @@ export type GetBucketErrors = {
      */
     429: ErrorResponse;
     /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
      * Internal error
      */
     500: ErrorResponse;
@@ -3523,6 +4733,10 @@ export type GetBucketErrors = {
      * Storage service unavailable
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type GetBucketError = GetBucketErrors[keyof GetBucketErrors];
@@ -3573,6 +4787,10 @@ export type UpdateBucketErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -3580,6 +4798,14 @@ export type UpdateBucketErrors = {
      * File too large for the bucket
      */
     413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -3589,6 +4815,10 @@ export type UpdateBucketErrors = {
      */
     429: ErrorResponse;
     /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
      * Internal error
      */
     500: ErrorResponse;
@@ -3596,6 +4826,10 @@ export type UpdateBucketErrors = {
      * Storage service unavailable
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type UpdateBucketError = UpdateBucketErrors[keyof UpdateBucketErrors];
@@ -3646,6 +4880,10 @@ export type GetStorageStatsErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -3653,6 +4891,14 @@ export type GetStorageStatsErrors = {
      * File too large for the bucket
      */
     413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -3662,6 +4908,10 @@ export type GetStorageStatsErrors = {
      */
     429: ErrorResponse;
     /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
      * Internal error
      */
     500: ErrorResponse;
@@ -3669,6 +4919,10 @@ export type GetStorageStatsErrors = {
      * Storage service unavailable
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type GetStorageStatsError = GetStorageStatsErrors[keyof GetStorageStatsErrors];
@@ -3719,6 +4973,10 @@ export type GetTotalFileCountErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -3726,6 +4984,14 @@ export type GetTotalFileCountErrors = {
      * File too large for the bucket
      */
     413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -3735,6 +5001,10 @@ export type GetTotalFileCountErrors = {
      */
     429: ErrorResponse;
     /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
      * Internal error
      */
     500: ErrorResponse;
@@ -3742,6 +5012,10 @@ export type GetTotalFileCountErrors = {
      * Storage service unavailable
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type GetTotalFileCountError = GetTotalFileCountErrors[keyof GetTotalFileCountErrors];
@@ -3796,6 +5070,10 @@ export type GetFileCountErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -3803,6 +5081,14 @@ export type GetFileCountErrors = {
      * File too large for the bucket
      */
     413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -3812,6 +5098,10 @@ export type GetFileCountErrors = {
      */
     429: ErrorResponse;
     /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
      * Internal error
      */
     500: ErrorResponse;
@@ -3819,6 +5109,10 @@ export type GetFileCountErrors = {
      * Storage service unavailable
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type GetFileCountError = GetFileCountErrors[keyof GetFileCountErrors];
@@ -3880,6 +5174,10 @@ export type ListFilesErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -3887,6 +5185,14 @@ export type ListFilesErrors = {
      * File too large for the bucket
      */
     413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -3896,6 +5202,10 @@ export type ListFilesErrors = {
      */
     429: ErrorResponse;
     /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
      * Internal error
      */
     500: ErrorResponse;
@@ -3903,6 +5213,10 @@ export type ListFilesErrors = {
      * Storage service unavailable
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type ListFilesError = ListFilesErrors[keyof ListFilesErrors];
@@ -3953,6 +5267,10 @@ export type DeleteFileErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -3960,6 +5278,14 @@ export type DeleteFileErrors = {
      * File too large for the bucket
      */
     413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -3969,6 +5295,10 @@ export type DeleteFileErrors = {
      */
     429: ErrorResponse;
     /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
      * Internal error
      */
     500: ErrorResponse;
@@ -3976,6 +5306,10 @@ export type DeleteFileErrors = {
      * Storage service unavailable
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type DeleteFileError = DeleteFileErrors[keyof DeleteFileErrors];
@@ -4026,6 +5360,10 @@ export type GetFileMetadataErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -4033,6 +5371,14 @@ export type GetFileMetadataErrors = {
      * File too large for the bucket
      */
     413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -4042,6 +5388,10 @@ export type GetFileMetadataErrors = {
      */
     429: ErrorResponse;
     /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
      * Internal error
      */
     500: ErrorResponse;
@@ -4049,6 +5399,10 @@ export type GetFileMetadataErrors = {
      * Storage service unavailable
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type GetFileMetadataError = GetFileMetadataErrors[keyof GetFileMetadataErrors];
@@ -4104,6 +5458,10 @@ export type UpdateFileMetadataErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -4111,6 +5469,14 @@ export type UpdateFileMetadataErrors = {
      * File too large for the bucket
      */
     413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -4120,6 +5486,10 @@ export type UpdateFileMetadataErrors = {
      */
     429: ErrorResponse;
     /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
      * Internal error
      */
     500: ErrorResponse;
@@ -4127,6 +5497,10 @@ export type UpdateFileMetadataErrors = {
      * Storage service unavailable
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type UpdateFileMetadataError = UpdateFileMetadataErrors[keyof UpdateFileMetadataErrors];
@@ -4195,6 +5569,10 @@ export type UploadFileErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -4202,6 +5580,10 @@ export type UploadFileErrors = {
      * File too large for the bucket
      */
     413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
     /**
      * MIME type not accepted by the bucket
      */
@@ -4215,6 +5597,10 @@ export type UploadFileErrors = {
      */
     429: ErrorResponse;
     /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
      * Internal error
      */
     500: ErrorResponse;
@@ -4222,6 +5608,10 @@ export type UploadFileErrors = {
      * Storage service unavailable
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
     /**
      * The upload would leave the storage volume under its free-space reserve (STORAGE_MIN_FREE_MB)
      */
@@ -4280,6 +5670,10 @@ export type DownloadFileErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -4287,6 +5681,14 @@ export type DownloadFileErrors = {
      * File too large for the bucket
      */
     413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Range not satisfiable
      */
@@ -4300,6 +5702,10 @@ export type DownloadFileErrors = {
      */
     429: ErrorResponse;
     /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
      * Internal error
      */
     500: ErrorResponse;
@@ -4307,6 +5713,10 @@ export type DownloadFileErrors = {
      * Storage service unavailable
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type DownloadFileError = DownloadFileErrors[keyof DownloadFileErrors];
@@ -4316,6 +5726,10 @@ export type DownloadFileResponses = {
      * The file, streamed; 206 with Content-Range for a Range request, 304 when If-None-Match matches
      */
     200: Blob | File;
+    /**
+     * Partial Content: the requested byte range (Content-Range tells which)
+     */
+    206: Blob | File;
 };
 
 export type DownloadFileResponse = DownloadFileResponses[keyof DownloadFileResponses];
@@ -4365,6 +5779,10 @@ export type CreateSignedUrlErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -4372,6 +5790,14 @@ export type CreateSignedUrlErrors = {
      * File too large for the bucket
      */
     413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -4381,6 +5807,10 @@ export type CreateSignedUrlErrors = {
      */
     429: ErrorResponse;
     /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
      * Internal error
      */
     500: ErrorResponse;
@@ -4388,6 +5818,10 @@ export type CreateSignedUrlErrors = {
      * Storage service unavailable
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type CreateSignedUrlError = CreateSignedUrlErrors[keyof CreateSignedUrlErrors];
@@ -4442,6 +5876,10 @@ export type DownloadSignedFileErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -4449,6 +5887,14 @@ export type DownloadSignedFileErrors = {
      * File too large for the bucket
      */
     413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Range not satisfiable
      */
@@ -4462,6 +5908,10 @@ export type DownloadSignedFileErrors = {
      */
     429: ErrorResponse;
     /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
      * Internal error
      */
     500: ErrorResponse;
@@ -4469,6 +5919,10 @@ export type DownloadSignedFileErrors = {
      * Storage service unavailable
      */
     503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type DownloadSignedFileError = DownloadSignedFileErrors[keyof DownloadSignedFileErrors];
@@ -4478,6 +5932,10 @@ export type DownloadSignedFileResponses = {
      * The file, streamed; 206 with Content-Range for a Range request, 304 when If-None-Match matches
      */
     200: Blob | File;
+    /**
+     * Partial Content: the requested byte range (Content-Range tells which)
+     */
+    206: Blob | File;
 };
 
 export type DownloadSignedFileResponse = DownloadSignedFileResponses[keyof DownloadSignedFileResponses];
@@ -4530,9 +5988,25 @@ export type WebsocketRealtimeSocketErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -4541,6 +6015,22 @@ export type WebsocketRealtimeSocketErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type WebsocketRealtimeSocketError = WebsocketRealtimeSocketErrors[keyof WebsocketRealtimeSocketErrors];
@@ -4580,9 +6070,25 @@ export type ListAllBackupsErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -4591,6 +6097,22 @@ export type ListAllBackupsErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type ListAllBackupsError = ListAllBackupsErrors[keyof ListAllBackupsErrors];
@@ -4639,9 +6161,25 @@ export type CreateNewBackupErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -4650,6 +6188,22 @@ export type CreateNewBackupErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type CreateNewBackupError = CreateNewBackupErrors[keyof CreateNewBackupErrors];
@@ -4702,9 +6256,25 @@ export type RestoreFromBackupFileErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -4713,6 +6283,22 @@ export type RestoreFromBackupFileErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type RestoreFromBackupFileError = RestoreFromBackupFileErrors[keyof RestoreFromBackupFileErrors];
@@ -4761,9 +6347,25 @@ export type GetBackupProgressErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -4772,6 +6374,22 @@ export type GetBackupProgressErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type GetBackupProgressError = GetBackupProgressErrors[keyof GetBackupProgressErrors];
@@ -4825,9 +6443,25 @@ export type DownloadBackupErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -4836,6 +6470,22 @@ export type DownloadBackupErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type DownloadBackupError = DownloadBackupErrors[keyof DownloadBackupErrors];
@@ -4889,9 +6539,25 @@ export type DeleteBackupFileErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -4900,6 +6566,22 @@ export type DeleteBackupFileErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type DeleteBackupFileError = DeleteBackupFileErrors[keyof DeleteBackupFileErrors];
@@ -4962,9 +6644,25 @@ export type ReceiveExecutionResultErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -4973,6 +6671,22 @@ export type ReceiveExecutionResultErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type ReceiveExecutionResultError = ReceiveExecutionResultErrors[keyof ReceiveExecutionResultErrors];
@@ -5029,9 +6743,25 @@ export type EmitFunctionEventErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -5040,6 +6770,22 @@ export type EmitFunctionEventErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type EmitFunctionEventError = EmitFunctionEventErrors[keyof EmitFunctionEventErrors];
@@ -5093,9 +6839,25 @@ export type InvokeFunctionDeleteErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -5104,6 +6866,22 @@ export type InvokeFunctionDeleteErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type InvokeFunctionDeleteError = InvokeFunctionDeleteErrors[keyof InvokeFunctionDeleteErrors];
@@ -5152,9 +6930,25 @@ export type InvokeFunctionGetErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -5163,6 +6957,22 @@ export type InvokeFunctionGetErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type InvokeFunctionGetError = InvokeFunctionGetErrors[keyof InvokeFunctionGetErrors];
@@ -5211,9 +7021,25 @@ export type InvokeFunctionPatchErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -5222,6 +7048,22 @@ export type InvokeFunctionPatchErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type InvokeFunctionPatchError = InvokeFunctionPatchErrors[keyof InvokeFunctionPatchErrors];
@@ -5270,9 +7112,25 @@ export type InvokeFunctionPostErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -5281,6 +7139,22 @@ export type InvokeFunctionPostErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type InvokeFunctionPostError = InvokeFunctionPostErrors[keyof InvokeFunctionPostErrors];
@@ -5329,9 +7203,25 @@ export type InvokeFunctionPutErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -5340,6 +7230,22 @@ export type InvokeFunctionPutErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type InvokeFunctionPutError = InvokeFunctionPutErrors[keyof InvokeFunctionPutErrors];
@@ -5388,9 +7294,25 @@ export type GetFunctionCountErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -5399,6 +7321,22 @@ export type GetFunctionCountErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type GetFunctionCountError = GetFunctionCountErrors[keyof GetFunctionCountErrors];
@@ -5459,9 +7397,25 @@ export type ListFunctionsErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -5470,6 +7424,22 @@ export type ListFunctionsErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type ListFunctionsError = ListFunctionsErrors[keyof ListFunctionsErrors];
@@ -5518,9 +7488,25 @@ export type CreateFunctionErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -5529,6 +7515,22 @@ export type CreateFunctionErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type CreateFunctionError = CreateFunctionErrors[keyof CreateFunctionErrors];
@@ -5579,9 +7581,25 @@ export type DeleteFunctionErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -5590,6 +7608,22 @@ export type DeleteFunctionErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type DeleteFunctionError = DeleteFunctionErrors[keyof DeleteFunctionErrors];
@@ -5640,9 +7674,25 @@ export type GetFunctionErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -5651,6 +7701,22 @@ export type GetFunctionErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type GetFunctionError = GetFunctionErrors[keyof GetFunctionErrors];
@@ -5701,9 +7767,25 @@ export type UpdateFunctionErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -5712,6 +7794,22 @@ export type UpdateFunctionErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type UpdateFunctionError = UpdateFunctionErrors[keyof UpdateFunctionErrors];
@@ -5762,9 +7860,25 @@ export type DeployFunctionErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -5773,6 +7887,22 @@ export type DeployFunctionErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type DeployFunctionError = DeployFunctionErrors[keyof DeployFunctionErrors];
@@ -5823,9 +7953,25 @@ export type UpdateFunctionEnvVarsErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -5834,6 +7980,22 @@ export type UpdateFunctionEnvVarsErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type UpdateFunctionEnvVarsError = UpdateFunctionEnvVarsErrors[keyof UpdateFunctionEnvVarsErrors];
@@ -5887,9 +8049,25 @@ export type ListFunctionExecutionsErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -5898,6 +8076,22 @@ export type ListFunctionExecutionsErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type ListFunctionExecutionsError = ListFunctionExecutionsErrors[keyof ListFunctionExecutionsErrors];
@@ -5955,9 +8149,25 @@ export type ListFunctionLogsErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -5966,6 +8176,22 @@ export type ListFunctionLogsErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type ListFunctionLogsError = ListFunctionLogsErrors[keyof ListFunctionLogsErrors];
@@ -6017,9 +8243,25 @@ export type ListWebhooksErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -6028,6 +8270,22 @@ export type ListWebhooksErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type ListWebhooksError = ListWebhooksErrors[keyof ListWebhooksErrors];
@@ -6076,9 +8334,25 @@ export type CreateWebhookErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -6087,6 +8361,22 @@ export type CreateWebhookErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type CreateWebhookError = CreateWebhookErrors[keyof CreateWebhookErrors];
@@ -6137,9 +8427,25 @@ export type DeleteWebhookErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -6148,6 +8454,22 @@ export type DeleteWebhookErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type DeleteWebhookError = DeleteWebhookErrors[keyof DeleteWebhookErrors];
@@ -6198,9 +8520,25 @@ export type GetWebhookErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -6209,6 +8547,22 @@ export type GetWebhookErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type GetWebhookError = GetWebhookErrors[keyof GetWebhookErrors];
@@ -6259,9 +8613,25 @@ export type UpdateWebhookErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -6270,6 +8640,22 @@ export type UpdateWebhookErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type UpdateWebhookError = UpdateWebhookErrors[keyof UpdateWebhookErrors];
@@ -6320,9 +8706,25 @@ export type RegenerateWebhookTokenErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -6331,6 +8733,22 @@ export type RegenerateWebhookTokenErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type RegenerateWebhookTokenError = RegenerateWebhookTokenErrors[keyof RegenerateWebhookTokenErrors];
@@ -6384,9 +8802,25 @@ export type ListWebhookDeliveriesErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -6395,6 +8829,22 @@ export type ListWebhookDeliveriesErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type ListWebhookDeliveriesError = ListWebhookDeliveriesErrors[keyof ListWebhookDeliveriesErrors];
@@ -6448,9 +8898,25 @@ export type RetryWebhookDeliveryErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -6459,6 +8925,22 @@ export type RetryWebhookDeliveryErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type RetryWebhookDeliveryError = RetryWebhookDeliveryErrors[keyof RetryWebhookDeliveryErrors];
@@ -6506,9 +8988,25 @@ export type TriggerWebhookErrors = {
      */
     406: ErrorResponse;
     /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
     /**
      * Validation Error
      */
@@ -6517,6 +9015,22 @@ export type TriggerWebhookErrors = {
      * Too Many Requests
      */
     429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
 };
 
 export type TriggerWebhookError = TriggerWebhookErrors[keyof TriggerWebhookErrors];

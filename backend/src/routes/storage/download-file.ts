@@ -23,11 +23,20 @@ export function sendDownload(reply: FastifyReply, download: Download) {
   return reply.send(download.body ?? undefined);
 }
 
-/** The 200 response of a byte route: the file itself, streamed. */
+/** The 200 response of a byte route: the file itself, streamed, with the Content-Type it was stored with. */
 export const FILE_BYTES = {
   description:
     'The file, streamed; 206 with Content-Range for a Range request, 304 when If-None-Match matches',
-  content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+  content: { '*/*': { schema: { type: 'string', format: 'binary' } } },
+};
+
+/** The other answers of a byte route: part of the file for a Range request, nothing when the ETag matches. */
+export const FILE_PARTS = {
+  206: {
+    description: 'Partial Content: the requested byte range (Content-Range tells which)',
+    content: { '*/*': { schema: { type: 'string', format: 'binary' } } },
+  },
+  304: { description: 'Not Modified: If-None-Match names the current ETag', type: 'null' },
 };
 
 /**
@@ -50,7 +59,7 @@ const downloadFile: StorageRoute = (app, ctx) => {
       tags: ['storage-files'],
       security: OPTIONAL_BEARER,
       params: ObjectParams,
-      response: { 200: FILE_BYTES, 416: STORAGE_ERRORS[416] },
+      response: { 200: FILE_BYTES, ...FILE_PARTS, 416: STORAGE_ERRORS[416] },
     },
     config: { swaggerTransform: documentObjectPath({ apiKey: true }) },
     preHandler: ctx.auth.optionalUser,

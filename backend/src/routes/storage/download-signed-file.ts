@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { StorageRoute } from './context.ts';
-import { conditionsOf, FILE_BYTES, sendDownload } from './download-file.ts';
+import { conditionsOf, FILE_BYTES, FILE_PARTS, sendDownload } from './download-file.ts';
 import { documentObjectPath } from './openapi-paths.ts';
 import { ObjectParams, SignedQuery, STORAGE_ERRORS } from './schemas.ts';
 
@@ -35,7 +35,7 @@ const downloadSignedFile: StorageRoute = (app, ctx) => {
       tags: ['storage-files'],
       params: ObjectParams,
       querystring: SignedQuery,
-      response: { 200: FILE_BYTES, 416: STORAGE_ERRORS[416] },
+      response: { 200: FILE_BYTES, ...FILE_PARTS, 416: STORAGE_ERRORS[416] },
     },
     config: { swaggerTransform: documentObjectPath({ apiKey: false }) },
   };

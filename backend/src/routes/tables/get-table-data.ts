@@ -1,4 +1,5 @@
 import type { DataQueryInput } from '../../modules/tables/data-query.ts';
+import { columnFilters } from '../../plugins/openapi.ts';
 import { ref } from '../../schemas/common.ts';
 import { OPTIONAL_BEARER, type TablesRouteModule } from './context.ts';
 import { TableDataQuery, TableDataResponse, TableIdParams } from './schemas.ts';
@@ -28,6 +29,7 @@ const getTableData: TablesRouteModule = (app, ctx) => {
         params: TableIdParams,
         querystring: TableDataQuery,
         response: { 200: ref(TableDataResponse) },
+        ...columnFilters,
       },
       preHandler: ctx.auth.optionalUser,
     },

@@ -1,11 +1,11 @@
 import { AppError, ErrorCode } from '@selfdb/common';
 import type { FastifyRequest } from 'fastify';
 import { BEARER, type TablesRouteModule } from './context.ts';
-import { InsertRowResponse, RowBody, TableIdParams } from './schemas.ts';
+import { InsertRowQuery, InsertRowResponse, RowBody, TableIdParams } from './schemas.ts';
 
 /**
- * `?on_conflict=a,b`, the only query parameter of the insert route. Read by hand rather than declared in a schema,
- * so that the documented parameters stay SelfDB 0.0.5's; anything else answers 400 like a strict route.
+ * `?on_conflict=a,b`, the only query parameter of the insert route (declared in InsertRowQuery, so it is documented
+ * and any other parameter answers 400 UNKNOWN_QUERY_PARAMETER); checked here as a list of column names.
  */
 function onConflictOf(request: FastifyRequest): string[] | null {
   const query = request.query as Record<string, unknown>;
@@ -38,6 +38,7 @@ const insertRow: TablesRouteModule = (app, ctx) => {
         tags: ['tables'],
         security: BEARER,
         params: TableIdParams,
+        querystring: InsertRowQuery,
         body: RowBody,
         response: { 200: InsertRowResponse },
       },

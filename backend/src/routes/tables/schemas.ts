@@ -166,8 +166,9 @@ export const ListTablesQuery = Type.Object({
 export type ListTablesQuery = Static<typeof ListTablesQuery>;
 
 /**
- * The documented parameters of GET /tables/{id}/data (SelfDB 0.0.5's). Further keys are read by the route itself:
- * `order`, `select`, `count`, and filters named after columns; anything else answers 400 (strict-query plugin note).
+ * The parameters of GET /tables/{id}/data: SelfDB 0.0.5's, and `order`, `select`, `count` (plain strings here: the
+ * route parses them and answers a bad one 400 INVALID_FILTER). Further keys are filters named after columns,
+ * documented as one exploded `filters` parameter (openapi plugin); anything else answers 400 (strict-query note).
  */
 export const TableDataQuery = Type.Object(
   {
@@ -176,9 +177,32 @@ export const TableDataQuery = Type.Object(
     search: Type.Optional(SearchTerm),
     sort_by: Type.Optional(Type.String({ maxLength: 100, description: 'Column name to sort by' })),
     sort_order: SortOrder,
+    order: Type.Optional(
+      Type.String({
+        description:
+          'Ordering, instead of sort_by: comma-separated column[.asc|.desc][.nullsfirst|.nullslast], e.g. price.desc,name',
+      }),
+    ),
+    select: Type.Optional(Type.String({ description: 'Columns to return, comma-separated, e.g. id,name' })),
+    count: Type.Optional(
+      Type.String({
+        description: 'exact (default) | estimated (planner estimate) | none (total is null)',
+        examples: ['exact', 'estimated', 'none'],
+      }),
+    ),
   },
   { additionalProperties: true },
 );
+
+/** `?on_conflict=a,b` of POST /tables/{id}/data: the insert becomes an upsert on those columns. */
+export const InsertRowQuery = Type.Object({
+  on_conflict: Type.Optional(
+    Type.String({
+      description:
+        'Comma-separated columns of a unique constraint: a row that conflicts on them is updated instead (upsert)',
+    }),
+  ),
+});
 export type TableDataQuery = Static<typeof TableDataQuery>;
 
 /** Row bodies: one object, or an array of objects inserted in one statement. */
