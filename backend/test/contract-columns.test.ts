@@ -66,6 +66,10 @@ test('other columns still drop and retype; a protected column’s default and nu
   const token = owner.access_token;
   const retyped = await call(t.app, 'PATCH', column('extra'), { token, body: { type: 'integer' } });
   assert.equal(retyped.status, 200, JSON.stringify(retyped.body));
+  // A type Postgres cannot cast the column's values to is the caller's mistake (400), never a 500.
+  const uncastable = await call(t.app, 'PATCH', column('extra'), { token, body: { type: 'jsonb' } });
+  assert.equal(uncastable.status, 400, JSON.stringify(uncastable.body));
+  assert.equal(uncastable.body.code, 'INVALID_VALUE');
   const renamed = await call(t.app, 'PATCH', column('extra'), { token, body: { new_name: 'extra2' } });
   assert.equal(renamed.status, 200, JSON.stringify(renamed.body));
   const dropped = await call(t.app, 'DELETE', column('extra2'), { token });

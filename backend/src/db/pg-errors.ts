@@ -58,10 +58,11 @@ export function toPgAppError(error: unknown, options: PgErrorOptions = {}): AppE
           : 'Invalid value for the column type or constraint',
         ErrorCode.INVALID_VALUE,
       );
-    // Checks, mismatched types, and program limits a value can reach: array dimensions (54000), nesting Postgres's
-    // parsers recurse on (54001).
+    // Checks, mismatched types (also a column retype Postgres cannot cast, 42846), and program limits a value can
+    // reach: array dimensions (54000), nesting Postgres's parsers recurse on (54001).
     case '23514':
     case '42804':
+    case '42846':
     case '428C9':
     case '54000':
     case '54001':
