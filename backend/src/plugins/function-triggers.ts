@@ -69,6 +69,7 @@ export function installFunctionTriggers(
   const database = createDatabaseTriggers({ pool, directUrl: listenUrl, log: app.log });
   const service = createTriggersService({ pool, runner, recorder });
 
+  let stopped = false;
   const parts = {
     runtime,
     runner,
@@ -77,13 +78,18 @@ export function installFunctionTriggers(
     schedules,
     database,
     service,
-    /** Starts the background parts (done when the server listens). */
+    /**
+     * Starts the background parts (done when the server listens). Fastify runs onListen hooks after listen() has
+     * resolved, so a server closed at once may get here after stop(): it then starts nothing.
+     */
     start(): void {
+      if (stopped) return;
       worker.start();
       schedules.start();
       database.start();
     },
     async stop(): Promise<void> {
+      stopped = true;
       await Promise.all([database.stop(), schedules.stop()]);
       await worker.stop();
       await recorder.flush();

@@ -60,11 +60,15 @@ export function installFunctionsSync(
     }
   }
 
+  // Fastify runs onListen hooks after listen() has resolved: a server closed at once may see them after onClose.
+  let closed = false;
   app.addHook('onListen', async function startFunctionsSync() {
+    if (closed) return;
     every(FUNCTIONS_SYNC_INTERVAL_MS, syncRuntime);
     every(FUNCTIONS_PRUNE_INTERVAL_MS, pruneRuns);
   });
   app.addHook('onClose', async function stopFunctionsSync() {
+    closed = true;
     for (const timer of timers) clearInterval(timer);
     await Promise.all(running);
   });
