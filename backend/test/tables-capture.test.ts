@@ -82,18 +82,20 @@ describe('capture follows the table', () => {
     assert.equal((await changes('feed')).length, 1, 'nothing new under the old name');
   });
 
-  test('renaming the primary key column re-arms capture with the new key name', async () => {
-    assert.equal((await patch({ new_name: 'uid' }, '/columns/id')).status, 200);
-    const inserted = await insert({ body: 'new key' });
+  test('the primary key column cannot be renamed through the API (409), and capture keeps its key', async () => {
+    const renamed = await patch({ new_name: 'uid' }, '/columns/id');
+    assert.equal(renamed.status, 409);
+    assert.equal(renamed.body.code, 'PROTECTED_COLUMN');
+    const inserted = await insert({ body: 'same key' });
     const last = (await changes('stream')).at(-1);
-    assert.deepEqual(last.pk, { uid: (inserted.body.data as { uid: string }).uid });
+    assert.deepEqual(last.pk, { id: (inserted.body.data as { id: string }).id });
   });
 
   test('row updates and deletes through the API are captured with old and new rows', async () => {
     const inserted = await insert({ body: 'v1' });
-    const uid = (inserted.body.data as { uid: string }).uid;
-    await call(t.app, 'PATCH', `/tables/${id}/data/${uid}?id_column=uid`, { token, body: { body: 'v2' } });
-    await call(t.app, 'DELETE', `/tables/${id}/data/${uid}?id_column=uid`, { token });
+    const rowId = (inserted.body.data as { id: string }).id;
+    await call(t.app, 'PATCH', `/tables/${id}/data/${rowId}`, { token, body: { body: 'v2' } });
+    await call(t.app, 'DELETE', `/tables/${id}/data/${rowId}`, { token });
     const ops = (await changes('stream')).slice(-3);
     assert.deepEqual(
       ops.map((c) => c.operation),
