@@ -1,4 +1,5 @@
 import type { Queryable } from '@selfdb/common';
+import type { WebhookDeliveryRow } from './webhooks.repository.ts';
 
 /** What the public trigger needs of a webhook (and of its function). */
 export interface TriggerWebhookRow {
@@ -13,30 +14,8 @@ export interface TriggerWebhookRow {
   retry_delay_seconds: number;
 }
 
-/** A `webhook_deliveries` row, as WebhookDeliveryRead shows it. */
-export interface DeliveryRow {
-  id: string;
-  webhook_id: string;
-  function_id: string;
-  source_ip: string | null;
-  request_headers: Record<string, unknown> | null;
-  request_body: unknown;
-  signature_valid: boolean | null;
-  status: string;
-  delivery_attempt: number;
-  processing_started_at: Date | null;
-  function_execution_id: string | null;
-  execution_result: unknown;
-  error_message: string | null;
-  execution_time_ms: number | null;
-  response_status_code: number | null;
-  retry_count: number;
-  next_retry_at: Date | null;
-  created_at: Date;
-  received_at: Date | null;
-  processing_completed_at: Date | null;
-  updated_at: Date;
-}
+/** A `webhook_deliveries` row (one definition: webhooks.repository.ts). */
+export type DeliveryRow = WebhookDeliveryRow;
 
 const TRIGGER_COLUMNS = `w.id, w.function_id, f.name AS function_name, w.secret_key, w.is_active,
   w.rate_limit_per_minute, w.retry_enabled, w.retry_attempts, w.retry_delay_seconds`;
