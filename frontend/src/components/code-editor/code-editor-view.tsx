@@ -1,0 +1,110 @@
+// CodeMirror 6 as a controlled React component (the lazily loaded half of code-editor.tsx).
+import { javascript } from '@codemirror/lang-javascript';
+import { PostgreSQL, sql } from '@codemirror/lang-sql';
+import { Compartment, EditorState } from '@codemirror/state';
+import { EditorView, keymap } from '@codemirror/view';
+import { basicSetup } from 'codemirror';
+import { useEffect, useRef } from 'react';
+
+export type CodeLanguage = 'sql' | 'typescript';
+
+export interface CodeEditorProps {
+  value: string;
+  onChange?: (value: string) => void;
+  language: CodeLanguage;
+  /** The accessible name of the editing area (`getByRole('textbox', { name })` in tests). */
+  label: string;
+  /** Ctrl/Cmd+Enter. */
+  onRun?: () => void;
+  readOnly?: boolean;
+  minHeight?: string;
+}
+
+function languageOf(language: CodeLanguage) {
+  return language === 'sql' ? sql({ dialect: PostgreSQL }) : javascript({ typescript: true });
+}
+
+// Colours follow the page (light and dark) instead of a fixed theme.
+const pageTheme = EditorView.theme({
+  '&': { backgroundColor: 'transparent', color: 'inherit', fontSize: '0.875rem' },
+  '.cm-content': { caretColor: 'currentColor', fontFamily: 'ui-monospace, SFMono-Regular, Menlo, monospace' },
+  '.cm-gutters': { backgroundColor: 'transparent', color: 'rgb(113 113 122)', border: 'none' },
+  '.cm-activeLine, .cm-activeLineGutter': { backgroundColor: 'rgb(113 113 122 / 0.08)' },
+  '&.cm-focused': { outline: 'none' },
+});
+
+export default function CodeEditorView({
+  value,
+  onChange,
+  language,
+  label,
+  onRun,
+  readOnly = false,
+  minHeight = '12rem',
+}: CodeEditorProps) {
+  const host = useRef<HTMLDivElement>(null);
+  const view = useRef<EditorView | null>(null);
+  // The latest callbacks, read by the editor's listeners without rebuilding it.
+  const callbacks = useRef({ onChange, onRun });
+  callbacks.current = { onChange, onRun };
+  const languageSlot = useRef(new Compartment());
+  const readOnlySlot = useRef(new Compartment());
+
+  useEffect(() => {
+    const editor = new EditorView({
+      parent: host.current!,
+      state: EditorState.create({
+        doc: value,
+        extensions: [
+          keymap.of([
+            {
+              key: 'Mod-Enter',
+              run: () => {
+                callbacks.current.onRun?.();
+                return callbacks.current.onRun !== undefined;
+              },
+            },
+          ]),
+          basicSetup,
+          pageTheme,
+          EditorView.theme({ '.cm-content, .cm-gutter': { minHeight } }),
+          EditorView.contentAttributes.of({ 'aria-label': label }),
+          languageSlot.current.of(languageOf(language)),
+          readOnlySlot.current.of(EditorState.readOnly.of(readOnly)),
+          EditorView.updateListener.of((update) => {
+            if (update.docChanged) callbacks.current.onChange?.(update.state.doc.toString());
+          }),
+        ],
+      }),
+    });
+    view.current = editor;
+    return () => {
+      editor.destroy();
+      view.current = null;
+    };
+    // The editor is built once; value, language and readOnly changes are applied below.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  useEffect(() => {
+    const editor = view.current;
+    if (editor && editor.state.doc.toString() !== value) {
+      editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: value } });
+    }
+  }, [value]);
+
+  useEffect(() => {
+    view.current?.dispatch({ effects: languageSlot.current.reconfigure(languageOf(language)) });
+  }, [language]);
+
+  useEffect(() => {
+    view.current?.dispatch({ effects: readOnlySlot.current.reconfigure(EditorState.readOnly.of(readOnly)) });
+  }, [readOnly]);
+
+  return (
+    <div
+      ref={host}
+      className="overflow-auto rounded-md border border-zinc-300 focus-within:ring-2 focus-within:ring-emerald-500 dark:border-zinc-700"
+    />
+  );
+}
