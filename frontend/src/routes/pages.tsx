@@ -3,6 +3,8 @@
 import type { ReactElement } from 'react';
 import { ComingSoonPage } from '../features/coming-soon/coming-soon-page.tsx';
 import { DashboardPage } from '../features/dashboard/dashboard-page.tsx';
+import { FunctionPage } from '../features/functions/function-page.tsx';
+import { FunctionsPage } from '../features/functions/functions-page.tsx';
 import { ProfilePage } from '../features/profile/profile-page.tsx';
 import { TablePage } from '../features/tables/table-page.tsx';
 import { TablesPage } from '../features/tables/tables-page.tsx';
@@ -37,11 +39,9 @@ export const PAGES: PageRoute[] = [
     path: '/functions',
     nav: 'Functions',
     adminOnly: true,
-    element: soon(
-      'Functions',
-      'Serverless functions and their webhooks: code editor, deploy, executions and logs.',
-    ),
+    element: <FunctionsPage />,
   },
+  { path: '/functions/:functionId', adminOnly: true, element: <FunctionPage /> },
   {
     path: '/schema',
     nav: 'Schema',
