@@ -13,7 +13,7 @@ import {
   collectPageErrors,
   type DashboardStack,
   signIn,
-  startDashboardStack,
+  startDashboardStackWithFunctions,
 } from './helpers.ts';
 
 const CODE = `export const triggers = [{ type: 'http', method: ['POST'] }];
@@ -70,7 +70,7 @@ describe('functions page', { timeout: 300_000 }, () => {
   let secret: string;
 
   before(async () => {
-    s = await startDashboardStack({ functions: true });
+    s = await startDashboardStackWithFunctions();
     const context = await s.browser.newContext();
     page = await context.newPage();
     page.setDefaultTimeout(30_000);

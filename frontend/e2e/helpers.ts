@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { storageServiceKey } from '@selfdb/common';
 import { type Browser, chromium, type ConsoleMessage, type Page } from 'playwright-core';
 import { ADMIN, API_KEY, SECRET_KEY } from '../../backend/test/helpers.ts';
-import { FUNCTIONS_KEY, type RuntimeRelay, startRelay } from '../../backend/test/functions-helpers.ts';
+import { FUNCTIONS_KEY, startRelay } from '../../backend/test/functions-helpers.ts';
 import { startBackendWithRealtime, type TestBackendWithRealtime } from '../../realtime/test/helpers.ts';
 import { type FunctionsRuntime, startFunctionsRuntime } from '../../scripts/lib/functions-runtime.ts';
 import { DASHBOARD_DIST, ensureDashboardBuilt } from '../../scripts/lib/dashboard.ts';
@@ -24,49 +24,20 @@ export interface DashboardStack {
   /** The backend's own URL, for calls the test makes "from elsewhere". */
   apiUrl: string;
   browser: Browser;
-  /** The functions runtime (Deno sandboxes), when started with `{ functions: true }`. */
-  functions: FunctionsRuntime | null;
   close(): Promise<void>;
 }
 
-export interface DashboardStackOptions {
-  /**
-   * Also start the functions runtime (scripts/lib/functions-runtime.ts), as the backend's functions tests do: the
-   * backend is given a relay's port, and the runtime, which calls the backend back, is started once the backend
-   * listens.
-   */
-  functions?: boolean;
-}
-
-export async function startDashboardStack(options: DashboardStackOptions = {}): Promise<DashboardStack> {
+/** `options.backend`: more backend environment (e.g. BACKUPS_DIR for a test that writes backups). */
+export async function startDashboardStack(
+  options: { backend?: Record<string, string> } = {},
+): Promise<DashboardStack> {
   ensureDashboardBuilt();
   const storage = await startStorage(storageServiceKey(SECRET_KEY));
   const storagePort = await storage.listen();
-  let relay: RuntimeRelay | null = null;
-  let functions: FunctionsRuntime | null = null;
-  if (options.functions) relay = await startRelay();
   const stack = await startBackendWithRealtime({
-    backend: {
-      STORAGE_HOST: '127.0.0.1',
-      STORAGE_INTERNAL_PORT: String(storagePort),
-      ...(relay
-        ? {
-            FUNCTIONS_HOST: '127.0.0.1',
-            FUNCTIONS_INTERNAL_PORT: String(relay.port),
-            FUNCTIONS_SERVICE_KEY: FUNCTIONS_KEY,
-          }
-        : {}),
-    },
+    backend: { STORAGE_HOST: '127.0.0.1', STORAGE_INTERNAL_PORT: String(storagePort), ...options.backend },
   });
   const apiUrl = `http://127.0.0.1:${stack.backendPort}`;
-  if (relay) {
-    functions = await startFunctionsRuntime({
-      serviceKey: FUNCTIONS_KEY,
-      backendUrl: apiUrl,
-      apiKey: API_KEY,
-    });
-    relay.target = Number(new URL(functions.url).port);
-  }
   const server = createDashboardServer({
     host: '127.0.0.1',
     port: 0,
@@ -89,15 +60,45 @@ export async function startDashboardStack(options: DashboardStackOptions = {}): 
     url,
     apiUrl,
     browser,
-    functions,
     async close() {
       await browser.close();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await stack.close();
-      await functions?.close();
-      await relay?.close();
       await storage.close();
+    },
+  };
+}
+
+/**
+ * The dashboard stack plus the functions runtime (the real Deno sandboxes, scripts/lib/functions-runtime.ts), wired
+ * as the backend's functions tests do: the backend gets a relay's port, and the runtime, which calls the backend
+ * back, starts once the backend listens.
+ */
+export async function startDashboardStackWithFunctions(): Promise<
+  DashboardStack & { functions: FunctionsRuntime }
+> {
+  const relay = await startRelay();
+  const stack = await startDashboardStack({
+    backend: {
+      FUNCTIONS_HOST: '127.0.0.1',
+      FUNCTIONS_INTERNAL_PORT: String(relay.port),
+      FUNCTIONS_SERVICE_KEY: FUNCTIONS_KEY,
+    },
+  });
+  const functions = await startFunctionsRuntime({
+    serviceKey: FUNCTIONS_KEY,
+    backendUrl: stack.apiUrl,
+    apiKey: API_KEY,
+  });
+  relay.target = Number(new URL(functions.url).port);
+  return {
+    ...stack,
+    functions,
+    async close() {
+      await stack.close();
+      await functions.close();
+      await relay.close();
     },
   };
 }
