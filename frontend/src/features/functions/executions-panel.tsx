@@ -80,7 +80,7 @@ function ExecutionDetail({ fn, execution }: { fn: FunctionRead; execution: Funct
 }
 
 /** The function's runs, newest first: status, trigger, duration; a row opens its result and logs. */
-export function ExecutionsPanel({ fn }: { fn: FunctionRead }) {
+export function ExecutionsPanel({ fn, onRefresh }: { fn: FunctionRead; onRefresh(): void }) {
   const selfdb = useSelfDB();
   const [page, setPage] = useState(1);
   const [open, setOpen] = useState<string | null>(null);
@@ -99,7 +99,13 @@ export function ExecutionsPanel({ fn }: { fn: FunctionRead }) {
   return (
     <div className="space-y-3">
       <div className="flex justify-end">
-        <Button size="sm" onClick={executions.reload}>
+        <Button
+          size="sm"
+          onClick={() => {
+            executions.reload();
+            onRefresh(); // the function's counters and last run too
+          }}
+        >
           Refresh
         </Button>
       </div>

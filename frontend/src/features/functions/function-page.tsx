@@ -182,9 +182,12 @@ export function FunctionPage() {
         <Fact label="Last run">{f.last_executed_at ? formatDate(f.last_executed_at) : 'never'}</Fact>
       </dl>
       <Tabs tab={tab} onTab={setTab} />
-      {tab === 'Code' ? <CodePanel key={f.id} fn={f} onSaved={replace} /> : null}
+      {/* Kept mounted while other tabs show, so unsaved code survives a look at the executions. */}
+      <div hidden={tab !== 'Code'}>
+        <CodePanel key={f.id} fn={f} onSaved={replace} />
+      </div>
       {tab === 'Test' ? <InvokePanel fn={f} onInvoked={fn.reload} /> : null}
-      {tab === 'Executions' ? <ExecutionsPanel fn={f} /> : null}
+      {tab === 'Executions' ? <ExecutionsPanel fn={f} onRefresh={fn.reload} /> : null}
       {tab === 'Logs' ? <LogsPanel fn={f} /> : null}
       {tab === 'Settings' ? <SettingsPanel key={f.id} fn={f} onSaved={replace} /> : null}
       {tab === 'Webhooks' ? <WebhooksPanel fn={f} /> : null}

@@ -71,7 +71,13 @@ function Deliveries({ webhook, onChanged }: { webhook: WebhookRead; onChanged():
     <section aria-label={`Deliveries of ${webhook.name}`} className="space-y-2">
       <div className="flex items-center justify-between">
         <h3 className="text-sm font-semibold">Deliveries</h3>
-        <Button size="sm" onClick={deliveries.reload}>
+        <Button
+          size="sm"
+          onClick={() => {
+            deliveries.reload();
+            onChanged(); // the webhook's counters and last status too
+          }}
+        >
           Refresh deliveries
         </Button>
       </div>
@@ -124,6 +130,7 @@ function Deliveries({ webhook, onChanged }: { webhook: WebhookRead; onChanged():
                         </Button>
                         <Button
                           size="sm"
+                          className="disabled:opacity-50"
                           disabled={!canRetryDelivery(delivery) || retrying === delivery.id}
                           title={
                             canRetryDelivery(delivery)
