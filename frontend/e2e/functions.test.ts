@@ -220,6 +220,13 @@ describe('functions page', { timeout: 300_000 }, () => {
   });
 
   it('deletes the webhook and the function after confirming', async () => {
+    // The dashboard counts them (admins).
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
+    await page.getByTestId('card-functions').filter({ hasText: /^1$/ }).waitFor();
+    await page.getByTestId('card-webhooks').filter({ hasText: /^1$/ }).waitFor();
+    await page.goBack();
+    await page.getByRole('tab', { name: 'Webhooks' }).click();
+
     const card = page.getByRole('article', { name: 'Webhook incoming' });
     await card.getByRole('button', { name: 'Delete' }).click();
     const confirm = page.getByRole('dialog', { name: 'Delete webhook' });

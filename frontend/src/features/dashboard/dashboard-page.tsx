@@ -1,4 +1,12 @@
-import { getStorageStats, getSystemStatus, getTableCount, getUserCount, unwrap } from '@selfdb/sdk';
+import {
+  getFunctionCount,
+  getStorageStats,
+  getSystemStatus,
+  getTableCount,
+  getUserCount,
+  listWebhooks,
+  unwrap,
+} from '@selfdb/sdk';
 import { Link } from 'react-router';
 import { LoadError, Loading, PageHeader } from '../../components/ui/states.tsx';
 import { formatBytes } from '../../lib/format.ts';
@@ -13,6 +21,9 @@ interface Summary {
   storageBytes: number;
   files: number;
   buckets: number;
+  /** null for non-admins: functions and webhooks are admin only. */
+  functions: number | null;
+  webhooks: number | null;
 }
 
 function Card({
@@ -51,11 +62,13 @@ export function DashboardPage() {
   const isAdmin = user?.role === 'ADMIN';
   const summary = useAsync(async (): Promise<Summary> => {
     const client = selfdb.client;
-    const [status, users, tables, storage] = await Promise.all([
+    const [status, users, tables, storage, functions, webhooks] = await Promise.all([
       getSystemStatus({ client }).then(unwrap),
       isAdmin ? getUserCount({ client }).then(unwrap) : null,
       getTableCount({ client }).then(unwrap),
       getStorageStats({ client }).then(unwrap),
+      isAdmin ? getFunctionCount({ client }).then(unwrap) : null,
+      isAdmin ? listWebhooks({ client, query: { limit: 1 } }).then((r) => unwrap(r).total) : null,
     ]);
     return {
       version: status.version,
@@ -64,6 +77,8 @@ export function DashboardPage() {
       storageBytes: storage.total_size,
       files: storage.total_files,
       buckets: storage.bucket_count,
+      functions,
+      webhooks,
     };
   }, [selfdb, isAdmin]);
 
@@ -87,12 +102,17 @@ export function DashboardPage() {
             subtitle={`${summary.data.files} files in ${summary.data.buckets} buckets`}
             to="/storage"
           />
-          {isAdmin ? (
-            <>
-              <Card title="Functions" value="—" subtitle="Coming soon to the dashboard" />
-              <Card title="Webhooks" value="—" subtitle="Coming soon to the dashboard" />
-            </>
-          ) : null}
+          {summary.data.functions === null ? null : (
+            <Card title="Functions" value={String(summary.data.functions)} to="/functions" />
+          )}
+          {summary.data.webhooks === null ? null : (
+            <Card
+              title="Webhooks"
+              value={String(summary.data.webhooks)}
+              subtitle="Each on its function's page"
+              to="/functions"
+            />
+          )}
         </div>
       ) : null}
     </>
