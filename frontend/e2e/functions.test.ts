@@ -219,6 +219,35 @@ describe('functions page', { timeout: 300_000 }, () => {
     assert.deepEqual(errors, []);
   });
 
+  it('edits the webhook with a new secret, shown once; the old secret then fails the signature', async () => {
+    const card = page.getByRole('article', { name: 'Webhook incoming' });
+    await card.getByRole('button', { name: 'Edit' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit incoming' });
+    assert.equal(await dialog.getByLabel('New secret key').inputValue(), '');
+    await dialog.getByLabel('Rate limit / min').fill('50');
+    await dialog.getByLabel('New secret key').fill('a-new-secret-0123456789');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    const once = page.getByRole('dialog', { name: /copy its secret now/ });
+    await once.getByTestId('webhook-secret').getByText('a-new-secret-0123456789').waitFor();
+    await once.getByRole('button', { name: 'I have stored the secret' }).click();
+    await card.getByText(/50\/min/).waitFor();
+
+    // Signed with the old secret: refused (401), recorded as a bad signature, and it cannot be retried.
+    const body = JSON.stringify({ name: 'old' });
+    const signature = createHmac('sha256', secret).update(body).digest('hex');
+    const response = await fetch(webhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${signature}` },
+      body,
+    });
+    assert.equal(response.status, 401);
+    const refresh = card.getByRole('button', { name: 'Refresh deliveries' });
+    const delivery = card.getByTestId('delivery-row');
+    await refreshUntil(refresh, delivery, (cells) => cells[2] === 'bad signature');
+    assert.equal(await delivery.first().getByRole('button', { name: 'Retry' }).isDisabled(), true);
+    assert.deepEqual(errors, []);
+  });
+
   it('deletes the webhook and the function after confirming', async () => {
     // The dashboard counts them (admins).
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();

@@ -15,6 +15,7 @@ import { formatDate } from '../../lib/format.ts';
 import { useSelfDB } from '../../lib/session.tsx';
 import { useAsync } from '../../lib/use-async.ts';
 import { formatBody, formatDuration, type LogLine, logsOfExecution, statusTone } from './functions.ts';
+import { useRefreshWhile } from './use-refresh-while.ts';
 
 const PAGE_SIZE = 20;
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -96,6 +97,13 @@ export function ExecutionsPanel({ fn, onRefresh }: { fn: FunctionRead; onRefresh
     [selfdb, fn.id, page],
   );
   const rows = executions.data?.executions ?? [];
+  useRefreshWhile(
+    rows.some((e) => e.status === 'running'),
+    () => {
+      executions.reload();
+      onRefresh();
+    },
+  );
   return (
     <div className="space-y-3">
       <div className="flex justify-end">

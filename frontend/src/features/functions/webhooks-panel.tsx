@@ -21,6 +21,7 @@ import { useSelfDB, useSession } from '../../lib/session.tsx';
 import { useAsync } from '../../lib/use-async.ts';
 import { CopyButton } from './copy-button.tsx';
 import { canRetryDelivery, formatBody, formatDuration, statusTone, webhookUrl } from './functions.ts';
+import { useRefreshWhile } from './use-refresh-while.ts';
 import { SecretOnceDialog, WebhookDialog } from './webhook-dialogs.tsx';
 
 const DELIVERY_PAGE_SIZE = 20;
@@ -67,6 +68,12 @@ function Deliveries({ webhook, onChanged }: { webhook: WebhookRead; onChanged():
   }
 
   const rows = deliveries.data?.deliveries ?? [];
+  // Queued, running or waiting for a retry: follow them until they finish.
+  const inFlight = rows.some((d) => ['queued', 'executing', 'retry_pending'].includes(d.status));
+  useRefreshWhile(inFlight, () => {
+    deliveries.reload();
+    onChanged();
+  });
   return (
     <section aria-label={`Deliveries of ${webhook.name}`} className="space-y-2">
       <div className="flex items-center justify-between">
