@@ -53,10 +53,15 @@ async function replaceCode(page: Page, label: string, code: string) {
   await page.keyboard.press('Delete');
   // A paste event carries the text exactly (typing would auto-close brackets and re-indent lines).
   await editor.evaluate((element, text) => {
-    const data = new DataTransfer();
+    // The page's own constructors (this file is type-checked without the DOM library).
+    const win = element.ownerDocument.defaultView as unknown as {
+      DataTransfer: new () => { setData(type: string, value: string): void };
+      ClipboardEvent: new (type: string, init: object) => Event;
+    };
+    const data = new win.DataTransfer();
     data.setData('text/plain', text);
     element.dispatchEvent(
-      new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }),
+      new win.ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }),
     );
   }, code);
 }
