@@ -6,7 +6,7 @@ import {
   unwrap,
   updateFunction,
 } from '@selfdb/sdk';
-import { type ReactNode, useState } from 'react';
+import { type ReactNode, useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { CodeEditor } from '../../components/code-editor/code-editor.tsx';
 import { Button } from '../../components/ui/button.tsx';
@@ -70,6 +70,13 @@ function CodePanel({ fn, onSaved }: { fn: FunctionRead; onSaved(fn: FunctionRead
   const [error, setError] = useState<string | null>(null);
   const code = draft ?? fn.code;
   const dirty = draft !== null && draft !== fn.code;
+  // Closing or reloading the tab with unsaved code asks first.
+  useEffect(() => {
+    if (!dirty) return;
+    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [dirty]);
 
   async function save(deploy: boolean) {
     setBusy(deploy ? 'deploy' : 'save');
