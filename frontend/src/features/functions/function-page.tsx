@@ -138,18 +138,28 @@ export function FunctionPage() {
     [selfdb, functionId],
   );
 
-  if (fn.error && !fn.data) return <LoadError error={fn.error} onRetry={fn.reload} />;
+  const back = (
+    <div className="mb-2 text-sm">
+      <Link className="text-emerald-700 hover:underline dark:text-emerald-400" to="/functions">
+        ← Functions
+      </Link>
+    </div>
+  );
+  if (fn.error && !fn.data) {
+    return (
+      <>
+        {back}
+        <LoadError error={fn.error} onRetry={fn.reload} />
+      </>
+    );
+  }
   if (!fn.data) return <Loading />;
   const f = fn.data;
   const replace = (next: FunctionRead) => fn.setData(() => next);
 
   return (
     <>
-      <div className="mb-2 text-sm">
-        <Link className="text-emerald-700 hover:underline dark:text-emerald-400" to="/functions">
-          ← Functions
-        </Link>
-      </div>
+      {back}
       <PageHeader
         title={f.name}
         description={f.description ?? undefined}
