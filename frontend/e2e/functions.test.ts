@@ -172,6 +172,36 @@ describe('functions page', { timeout: 300_000 }, () => {
     assert.deepEqual(errors, []);
   });
 
+  it('saves settings: timeout, env vars and active (an inactive function is not invoked)', async () => {
+    await page.getByRole('tab', { name: 'Settings' }).click();
+    await page.getByLabel('Timeout (s)').fill('60');
+    await page.getByRole('button', { name: 'Add variable' }).click();
+    await page.getByLabel('Variable 2 name').fill('SECOND');
+    await page.getByLabel('Variable 2 value').fill('two');
+    await page.getByLabel(/^Active/).uncheck();
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    await page.getByText('inactive', { exact: true }).waitFor();
+    const [fn] = (await api(s.apiUrl, 'GET', '/functions/?search=greeter', adminToken)).functions as {
+      timeout_seconds: number;
+      is_active: boolean;
+      env_vars: Record<string, string>;
+    }[];
+    assert.equal(fn?.timeout_seconds, 60);
+    assert.equal(fn?.is_active, false);
+    assert.deepEqual(fn?.env_vars, { GREETING: 'hi', SECOND: 'two' });
+
+    await page.getByRole('tab', { name: 'Test' }).click();
+    await page.getByText('It is inactive: switch it on in Settings.').waitFor();
+
+    await page.getByRole('tab', { name: 'Settings' }).click();
+    await page.getByLabel(/^Active/).check();
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    await page.getByText('active', { exact: true }).waitFor();
+    assert.deepEqual(errors, []);
+  });
+
   it('creates a webhook, shows its secret once, and records a signed delivery that can be retried', async () => {
     await page.getByRole('tab', { name: 'Webhooks' }).click();
     await page.getByText('No webhooks for this function').waitFor();
@@ -250,6 +280,18 @@ describe('functions page', { timeout: 300_000 }, () => {
     const delivery = card.getByTestId('delivery-row');
     await refreshUntil(refresh, delivery, (cells) => cells[2] === 'bad signature');
     assert.equal(await delivery.first().getByRole('button', { name: 'Retry' }).isDisabled(), true);
+
+    // A new URL: the old one stops working at once.
+    await card.getByRole('button', { name: 'New URL' }).click();
+    await page
+      .getByRole('dialog', { name: 'New webhook URL' })
+      .getByRole('button', { name: 'Make a new URL' })
+      .click();
+    await card.getByText(webhookUrl).waitFor({ state: 'detached' });
+    const newUrl = ((await card.locator('code').textContent()) ?? '').replace(/^POST /, '');
+    assert.match(newUrl, /\/api\/webhooks\/trigger\/[A-Za-z0-9_-]+$/);
+    assert.equal((await fetch(webhookUrl, { method: 'POST', body: '{}' })).status, 404);
+    webhookUrl = newUrl;
     assert.deepEqual(errors, []);
   });
 
