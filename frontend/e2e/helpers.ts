@@ -25,12 +25,15 @@ export interface DashboardStack {
   close(): Promise<void>;
 }
 
-export async function startDashboardStack(): Promise<DashboardStack> {
+/** `options.backend`: more backend environment (e.g. BACKUPS_DIR for a test that writes backups). */
+export async function startDashboardStack(
+  options: { backend?: Record<string, string> } = {},
+): Promise<DashboardStack> {
   ensureDashboardBuilt();
   const storage = await startStorage(storageServiceKey(SECRET_KEY));
   const storagePort = await storage.listen();
   const stack = await startBackendWithRealtime({
-    backend: { STORAGE_HOST: '127.0.0.1', STORAGE_INTERNAL_PORT: String(storagePort) },
+    backend: { STORAGE_HOST: '127.0.0.1', STORAGE_INTERNAL_PORT: String(storagePort), ...options.backend },
   });
   const apiUrl = `http://127.0.0.1:${stack.backendPort}`;
   const server = createDashboardServer({

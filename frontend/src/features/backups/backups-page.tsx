@@ -87,6 +87,8 @@ export function BackupsPage() {
       setActionError(errorMessage(err));
     } finally {
       setBusy(null);
+      // One more look at the progress, so the bar goes once the server says the operation is over.
+      setWatching(true);
     }
   }
 
@@ -103,6 +105,8 @@ export function BackupsPage() {
       setActionError(errorMessage(err));
     } finally {
       setBusy(null);
+      // One more look at the progress, so the bar goes once the server says the operation is over.
+      setWatching(true);
     }
   }
 
