@@ -1,10 +1,10 @@
 // The Backups and Schema pages in a real browser against a real backend: creating a backup shows its progress and
-// then its row, verifying it shows the report, downloading it gives a gzip tar archive, deleting asks first; the
-// schema graph shows two related tables and the edge between them, and the change log their creation. Every step
-// waits on what the user sees, never on time.
+// then its row, verifying it shows the report, downloading it gives a gzip tar archive that a fresh install restores
+// from its sign-in page, deleting asks first; the schema graph shows two related tables and the edge between them,
+// and the change log their creation. Every step waits on what the user sees, never on time.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -128,6 +128,60 @@ describe('backups and schema pages', { timeout: 300_000 }, () => {
     const members = execFileSync('tar', ['-tzf', saved], { encoding: 'utf8' }).split('\n');
     assert.ok(members.includes('database.sql'), members.join(', '));
     assert.ok(members.includes('manifest.json'), members.join(', '));
+  });
+
+  it('restores that download on a fresh install from the sign-in page, with the restore token', async () => {
+    const freshRoot = join(root, 'fresh');
+    mkdirSync(join(freshRoot, 'backups'), { recursive: true });
+    mkdirSync(join(freshRoot, 'storage'));
+    const tokenFile = join(freshRoot, 'restore-token');
+    const fresh = await startDashboardStack({
+      backend: {
+        BACKUPS_DIR: join(freshRoot, 'backups'),
+        STORAGE_DATA_PATH: join(freshRoot, 'storage'),
+        BACKUP_ENV_FILE: join(root, 'env'),
+        BACKUP_SCHEDULE_CRON: 'off',
+        RESTORE_TOKEN_FILE: tokenFile,
+      },
+    });
+    // The restore swaps the database and ends every session on the old one, this helper's own among them.
+    fresh.stack.sql.on('error', () => {});
+    try {
+      // The backend writes the one-time token when it starts listening on a fresh install.
+      let token = '';
+      while (!token) {
+        token = existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : '';
+        if (!token) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const freshPage = await (await fresh.browser.newContext()).newPage();
+      freshPage.setDefaultTimeout(60_000);
+      const freshErrors = collectPageErrors(freshPage);
+      await freshPage.goto(`${fresh.url}/login`);
+      await freshPage.getByRole('button', { name: 'Fresh install? Restore from a backup' }).click();
+      await freshPage.getByLabel('Backup archive (.tar.gz)').setInputFiles(join(root, 'downloaded.tar.gz'));
+      await freshPage.getByLabel('Restore token').fill(token);
+      await freshPage.getByRole('button', { name: 'Restore', exact: true }).click();
+      await freshPage
+        .getByRole('status')
+        .filter({ hasText: /Backup restored successfully/ })
+        .waitFor({ timeout: 120_000 });
+      // The restored install has the table the backup held.
+      const freshToken = String(
+        (
+          await api(fresh.apiUrl, 'POST', '/users/token', undefined, {
+            email: ADMIN.email,
+            password: ADMIN.password,
+          })
+        ).access_token,
+      );
+      const counted = await api(fresh.apiUrl, 'POST', '/sql/query', freshToken, {
+        query: 'SELECT count(*)::int AS n FROM e2e_notes',
+      });
+      assert.match(JSON.stringify(counted), /20000/);
+      assert.deepEqual(freshErrors, []);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('deletes a backup after a confirmation', async () => {
