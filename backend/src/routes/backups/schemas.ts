@@ -75,6 +75,21 @@ export const BackupVerifyResult = Type.Object(
   { $id: 'BackupVerifyResult', title: 'BackupVerifyResult' },
 );
 
+export const BackupSchedule = Type.Object(
+  {
+    cron: Type.Union([Type.String(), Type.Null()], {
+      description: 'BACKUP_SCHEDULE_CRON, in the server\'s local time; null when the schedule is off',
+    }),
+    retention_days: Type.Integer({
+      description: 'BACKUP_RETENTION_DAYS: scheduled archives older than this are deleted (0 keeps everything)',
+    }),
+    next_run_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+      description: 'The next scheduled backup of this process (null when off)',
+    }),
+  },
+  { $id: 'BackupSchedule', title: 'BackupSchedule' },
+);
+
 /** Documents the multipart body; the route reads it as a stream itself (never buffered, never validated whole). */
 export const RestoreBody = Type.Object(
   {
@@ -103,5 +118,6 @@ export const BACKUP_SCHEMAS = [
   BackupDeleteResult,
   BackupProgress,
   BackupVerifyResult,
+  BackupSchedule,
   RestoreBody,
 ];

@@ -1,5 +1,6 @@
-// POST /backups/{filename}/verify: admins only, a real archive verifies (rows compared with the manifest, live data
-// untouched), a damaged one answers a report with its problems, unknown or hostile names 404, one at a time.
+// The routes the dashboard's Backups page adds to 0.0.5's. POST /backups/{filename}/verify: admins only, a real
+// archive verifies (rows compared with the manifest, live data untouched), a damaged one answers a report with its
+// problems, unknown or hostile names 404, one at a time. GET /backups/schedule: the schedule and retention.
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -89,5 +90,28 @@ test('while another backup or restore holds the lock, verify answers 409 BACKUP_
     assert.equal(res.body.code, 'BACKUP_IN_PROGRESS');
   } finally {
     await other.release();
+  }
+});
+
+test('GET /backups/schedule: admins see the schedule and retention (off here: null cron, no next run)', async () => {
+  assert.equal((await call(t.app, 'GET', '/backups/schedule')).status, 401);
+  const asUser = await call(t.app, 'GET', '/backups/schedule', { token: userToken });
+  assert.equal(asUser.status, 403);
+  assert.equal(asUser.body.detail, 'Admin access required');
+  const res = await call(t.app, 'GET', '/backups/schedule', { token: adminToken });
+  assert.equal(res.status, 200);
+  assert.deepEqual(res.body, { cron: null, retention_days: 7, next_run_at: null });
+});
+
+test('GET /backups/schedule with a schedule: the cron and retention of the configuration', async () => {
+  const other = await startBackupsApp({ BACKUP_SCHEDULE_CRON: '30 3 * * *', BACKUP_RETENTION_DAYS: '14' });
+  try {
+    const token = (await login(other.app, ADMIN.email, ADMIN.password)).access_token;
+    const res = await call(other.app, 'GET', '/backups/schedule', { token });
+    assert.equal(res.status, 200);
+    // The schedule starts when the server listens (never in these tests): no next run yet.
+    assert.deepEqual(res.body, { cron: '30 3 * * *', retention_days: 14, next_run_at: null });
+  } finally {
+    await other.close();
   }
 });
