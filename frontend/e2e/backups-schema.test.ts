@@ -65,6 +65,11 @@ describe('backups and schema pages', { timeout: 300_000 }, () => {
     await nav('Backups').click();
     await page.getByRole('heading', { name: 'Backups' }).waitFor();
     await page.getByText('No backups yet').waitFor();
+    // The schedule and retention come from the server (off in this stack).
+    await page
+      .getByTestId('backup-schedule')
+      .getByText(/Scheduled backups are off/)
+      .waitFor();
   });
 
   it('creates a backup: the progress shows while it runs, then the new row', async () => {

@@ -6,6 +6,7 @@ import {
   deleteBackupFile,
   downloadBackup,
   getBackupProgress,
+  getBackupSchedule,
   listAllBackups,
   unwrap,
   verifyBackupFile,
@@ -26,7 +27,7 @@ import { errorMessage } from '../../lib/errors.ts';
 import { formatBytes, formatDate } from '../../lib/format.ts';
 import { useSelfDB } from '../../lib/session.tsx';
 import { useAsync } from '../../lib/use-async.ts';
-import { backupKind, progressFraction, progressLabel } from './backups.ts';
+import { backupKind, progressFraction, progressLabel, scheduleSummary } from './backups.ts';
 
 const POLL_MS = 500;
 
@@ -43,6 +44,13 @@ export function BackupsPage() {
   const backups = useAsync(
     async function loadBackups() {
       return unwrap(await listAllBackups({ client: selfdb.client }));
+    },
+    [selfdb],
+  );
+
+  const schedule = useAsync(
+    async function loadSchedule() {
+      return unwrap(await getBackupSchedule({ client: selfdb.client }));
     },
     [selfdb],
   );
@@ -227,9 +235,10 @@ export function BackupsPage() {
           </tbody>
         </DataTable>
       ) : null}
-      <p className="mt-4 text-xs text-zinc-500">
-        Scheduled backups follow BACKUP_SCHEDULE_CRON and BACKUP_RETENTION_DAYS in the server&apos;s .env. A
-        restore replaces everything and is only offered on a fresh install, from the sign-in page.
+      <p className="mt-4 text-xs text-zinc-500" data-testid="backup-schedule">
+        {schedule.data ? `${scheduleSummary(schedule.data)} ` : null}
+        {schedule.error ? 'The schedule could not be read. ' : null}A restore replaces everything and is only
+        offered on a fresh install, from the sign-in page.
       </p>
       {verified ? (
         <VerifyReportDialog

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { BackupProgress } from '@selfdb/sdk';
-import { backupKind, progressFraction, progressLabel } from './backups.ts';
+import { backupKind, progressFraction, progressLabel, scheduleSummary } from './backups.ts';
 
 test('backupKind: standard names, named (CLI) ones with their suffix, anything else', () => {
   assert.equal(backupKind('selfdb_backup_20251205_143022.tar.gz'), 'standard');
@@ -41,5 +41,20 @@ test('progressLabel: operation, phase, bytes and files when there are some', () 
   assert.equal(
     progressLabel(progress({ operation: 'verify', phase: null, bytes_done: 1024 })),
     'Verify: starting · 1.0 KB',
+  );
+});
+
+test('scheduleSummary: off, on with retention, on keeping everything', () => {
+  assert.equal(
+    scheduleSummary({ cron: null, retention_days: 7, next_run_at: null }),
+    'Scheduled backups are off (BACKUP_SCHEDULE_CRON).',
+  );
+  assert.equal(
+    scheduleSummary({ cron: '0 2 * * *', retention_days: 1, next_run_at: null }),
+    'Scheduled backups: 0 2 * * * (cron, server time). Scheduled archives are kept 1 day; named ones until deleted.',
+  );
+  assert.match(
+    scheduleSummary({ cron: '0 2 * * *', retention_days: 0, next_run_at: '2026-01-02T02:00:00.000Z' }),
+    /^Scheduled backups: 0 2 \* \* \* \(cron, server time\), next .+\. Archives are kept until deleted\.$/,
   );
 });

@@ -1,7 +1,7 @@
 // Pure helpers of the Backups page: what kind of archive a name is, and a progress snapshot as one line and a
 // fraction for the bar.
-import type { BackupProgress } from '@selfdb/sdk';
-import { formatBytes } from '../../lib/format.ts';
+import type { BackupProgress, BackupSchedule } from '@selfdb/sdk';
+import { formatBytes, formatDate } from '../../lib/format.ts';
 
 const NAME = /^selfdb_backup_\d{8}_\d{6}(?:_([A-Za-z0-9_-]+))?\.tar\.gz$/;
 
@@ -42,4 +42,16 @@ export function progressLabel(progress: BackupProgress): string {
     );
   }
   return parts.join(' · ');
+}
+
+/** "Scheduled backups: 0 2 * * * (server time), next … Kept 7 days; named backups are kept." */
+export function scheduleSummary(schedule: BackupSchedule): string {
+  const when = schedule.cron
+    ? `Scheduled backups: ${schedule.cron} (cron, server time)${schedule.next_run_at ? `, next ${formatDate(schedule.next_run_at)}` : ''}.`
+    : 'Scheduled backups are off (BACKUP_SCHEDULE_CRON).';
+  const kept =
+    schedule.retention_days > 0
+      ? ` Scheduled archives are kept ${schedule.retention_days} ${schedule.retention_days === 1 ? 'day' : 'days'}; named ones until deleted.`
+      : ' Archives are kept until deleted.';
+  return when + (schedule.cron ? kept : '');
 }
