@@ -55,24 +55,34 @@ export function BackupsPage() {
     [selfdb],
   );
 
-  // Follows the progress while this page runs something, and on opening (a scheduled backup may be running).
+  // Follows the progress while this page runs something, and on opening (a scheduled backup, the CLI or another
+  // replica may be running one: the list is read again when it ends).
   const [watching, setWatching] = useState(true);
   const follow = busy !== null || watching;
+  const reloadBackups = backups.reload;
   useEffect(() => {
     if (!follow) return;
     let stopped = false;
+    let sawRunning = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     async function poll() {
       try {
         const snapshot = unwrap(await getBackupProgress({ client: selfdb.client }));
         if (stopped) return;
         setProgress(snapshot);
+        if (snapshot.running) sawRunning = true;
         if (!snapshot.running && busy === null) {
           setWatching(false);
+          if (sawRunning) reloadBackups();
           return;
         }
       } catch {
-        // A missed poll is not an error of the page: the operation's own answer tells how it ended.
+        // A missed poll is not an error of the page (the operation's own answer tells how it ended); with nothing
+        // running here, stop asking.
+        if (busy === null) {
+          setWatching(false);
+          return;
+        }
       }
       if (!stopped) timer = setTimeout(() => void poll(), POLL_MS);
     }
@@ -81,7 +91,7 @@ export function BackupsPage() {
       stopped = true;
       clearTimeout(timer);
     };
-  }, [selfdb, follow, busy]);
+  }, [selfdb, follow, busy, reloadBackups]);
 
   async function createBackup() {
     setBusy('create');
