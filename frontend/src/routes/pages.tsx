@@ -1,11 +1,13 @@
 // Every page of the dashboard, in 0.0.5's sidebar order: the router and the sidebar are both built from this list.
 // A new page is one entry here plus its feature folder (docs/dashboard.md).
 import type { ReactElement } from 'react';
+import { BackupsPage } from '../features/backups/backups-page.tsx';
 import { ComingSoonPage } from '../features/coming-soon/coming-soon-page.tsx';
 import { DashboardPage } from '../features/dashboard/dashboard-page.tsx';
 import { FunctionPage } from '../features/functions/function-page.tsx';
 import { FunctionsPage } from '../features/functions/functions-page.tsx';
 import { ProfilePage } from '../features/profile/profile-page.tsx';
+import { SchemaPage } from '../features/schema/schema-page.tsx';
 import { TablePage } from '../features/tables/table-page.tsx';
 import { TablesPage } from '../features/tables/tables-page.tsx';
 import { UsersPage } from '../features/users/users-page.tsx';
@@ -46,7 +48,7 @@ export const PAGES: PageRoute[] = [
     path: '/schema',
     nav: 'Schema',
     adminOnly: true,
-    element: soon('Schema', 'The graph of your tables and their relations, and the schema change log.'),
+    element: <SchemaPage />,
   },
   {
     path: '/sql-editor',
@@ -58,7 +60,7 @@ export const PAGES: PageRoute[] = [
     path: '/backups',
     nav: 'Backups',
     adminOnly: true,
-    element: soon('Backups', 'Create, download and verify backups.'),
+    element: <BackupsPage />,
   },
   {
     path: '/api-docs',

@@ -611,6 +611,60 @@ export type BackupProgress = {
 };
 
 /**
+ * BackupVerifyResult
+ */
+export type BackupVerifyResult = {
+    /**
+     * True when the archive restores completely and matches its manifest
+     */
+    ok: boolean;
+    /**
+     * False for archives of SelfDB 0.0.5 (nothing to compare with)
+     */
+    has_manifest: boolean;
+    /**
+     * Members of the archive
+     */
+    members: number;
+    storage_files: number;
+    tables: Array<{
+        table: string;
+        /**
+         * Rows the manifest counts
+         */
+        expected: number | null;
+        /**
+         * Rows the throwaway restore holds
+         */
+        restored: number;
+    }>;
+    migrations_applied: Array<string>;
+    /**
+     * Empty when ok
+     */
+    problems: Array<string>;
+    duration_ms: number;
+};
+
+/**
+ * BackupSchedule
+ */
+export type BackupSchedule = {
+    /**
+     * BACKUP_SCHEDULE_CRON, in the server's local time; null when the schedule is off
+     */
+    cron: string | null;
+    /**
+     * BACKUP_RETENTION_DAYS: scheduled archives older than this are deleted (0 keeps everything)
+     */
+    retention_days: number;
+    /**
+     * The next scheduled backup of this process (null when off)
+     */
+    next_run_at: string | null;
+};
+
+/**
  * Body_restore_from_backup_file
  */
 export type BodyRestoreFromBackupFile = {
@@ -6594,6 +6648,193 @@ export type DeleteBackupFileResponses = {
 };
 
 export type DeleteBackupFileResponse = DeleteBackupFileResponses[keyof DeleteBackupFileResponses];
+
+export type VerifyBackupFileData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path: {
+        /**
+         * Filename
+         */
+        filename: string;
+    };
+    query?: never;
+    url: '/backups/{filename}/verify';
+};
+
+export type VerifyBackupFileErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
+};
+
+export type VerifyBackupFileError = VerifyBackupFileErrors[keyof VerifyBackupFileErrors];
+
+export type VerifyBackupFileResponses = {
+    /**
+     * Default Response
+     */
+    200: BackupVerifyResult;
+};
+
+export type VerifyBackupFileResponse = VerifyBackupFileResponses[keyof VerifyBackupFileResponses];
+
+export type GetBackupScheduleData = {
+    body?: never;
+    headers?: {
+        /**
+         * API key required for all endpoints (validated by middleware)
+         */
+        'X-API-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/backups/schedule';
+};
+
+export type GetBackupScheduleErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Missing API key
+     */
+    406: ErrorResponse;
+    /**
+     * Request Timeout: the request was not received in time
+     */
+    408: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Payload Too Large: the body is over the size limit
+     */
+    413: ErrorResponse;
+    /**
+     * URI Too Long
+     */
+    414: ErrorResponse;
+    /**
+     * Unsupported Media Type: a body of a type the operation does not take
+     */
+    415: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+    /**
+     * Request Header Fields Too Large
+     */
+    431: ErrorResponse;
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse;
+    /**
+     * Service Unavailable: the database (or a service the operation needs) does not answer
+     */
+    503: ErrorResponse;
+    /**
+     * Gateway Timeout: a database statement ran over its time limit and was cancelled
+     */
+    504: ErrorResponse;
+};
+
+export type GetBackupScheduleError = GetBackupScheduleErrors[keyof GetBackupScheduleErrors];
+
+export type GetBackupScheduleResponses = {
+    /**
+     * Default Response
+     */
+    200: BackupSchedule;
+};
+
+export type GetBackupScheduleResponse = GetBackupScheduleResponses[keyof GetBackupScheduleResponses];
 
 export type ReceiveExecutionResultData = {
     /**

@@ -241,6 +241,21 @@ export function createBackupsService(config: BackupsConfig, db: Queryable, log: 
     });
   }
 
+  /** Restores into a throwaway database and folder and compares with the manifest; live data is untouched. */
+  async function verify(path: string): Promise<VerifyReport> {
+    progress.start('verify', basename(path));
+    const secrets = redactor.fork();
+    try {
+      const report = await verifyArchive(restoreDeps(secrets), path, progress);
+      report.problems = report.problems.map((problem) => secrets.detail(problem));
+      progress.finish(report.ok ? null : new Error(report.problems[0] ?? 'verification failed'));
+      return report;
+    } catch (err) {
+      progress.finish(new Error(secrets.detail((err as Error).message)));
+      throw err;
+    }
+  }
+
   return {
     progress,
     createBackup,
@@ -357,20 +372,20 @@ export function createBackupsService(config: BackupsConfig, db: Queryable, log: 
       }
     },
 
-    /** Restores into a throwaway database and folder and compares with the manifest; live data is untouched. */
-    async verify(path: string): Promise<VerifyReport> {
-      progress.start('verify', basename(path));
-      const secrets = redactor.fork();
-      try {
-        const report = await verifyArchive(restoreDeps(secrets), path, progress);
-        report.problems = report.problems.map((problem) => secrets.detail(problem));
-        progress.finish(report.ok ? null : new Error(report.problems[0] ?? 'verification failed'));
-        return report;
-      } catch (err) {
-        progress.finish(new Error(secrets.detail((err as Error).message)));
-        throw err;
-      }
+    /**
+     * POST /backups/{filename}/verify: verifies one archive of the backups folder (admins only), as the only backup,
+     * restore or verification running (409 otherwise); GET /backups/progress follows it.
+     */
+    async verifyFile(actor: Actor, filename: string): Promise<VerifyReport> {
+      assertAdmin(actor);
+      if (!isArchiveFileName(filename)) throw notFound();
+      const path = join(settings.dir, filename);
+      const info = await stat(path).catch(() => null);
+      if (!info?.isFile()) throw notFound();
+      return exclusively('verify', () => verify(path));
     },
+
+    verify,
 
     /** True while this process restores: its progress is then open to anyone with the API key. */
     restoreRunning(): boolean {

@@ -77,6 +77,10 @@ export function createBackupScheduler(
       );
       log.info(`backups scheduled: "${options.cron}"`);
     },
+    /** When the next tick runs (null when the schedule is off or not started: it starts when the server listens). */
+    nextRun(): Date | null {
+      return task?.getNextRun() ?? null;
+    },
     /** No tick starts after this; resolves once the ticks that had started have finished (they never throw). */
     async stop(): Promise<void> {
       await task?.destroy();
@@ -85,3 +89,5 @@ export function createBackupScheduler(
     },
   };
 }
+
+export type BackupScheduler = ReturnType<typeof createBackupScheduler>;

@@ -9,8 +9,10 @@ import createBackup from './create-backup.ts';
 import deleteBackup from './delete-backup.ts';
 import downloadBackup from './download-backup.ts';
 import getBackupProgress from './get-backup-progress.ts';
+import getBackupSchedule from './get-backup-schedule.ts';
 import listBackups from './list-backups.ts';
 import restoreBackup from './restore-backup.ts';
+import verifyBackup from './verify-backup.ts';
 
 /** Routes that keep answering while a restore runs: liveness, the login page's status and progress, the docs. */
 const OPEN_DURING_RESTORE = new Set(['/health', '/system/status', '/backups/progress', '/openapi.json']);
@@ -20,7 +22,7 @@ const isOpenDuringRestore = (request: FastifyRequest) => {
 };
 
 /**
- * The 5 `/backups` operations of SelfDB 0.0.5 plus GET /backups/progress, the backup schedule (started when the
+ * The 5 `/backups` operations of SelfDB 0.0.5 plus GET /backups/progress, POST /backups/{filename}/verify and GET /backups/schedule, the backup schedule (started when the
  * server listens, so tests and tools that only build the app never run it), and the guard that answers 503
  * RESTORE_IN_PROGRESS to every other request while a restore replaces the data. The guard must see every route,
  * so this plugin is registered in the root context (skip-override) and puts its routes in a child context.
@@ -57,7 +59,7 @@ export async function backupsRoutes(app: FastifyInstance, ctx: RouteContext) {
   });
   app.addHook('onClose', async () => scheduler.stop());
 
-  const areaCtx: BackupsContext = { ...ctx, backups };
+  const areaCtx: BackupsContext = { ...ctx, backups, scheduler };
   await app.register(
     async (area) => {
       // Streaming mode only (request.file()): the archive goes to disk as it arrives.
@@ -69,6 +71,8 @@ export async function backupsRoutes(app: FastifyInstance, ctx: RouteContext) {
         getBackupProgress,
         downloadBackup,
         deleteBackup,
+        verifyBackup,
+        getBackupSchedule,
       ]) {
         route(area, areaCtx);
       }

@@ -55,6 +55,41 @@ export const BackupProgress = Type.Object(
   { $id: 'BackupProgress', title: 'BackupProgress' },
 );
 
+export const BackupVerifyResult = Type.Object(
+  {
+    ok: Type.Boolean({ description: 'True when the archive restores completely and matches its manifest' }),
+    has_manifest: Type.Boolean({ description: 'False for archives of SelfDB 0.0.5 (nothing to compare with)' }),
+    members: Type.Integer({ description: 'Members of the archive' }),
+    storage_files: Type.Integer(),
+    tables: Type.Array(
+      Type.Object({
+        table: Type.String(),
+        expected: Type.Union([Type.Integer(), Type.Null()], { description: 'Rows the manifest counts' }),
+        restored: Type.Integer({ description: 'Rows the throwaway restore holds' }),
+      }),
+    ),
+    migrations_applied: Type.Array(Type.String()),
+    problems: Type.Array(Type.String(), { description: 'Empty when ok' }),
+    duration_ms: Type.Integer(),
+  },
+  { $id: 'BackupVerifyResult', title: 'BackupVerifyResult' },
+);
+
+export const BackupSchedule = Type.Object(
+  {
+    cron: Type.Union([Type.String(), Type.Null()], {
+      description: 'BACKUP_SCHEDULE_CRON, in the server\'s local time; null when the schedule is off',
+    }),
+    retention_days: Type.Integer({
+      description: 'BACKUP_RETENTION_DAYS: scheduled archives older than this are deleted (0 keeps everything)',
+    }),
+    next_run_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+      description: 'The next scheduled backup of this process (null when off)',
+    }),
+  },
+  { $id: 'BackupSchedule', title: 'BackupSchedule' },
+);
+
 /** Documents the multipart body; the route reads it as a stream itself (never buffered, never validated whole). */
 export const RestoreBody = Type.Object(
   {
@@ -76,4 +111,13 @@ export const RestoreHeaders = Type.Object({
 export const FilenameParams = Type.Object({ filename: Type.String({ title: 'Filename' }) });
 export type FilenameParams = Static<typeof FilenameParams>;
 
-export const BACKUP_SCHEMAS = [BackupInfo, BackupResult, RestoreResult, BackupDeleteResult, BackupProgress, RestoreBody];
+export const BACKUP_SCHEMAS = [
+  BackupInfo,
+  BackupResult,
+  RestoreResult,
+  BackupDeleteResult,
+  BackupProgress,
+  BackupVerifyResult,
+  BackupSchedule,
+  RestoreBody,
+];
