@@ -1,0 +1,300 @@
+import {
+  type BucketResponse,
+  createSignedUrl,
+  deleteBucket,
+  deleteFile,
+  type FileResponse,
+  getBucket,
+  listFiles,
+  unwrap,
+} from '@selfdb/sdk';
+import { type DragEvent, lazy, Suspense, useCallback, useState } from 'react';
+import { Link, useNavigate, useParams } from 'react-router';
+import { Button } from '../../components/ui/button.tsx';
+import { ConfirmDialog } from '../../components/ui/dialog.tsx';
+import { Input } from '../../components/ui/field.tsx';
+import { Pager } from '../../components/ui/pager.tsx';
+import {
+  Badge,
+  EmptyState,
+  ErrorMessage,
+  LoadError,
+  Loading,
+  PageHeader,
+} from '../../components/ui/states.tsx';
+import { DataTable, Td, Th } from '../../components/ui/table.tsx';
+import { errorMessage } from '../../lib/errors.ts';
+import { formatBytes, formatDate } from '../../lib/format.ts';
+import { useSelfDB, useSession } from '../../lib/session.tsx';
+import { useAsync } from '../../lib/use-async.ts';
+import { useDebounced } from '../../lib/use-debounced.ts';
+import { BucketDialog } from './bucket-dialog.tsx';
+import { absoluteSignedUrl, previewKind } from './storage.ts';
+import { UploadsPanel } from './uploads-panel.tsx';
+import { useUploads } from './use-uploads.ts';
+
+// Only needed when opened: loaded on first use.
+const FilePreviewDialog = lazy(() => import('./file-preview-dialog.tsx'));
+const SignedLinkDialog = lazy(() => import('./signed-link-dialog.tsx'));
+
+const PAGE_SIZE = 50;
+
+/** One bucket: its files (search, pages), uploads by picker or drag-and-drop, previews, downloads, signed links. */
+export function BucketPage() {
+  const { bucketId = '' } = useParams();
+  const selfdb = useSelfDB();
+  const { config } = useSession();
+  const navigate = useNavigate();
+  const [search, setSearch] = useState('');
+  const term = useDebounced(search.trim(), 250);
+  const [page, setPage] = useState(1);
+  const [dragging, setDragging] = useState(false);
+  const [editing, setEditing] = useState(false);
+  const [deletingBucket, setDeletingBucket] = useState(false);
+  const [deleting, setDeleting] = useState<FileResponse | null>(null);
+  const [previewing, setPreviewing] = useState<FileResponse | null>(null);
+  const [signing, setSigning] = useState<FileResponse | null>(null);
+  const [actionError, setActionError] = useState<unknown>(null);
+
+  const bucket = useAsync(
+    async () => unwrap(await getBucket({ client: selfdb.client, path: { bucket_id: bucketId } })),
+    [selfdb, bucketId],
+  );
+  const files = useAsync(
+    async () =>
+      unwrap(
+        await listFiles({
+          client: selfdb.client,
+          query: {
+            bucket_id: bucketId,
+            page,
+            page_size: PAGE_SIZE,
+            search: term || undefined,
+            sort_by: 'created_at',
+            sort_order: 'desc',
+          },
+        }),
+      ),
+    [selfdb, bucketId, term, page],
+  );
+  const { reload: reloadFiles } = files;
+  const { reload: reloadBucket } = bucket;
+  const onUploaded = useCallback(() => {
+    reloadFiles();
+    reloadBucket();
+  }, [reloadFiles, reloadBucket]);
+  const uploads = useUploads(selfdb.client, bucketId, onUploaded);
+
+  async function download(file: FileResponse) {
+    setActionError(null);
+    try {
+      // A short-lived signed link: the browser streams the file to disk (no copy in memory, any size).
+      const signed = unwrap(
+        await createSignedUrl({
+          client: selfdb.client,
+          path: { file_id: file.id },
+          body: { expires_in: 60 },
+        }),
+      );
+      const link = document.createElement('a');
+      link.href = absoluteSignedUrl(config.apiUrl, signed.url);
+      link.download = file.name;
+      link.rel = 'noopener';
+      document.body.append(link);
+      link.click();
+      link.remove();
+    } catch (err) {
+      setActionError(err);
+    }
+  }
+
+  function onDrop(event: DragEvent) {
+    event.preventDefault();
+    setDragging(false);
+    if (event.dataTransfer.files.length > 0) uploads.add(Array.from(event.dataTransfer.files));
+  }
+
+  if (bucket.error && !bucket.data) {
+    return (
+      <>
+        <BackLink />
+        <LoadError error={bucket.error} onRetry={bucket.reload} />
+      </>
+    );
+  }
+  if (!bucket.data) return <Loading />;
+  const info: BucketResponse = bucket.data;
+
+  return (
+    <>
+      <BackLink />
+      <PageHeader
+        title={info.name}
+        description={`${info.file_count} files · ${formatBytes(info.total_size)}${info.description ? ` · ${info.description}` : ''}`}
+        actions={
+          <>
+            <label className="inline-flex cursor-pointer items-center justify-center rounded-md bg-emerald-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-emerald-700 focus-within:ring-2 focus-within:ring-emerald-500">
+              Upload files
+              <input
+                type="file"
+                multiple
+                aria-label="Upload files"
+                className="sr-only"
+                onChange={(e) => {
+                  if (e.target.files) uploads.add(Array.from(e.target.files));
+                  e.target.value = '';
+                }}
+              />
+            </label>
+            <Button onClick={() => setEditing(true)}>Edit bucket</Button>
+            <Button variant="danger" onClick={() => setDeletingBucket(true)}>
+              Delete bucket
+            </Button>
+          </>
+        }
+      />
+      <div className="mb-3 flex flex-wrap items-center gap-2">
+        {info.public ? <Badge tone="amber">public</Badge> : <Badge>private</Badge>}
+        {info.file_size_limit ? <Badge>max {formatBytes(info.file_size_limit)} per file</Badge> : null}
+        {info.allowed_mime_types?.length ? <Badge>{info.allowed_mime_types.join(', ')}</Badge> : null}
+      </div>
+      <UploadsPanel
+        items={uploads.items}
+        onCancel={uploads.cancel}
+        onRetry={uploads.retry}
+        onDismiss={uploads.dismiss}
+      />
+      <div
+        data-testid="drop-zone"
+        onDragOver={(e) => {
+          e.preventDefault();
+          setDragging(true);
+        }}
+        onDragLeave={() => setDragging(false)}
+        onDrop={onDrop}
+        className={`rounded-lg border-2 border-dashed p-3 transition-colors ${dragging ? 'border-emerald-500 bg-emerald-50 dark:bg-emerald-950/30' : 'border-transparent'}`}
+      >
+        <div className="mb-3 flex flex-wrap items-center justify-between gap-2">
+          <Input
+            type="search"
+            placeholder="Search files"
+            aria-label="Search files"
+            className="max-w-xs"
+            maxLength={100}
+            value={search}
+            onChange={(e) => {
+              setSearch(e.target.value);
+              setPage(1);
+            }}
+          />
+          <span className="text-xs text-zinc-500">Drop files here to upload them.</span>
+        </div>
+        {actionError ? <ErrorMessage message={errorMessage(actionError)} /> : null}
+        {files.error ? <LoadError error={files.error} onRetry={files.reload} /> : null}
+        {files.loading && !files.data ? <Loading /> : null}
+        {files.data && files.data.files.length === 0 ? (
+          <EmptyState title={term ? 'No file matches this search' : 'No files yet'}>
+            {term ? null : 'Upload files with the button above, or drop them here.'}
+          </EmptyState>
+        ) : null}
+        {files.data && files.data.files.length > 0 ? (
+          <>
+            <DataTable label="Files">
+              <thead>
+                <tr>
+                  <Th>Name</Th>
+                  <Th>Size</Th>
+                  <Th>Type</Th>
+                  <Th>Uploaded</Th>
+                  <Th className="text-right">Actions</Th>
+                </tr>
+              </thead>
+              <tbody>
+                {files.data.files.map((file) => (
+                  <tr key={file.id} data-testid="file-row">
+                    <Td className="max-w-sm break-all font-medium">{file.path}</Td>
+                    <Td className="whitespace-nowrap">{formatBytes(file.size)}</Td>
+                    <Td className="max-w-[12rem] truncate text-zinc-500">{file.mime_type}</Td>
+                    <Td className="whitespace-nowrap text-zinc-500">{formatDate(file.created_at)}</Td>
+                    <Td className="whitespace-nowrap text-right">
+                      <div className="flex justify-end gap-1">
+                        {previewKind(file.mime_type, file.name) ? (
+                          <Button size="sm" onClick={() => setPreviewing(file)}>
+                            Preview
+                          </Button>
+                        ) : null}
+                        <Button size="sm" onClick={() => void download(file)}>
+                          Download
+                        </Button>
+                        <Button size="sm" onClick={() => setSigning(file)}>
+                          Signed link
+                        </Button>
+                        <Button size="sm" variant="danger" onClick={() => setDeleting(file)}>
+                          Delete
+                        </Button>
+                      </div>
+                    </Td>
+                  </tr>
+                ))}
+              </tbody>
+            </DataTable>
+            <Pager page={page} pageSize={PAGE_SIZE} total={files.data.total} onPage={setPage} />
+          </>
+        ) : null}
+      </div>
+      <Suspense fallback={null}>
+        {previewing ? (
+          <FilePreviewDialog file={previewing} bucket={info} onClose={() => setPreviewing(null)} />
+        ) : null}
+        {signing ? <SignedLinkDialog file={signing} onClose={() => setSigning(null)} /> : null}
+      </Suspense>
+      {editing ? (
+        <BucketDialog
+          bucket={info}
+          onClose={() => setEditing(false)}
+          onSaved={() => {
+            setEditing(false);
+            bucket.reload();
+          }}
+        />
+      ) : null}
+      {deleting ? (
+        <ConfirmDialog
+          title="Delete file"
+          message={`Delete ${deleting.path}? This cannot be undone.`}
+          confirmLabel="Delete file"
+          onClose={() => setDeleting(null)}
+          onConfirm={async () => {
+            unwrap(await deleteFile({ client: selfdb.client, path: { file_id: deleting.id } }));
+            setDeleting(null);
+            files.reload();
+            bucket.reload();
+          }}
+        />
+      ) : null}
+      {deletingBucket ? (
+        <ConfirmDialog
+          title="Delete bucket"
+          message={`Delete the bucket ${info.name} and its ${info.file_count} files? This cannot be undone.`}
+          confirmLabel="Delete bucket"
+          onClose={() => setDeletingBucket(false)}
+          onConfirm={async () => {
+            unwrap(await deleteBucket({ client: selfdb.client, path: { bucket_id: info.id } }));
+            void navigate('/storage');
+          }}
+        />
+      ) : null}
+    </>
+  );
+}
+
+function BackLink() {
+  return (
+    <Link
+      to="/storage"
+      className="mb-2 inline-block text-sm text-emerald-700 hover:underline dark:text-emerald-400"
+    >
+      ← Buckets
+    </Link>
+  );
+}
