@@ -143,6 +143,21 @@ export function useUploads(client: Client, bucketId: string, onUploaded: () => v
     setItems((current) => current.filter((item) => item.key !== key));
   }, []);
 
+  // Back online after the retries ran out: failed big files go on by themselves.
+  const latest = useRef(items);
+  useEffect(() => {
+    latest.current = items;
+  }, [items]);
+  useEffect(() => {
+    const onOnline = () => {
+      for (const item of latest.current) {
+        if (item.status === 'failed' && item.resumable) retry(item.key);
+      }
+    };
+    window.addEventListener('online', onOnline);
+    return () => window.removeEventListener('online', onOnline);
+  }, [retry]);
+
   // Leaving the page stops what is still running (a big file can be picked again later and resumes).
   useEffect(() => {
     const running = jobs.current;
