@@ -167,6 +167,30 @@ describe('storage pages', { timeout: 300_000 }, () => {
     assert.match((await image.getAttribute('src')) ?? '', /^blob:/);
     await page.waitForFunction("document.querySelector('[role=dialog] img')?.naturalWidth === 1");
     await imageDialog.getByRole('button', { name: 'Close' }).click();
+    await imageDialog.waitFor({ state: 'detached' });
+
+    // A file another client put in a folder of the bucket: listed with its path, previewed all the same.
+    const bucketId = new URL(page.url()).pathname.split('/').pop() ?? '';
+    const query = new URLSearchParams({
+      bucket_id: bucketId,
+      filename: 'readme.txt',
+      path: 'docs/readme.txt',
+    });
+    const uploaded = await fetch(`${s.apiUrl}/storage/files/upload?${query}`, {
+      method: 'POST',
+      headers: {
+        'x-api-key': API_KEY,
+        authorization: `Bearer ${adminToken}`,
+        'content-type': 'application/octet-stream',
+      },
+      body: 'in a folder',
+    });
+    assert.equal(uploaded.status, 201);
+    await page.reload();
+    await fileRow('docs/readme.txt').getByRole('button', { name: 'Preview' }).click();
+    const nested = page.getByRole('dialog', { name: 'Preview of readme.txt' });
+    await nested.getByTestId('text-preview').filter({ hasText: 'in a folder' }).waitFor();
+    await nested.getByRole('button', { name: 'Close' }).click();
   });
 
   it('downloads a file with its exact bytes', async () => {
@@ -206,7 +230,7 @@ describe('storage pages', { timeout: 300_000 }, () => {
     await page.getByRole('link', { name: '← Buckets' }).click();
     const row = page.getByTestId('bucket-row').filter({ hasText: BUCKET });
     await row.getByText('public', { exact: true }).waitFor();
-    await row.getByRole('cell', { name: '4', exact: true }).waitFor();
+    await row.getByRole('cell', { name: '5', exact: true }).waitFor();
     await row.getByText('6.0 MB').waitFor();
     await row.getByRole('link', { name: BUCKET }).click();
     await page.getByRole('heading', { name: BUCKET }).waitFor();
