@@ -169,7 +169,8 @@ describe('storage pages', { timeout: 300_000 }, () => {
     await imageDialog.getByRole('button', { name: 'Close' }).click();
     await imageDialog.waitFor({ state: 'detached' });
 
-    // A file another client put in a folder of the bucket: listed with its path, previewed all the same.
+    // A file another client puts in a folder of the bucket appears live, with its path, and previews all the same.
+    await page.getByText('● Live').waitFor();
     const bucketId = new URL(page.url()).pathname.split('/').pop() ?? '';
     const query = new URLSearchParams({
       bucket_id: bucketId,
@@ -186,7 +187,6 @@ describe('storage pages', { timeout: 300_000 }, () => {
       body: 'in a folder',
     });
     assert.equal(uploaded.status, 201);
-    await page.reload();
     await fileRow('docs/readme.txt').getByRole('button', { name: 'Preview' }).click();
     const nested = page.getByRole('dialog', { name: 'Preview of readme.txt' });
     await nested.getByTestId('text-preview').filter({ hasText: 'in a folder' }).waitFor();

@@ -1,5 +1,6 @@
 import {
   type BucketResponse,
+  type ChangePayload,
   createSignedUrl,
   deleteBucket,
   deleteFile,
@@ -8,7 +9,7 @@ import {
   listFiles,
   unwrap,
 } from '@selfdb/sdk';
-import { type DragEvent, lazy, Suspense, useCallback, useState } from 'react';
+import { type DragEvent, lazy, Suspense, useCallback, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { Button } from '../../components/ui/button.tsx';
 import { ConfirmDialog } from '../../components/ui/dialog.tsx';
@@ -28,6 +29,8 @@ import { formatBytes, formatDate } from '../../lib/format.ts';
 import { useSelfDB, useSession } from '../../lib/session.tsx';
 import { useAsync } from '../../lib/use-async.ts';
 import { useDebounced } from '../../lib/use-debounced.ts';
+import { LiveBadge } from '../tables/live-badge.tsx';
+import { useLiveChanges } from '../tables/use-live-changes.ts';
 import { BucketDialog } from './bucket-dialog.tsx';
 import { absoluteSignedUrl, previewKind } from './storage.ts';
 import { UploadsPanel } from './uploads-panel.tsx';
@@ -43,7 +46,8 @@ const PAGE_SIZE = 50;
 export function BucketPage() {
   const { bucketId = '' } = useParams();
   const selfdb = useSelfDB();
-  const { config } = useSession();
+  const { config, user } = useSession();
+  const isAdmin = user?.role === 'ADMIN';
   const navigate = useNavigate();
   const [search, setSearch] = useState('');
   const term = useDebounced(search.trim(), 250);
@@ -55,6 +59,9 @@ export function BucketPage() {
   const [previewing, setPreviewing] = useState<FileResponse | null>(null);
   const [signing, setSigning] = useState<FileResponse | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
+  // Deleted (here or elsewhere): nothing to reload any more.
+  const [gone, setGone] = useState(false);
+  const goneRef = useRef(false);
 
   const bucket = useAsync(
     async () => unwrap(await getBucket({ client: selfdb.client, path: { bucket_id: bucketId } })),
@@ -84,6 +91,38 @@ export function BucketPage() {
     reloadBucket();
   }, [reloadFiles, reloadBucket]);
   const uploads = useUploads(selfdb.client, bucketId, onUploaded);
+  // Files and bucket changes made anywhere (another tab, the API) show up without a reload (the realtime topics of
+  // system tables are for admins).
+  const concerns = (change: ChangePayload, key: string) =>
+    change.new?.[key] === bucketId || change.old?.[key] === bucketId;
+  const live = useLiveChanges(
+    selfdb,
+    'files',
+    isAdmin,
+    (change) => {
+      if (!goneRef.current && concerns(change, 'bucket_id')) reloadFiles();
+    },
+    () => {
+      if (!goneRef.current) reloadFiles();
+    },
+  );
+  useLiveChanges(
+    selfdb,
+    'buckets',
+    isAdmin,
+    (change) => {
+      if (!concerns(change, 'id')) return;
+      if (change.event === 'DELETE') {
+        goneRef.current = true;
+        setGone(true);
+      } else if (!goneRef.current) {
+        reloadBucket();
+      }
+    },
+    () => {
+      if (!goneRef.current) reloadBucket();
+    },
+  );
 
   async function download(file: FileResponse) {
     setActionError(null);
@@ -114,6 +153,14 @@ export function BucketPage() {
     if (event.dataTransfer.files.length > 0) uploads.add(Array.from(event.dataTransfer.files));
   }
 
+  if (gone) {
+    return (
+      <>
+        <BackLink />
+        <EmptyState title="This bucket was deleted">Its files are gone with it.</EmptyState>
+      </>
+    );
+  }
   if (bucket.error && !bucket.data) {
     return (
       <>
@@ -155,6 +202,7 @@ export function BucketPage() {
       />
       <div className="mb-3 flex flex-wrap items-center gap-2">
         {info.public ? <Badge tone="amber">public</Badge> : <Badge>private</Badge>}
+        <LiveBadge live={live} />
         {info.file_size_limit ? <Badge>max {formatBytes(info.file_size_limit)} per file</Badge> : null}
         {info.allowed_mime_types?.length ? <Badge>{info.allowed_mime_types.join(', ')}</Badge> : null}
       </div>
@@ -279,7 +327,13 @@ export function BucketPage() {
           confirmLabel="Delete bucket"
           onClose={() => setDeletingBucket(false)}
           onConfirm={async () => {
-            unwrap(await deleteBucket({ client: selfdb.client, path: { bucket_id: info.id } }));
+            goneRef.current = true;
+            try {
+              unwrap(await deleteBucket({ client: selfdb.client, path: { bucket_id: info.id } }));
+            } catch (err) {
+              goneRef.current = false;
+              throw err;
+            }
             void navigate('/storage');
           }}
         />

@@ -8,9 +8,11 @@ import { Pager } from '../../components/ui/pager.tsx';
 import { Badge, EmptyState, LoadError, Loading, PageHeader } from '../../components/ui/states.tsx';
 import { DataTable, Td, Th } from '../../components/ui/table.tsx';
 import { formatBytes, formatDate } from '../../lib/format.ts';
-import { useSelfDB } from '../../lib/session.tsx';
+import { useSelfDB, useSession } from '../../lib/session.tsx';
 import { useAsync } from '../../lib/use-async.ts';
 import { useDebounced } from '../../lib/use-debounced.ts';
+import { LiveBadge } from '../tables/live-badge.tsx';
+import { useLiveChanges } from '../tables/use-live-changes.ts';
 import { BucketDialog } from './bucket-dialog.tsx';
 
 const PAGE_SIZE = 50;
@@ -38,6 +40,10 @@ export function StoragePage() {
     ]);
     return { rows, total };
   }, [selfdb, term, page]);
+  // Buckets made, changed (files added, access) or deleted anywhere show up without a reload (the realtime topics
+  // of system tables are for admins).
+  const isAdmin = useSession().user?.role === 'ADMIN';
+  const live = useLiveChanges(selfdb, 'buckets', isAdmin, buckets.reload, buckets.reload);
 
   return (
     <>
@@ -50,18 +56,21 @@ export function StoragePage() {
           </Button>
         }
       />
-      <Input
-        type="search"
-        placeholder="Search buckets"
-        aria-label="Search buckets"
-        className="mb-3 max-w-xs"
-        maxLength={100}
-        value={search}
-        onChange={(e) => {
-          setSearch(e.target.value);
-          setPage(1);
-        }}
-      />
+      <div className="mb-3 flex items-center gap-3">
+        <Input
+          type="search"
+          placeholder="Search buckets"
+          aria-label="Search buckets"
+          className="max-w-xs"
+          maxLength={100}
+          value={search}
+          onChange={(e) => {
+            setSearch(e.target.value);
+            setPage(1);
+          }}
+        />
+        <LiveBadge live={live} />
+      </div>
       {buckets.error ? <LoadError error={buckets.error} onRetry={buckets.reload} /> : null}
       {buckets.loading && !buckets.data ? <Loading /> : null}
       {buckets.data && buckets.data.rows.length === 0 ? (
