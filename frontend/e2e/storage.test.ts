@@ -257,6 +257,25 @@ describe('storage pages', { timeout: 300_000 }, () => {
     assert.equal(buckets.length, 0);
   });
 
+  it('shows a bucket made elsewhere live, and says so when it is deleted elsewhere', async () => {
+    await page.getByText('● Live').waitFor();
+    const made = await api(s.apiUrl, 'POST', '/storage/buckets/', adminToken, {
+      name: 'made-elsewhere',
+      public: true,
+    });
+    const row = page.getByTestId('bucket-row').filter({ hasText: 'made-elsewhere' });
+    await row.getByText('public', { exact: true }).waitFor();
+    await row.getByRole('link', { name: 'made-elsewhere' }).click();
+    await page.getByRole('heading', { name: 'made-elsewhere' }).waitFor();
+    await page.getByText('● Live').waitFor();
+    const gone = await fetch(`${s.apiUrl}/storage/buckets/${String(made.id)}`, {
+      method: 'DELETE',
+      headers: { 'x-api-key': API_KEY, authorization: `Bearer ${adminToken}` },
+    });
+    assert.equal(gone.status, 204);
+    await page.getByText('This bucket was deleted').waitFor();
+  });
+
   it('logged no console errors (besides the dropped chunk)', () => {
     const unexpected = errors.filter((e) => !/ERR_INTERNET_DISCONNECTED/.test(e));
     assert.deepEqual(unexpected, []);
