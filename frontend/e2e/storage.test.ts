@@ -236,7 +236,7 @@ describe('storage pages', { timeout: 300_000 }, () => {
     await page.getByRole('heading', { name: BUCKET }).waitFor();
   });
 
-  it('deletes a file and then the bucket, each after a confirmation', async () => {
+  it('deletes a file, then several sorted by size, then the bucket, each after a confirmation', async () => {
     await fileRow('hello.txt').getByRole('button', { name: 'Delete' }).click();
     const confirm = page.getByRole('dialog', { name: 'Delete file' });
     await confirm.getByRole('button', { name: 'Cancel' }).click();

@@ -13,7 +13,7 @@ import { type DragEvent, lazy, Suspense, useCallback, useRef, useState } from 'r
 import { Link, useNavigate, useParams } from 'react-router';
 import { Button } from '../../components/ui/button.tsx';
 import { ConfirmDialog } from '../../components/ui/dialog.tsx';
-import { Input } from '../../components/ui/field.tsx';
+import { Input, Select } from '../../components/ui/field.tsx';
 import { Pager } from '../../components/ui/pager.tsx';
 import {
   Badge,
@@ -32,7 +32,7 @@ import { useDebounced } from '../../lib/use-debounced.ts';
 import { LiveBadge } from '../tables/live-badge.tsx';
 import { useLiveChanges } from '../tables/use-live-changes.ts';
 import { BucketDialog } from './bucket-dialog.tsx';
-import { absoluteSignedUrl, previewKind } from './storage.ts';
+import { absoluteSignedUrl, FILE_SORTS, previewKind, removeEach } from './storage.ts';
 import { UploadsPanel } from './uploads-panel.tsx';
 import { useUploads } from './use-uploads.ts';
 
@@ -56,6 +56,9 @@ export function BucketPage() {
   const [editing, setEditing] = useState(false);
   const [deletingBucket, setDeletingBucket] = useState(false);
   const [deleting, setDeleting] = useState<FileResponse | null>(null);
+  const [sort, setSort] = useState(0);
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [deletingSelected, setDeletingSelected] = useState(false);
   const [previewing, setPreviewing] = useState<FileResponse | null>(null);
   const [signing, setSigning] = useState<FileResponse | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
@@ -77,12 +80,12 @@ export function BucketPage() {
             page,
             page_size: PAGE_SIZE,
             search: term || undefined,
-            sort_by: 'created_at',
-            sort_order: 'desc',
+            sort_by: FILE_SORTS[sort]!.by,
+            sort_order: FILE_SORTS[sort]!.order,
           },
         }),
       ),
-    [selfdb, bucketId, term, page],
+    [selfdb, bucketId, term, page, sort],
   );
   const { reload: reloadFiles } = files;
   const { reload: reloadBucket } = bucket;
@@ -171,6 +174,8 @@ export function BucketPage() {
   }
   if (!bucket.data) return <Loading />;
   const info: BucketResponse = bucket.data;
+  // Only what is on screen counts as selected (a file deleted elsewhere or on another page drops out).
+  const shownSelected = (files.data?.files ?? []).filter((file) => selected.has(file.id));
 
   return (
     <>
@@ -222,7 +227,7 @@ export function BucketPage() {
         onDrop={onDrop}
         className={`rounded-lg border-2 border-dashed p-3 transition-colors ${dragging ? 'border-emerald-500 bg-emerald-50 dark:bg-emerald-950/30' : 'border-transparent'}`}
       >
-        <div className="mb-3 flex flex-wrap items-center justify-between gap-2">
+        <div className="mb-3 flex flex-wrap items-center gap-2">
           <Input
             type="search"
             placeholder="Search files"
@@ -235,7 +240,27 @@ export function BucketPage() {
               setPage(1);
             }}
           />
-          <span className="text-xs text-zinc-500">Drop files here to upload them.</span>
+          <Select
+            aria-label="Sort files"
+            className="max-w-[10rem]"
+            value={sort}
+            onChange={(e) => {
+              setSort(Number(e.target.value));
+              setPage(1);
+            }}
+          >
+            {FILE_SORTS.map((option, index) => (
+              <option key={option.label} value={index}>
+                {option.label}
+              </option>
+            ))}
+          </Select>
+          {shownSelected.length > 0 ? (
+            <Button size="sm" variant="danger" onClick={() => setDeletingSelected(true)}>
+              Delete selected ({shownSelected.length})
+            </Button>
+          ) : null}
+          <span className="ml-auto text-xs text-zinc-500">Drop files here to upload them.</span>
         </div>
         {actionError ? <ErrorMessage message={errorMessage(actionError)} /> : null}
         {files.error ? <LoadError error={files.error} onRetry={files.reload} /> : null}
@@ -250,6 +275,17 @@ export function BucketPage() {
             <DataTable label="Files">
               <thead>
                 <tr>
+                  <Th className="w-8">
+                    <input
+                      type="checkbox"
+                      aria-label="Select all files on this page"
+                      className="h-4 w-4 accent-emerald-600"
+                      checked={shownSelected.length === files.data.files.length}
+                      onChange={(e) =>
+                        setSelected(new Set(e.target.checked ? files.data!.files.map((f) => f.id) : []))
+                      }
+                    />
+                  </Th>
                   <Th>Name</Th>
                   <Th>Size</Th>
                   <Th>Type</Th>
@@ -260,6 +296,22 @@ export function BucketPage() {
               <tbody>
                 {files.data.files.map((file) => (
                   <tr key={file.id} data-testid="file-row">
+                    <Td>
+                      <input
+                        type="checkbox"
+                        aria-label={`Select ${file.path}`}
+                        className="h-4 w-4 accent-emerald-600"
+                        checked={selected.has(file.id)}
+                        onChange={(e) =>
+                          setSelected((current) => {
+                            const next = new Set(current);
+                            if (e.target.checked) next.add(file.id);
+                            else next.delete(file.id);
+                            return next;
+                          })
+                        }
+                      />
+                    </Td>
                     <Td className="max-w-sm break-all font-medium">{file.path}</Td>
                     <Td className="whitespace-nowrap">{formatBytes(file.size)}</Td>
                     <Td className="max-w-[12rem] truncate text-zinc-500">{file.mime_type}</Td>
@@ -317,6 +369,31 @@ export function BucketPage() {
             setDeleting(null);
             files.reload();
             bucket.reload();
+          }}
+        />
+      ) : null}
+      {deletingSelected ? (
+        <ConfirmDialog
+          title="Delete files"
+          message={`Delete ${shownSelected.length} files: ${shownSelected.map((f) => f.path).join(', ')}? This cannot be undone.`}
+          confirmLabel="Delete files"
+          onClose={() => setDeletingSelected(false)}
+          onConfirm={async () => {
+            const { removed, failed } = await removeEach(
+              shownSelected.map((file) => file.id),
+              async (id) => {
+                unwrap(await deleteFile({ client: selfdb.client, path: { file_id: id } }));
+              },
+            );
+            setSelected((current) => new Set([...current].filter((id) => !removed.includes(id))));
+            files.reload();
+            bucket.reload();
+            if (failed.length > 0) {
+              throw new Error(
+                `Deleted ${removed.length} of ${removed.length + failed.length}; not deleted: ${failed.map((f) => errorMessage(f.error)).join('; ')}`,
+              );
+            }
+            setDeletingSelected(false);
           }}
         />
       ) : null}

@@ -7,6 +7,7 @@ import {
   imageType,
   isResumable,
   previewKind,
+  removeEach,
   RESUMABLE_THRESHOLD,
   uploadPercent,
 } from './storage.ts';
@@ -65,4 +66,17 @@ test('sizes read as people write them', () => {
   assert.equal(formatBytes(5 * 1024 * 1024), '5.0 MB');
   assert.equal(formatBytes(200 * 1024 * 1024), '200 MB');
   assert.equal(formatBytes(3 * 1024 ** 4), '3.0 TB');
+});
+
+test('a bulk removal goes through every id and reports the failures', async () => {
+  const seen: string[] = [];
+  const result = await removeEach(['a', 'b', 'c'], async (id) => {
+    seen.push(id);
+    if (id === 'b') throw new Error('refused');
+  });
+  assert.deepEqual(seen, ['a', 'b', 'c']);
+  assert.deepEqual(result.removed, ['a', 'c']);
+  assert.equal(result.failed.length, 1);
+  assert.equal(result.failed[0]?.id, 'b');
+  assert.equal((result.failed[0]?.error as Error).message, 'refused');
 });

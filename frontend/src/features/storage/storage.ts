@@ -151,3 +151,34 @@ export function decodePreview(bytes: ArrayBuffer, fileSize: number): { text: str
 
 /** Bucket names as the API takes them: 3–63 lowercase letters, digits and dashes, not starting or ending with a dash. */
 export const BUCKET_NAME_PATTERN = '[a-z0-9][a-z0-9\\-]{1,61}[a-z0-9]';
+
+/** The orders a bucket's files can be listed in (the API's sort_by and sort_order). */
+export const FILE_SORTS = [
+  { label: 'Newest first', by: 'created_at', order: 'desc' },
+  { label: 'Oldest first', by: 'created_at', order: 'asc' },
+  { label: 'Name A–Z', by: 'name', order: 'asc' },
+  { label: 'Name Z–A', by: 'name', order: 'desc' },
+  { label: 'Largest first', by: 'size', order: 'desc' },
+  { label: 'Smallest first', by: 'size', order: 'asc' },
+] as const;
+
+/**
+ * Runs `remove` for each id, one after the other, and reports which went and which failed (with why): a bulk delete
+ * that fails half-way says so instead of leaving the list in a half-state.
+ */
+export async function removeEach(
+  ids: readonly string[],
+  remove: (id: string) => Promise<void>,
+): Promise<{ removed: string[]; failed: { id: string; error: unknown }[] }> {
+  const removed: string[] = [];
+  const failed: { id: string; error: unknown }[] = [];
+  for (const id of ids) {
+    try {
+      await remove(id);
+      removed.push(id);
+    } catch (error) {
+      failed.push({ id, error });
+    }
+  }
+  return { removed, failed };
+}
