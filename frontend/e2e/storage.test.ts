@@ -276,6 +276,36 @@ describe('storage pages', { timeout: 300_000 }, () => {
     await page.getByText('This bucket was deleted').waitFor();
   });
 
+  it('lets a USER make a bucket and upload to it, without the admins-only live topics', async () => {
+    await api(s.apiUrl, 'POST', '/users/', undefined, {
+      email: 'uma@example.com',
+      password: 'UmaPass12345',
+      firstName: 'Uma',
+      lastName: 'User',
+    });
+    const userContext = await s.browser.newContext();
+    const userPage = await userContext.newPage();
+    userPage.setDefaultTimeout(30_000);
+    const userErrors = collectPageErrors(userPage);
+    await signIn(userPage, s.url, 'uma@example.com', 'UmaPass12345');
+    await userPage.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Storage' }).click();
+    await userPage.getByRole('button', { name: 'Create bucket' }).click();
+    const dialog = userPage.getByRole('dialog', { name: 'Create bucket' });
+    await dialog.getByLabel('Name').fill('uma-files');
+    await dialog.getByRole('button', { name: 'Create bucket' }).click();
+    await userPage.getByRole('heading', { name: 'uma-files' }).waitFor();
+    await userPage.getByLabel('Upload files').setInputFiles({
+      name: 'mine.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('mine'),
+    });
+    await userPage.getByTestId('file-row').filter({ hasText: 'mine.txt' }).waitFor();
+    assert.equal(await userPage.getByText('● Live').count(), 0);
+    assert.equal(await userPage.getByText(/Live updates stopped/).count(), 0);
+    assert.deepEqual(userErrors, []);
+    await userContext.close();
+  });
+
   it('logged no console errors (besides the dropped chunk)', () => {
     const unexpected = errors.filter((e) => !/ERR_INTERNET_DISCONNECTED/.test(e));
     assert.deepEqual(unexpected, []);
