@@ -32,7 +32,7 @@ import { useDebounced } from '../../lib/use-debounced.ts';
 import { LiveBadge } from '../tables/live-badge.tsx';
 import { useLiveChanges } from '../tables/use-live-changes.ts';
 import { BucketDialog } from './bucket-dialog.tsx';
-import { absoluteSignedUrl, FILE_SORTS, previewKind, removeEach } from './storage.ts';
+import { absoluteSignedUrl, FILE_SORTS, plural, previewKind, removeEach } from './storage.ts';
 import { UploadsPanel } from './uploads-panel.tsx';
 import { useUploads } from './use-uploads.ts';
 
@@ -182,7 +182,7 @@ export function BucketPage() {
       <BackLink />
       <PageHeader
         title={info.name}
-        description={`${info.file_count} files · ${formatBytes(info.total_size)}${info.description ? ` · ${info.description}` : ''}`}
+        description={`${plural(info.file_count, 'file')} · ${formatBytes(info.total_size)}${info.description ? ` · ${info.description}` : ''}`}
         actions={
           <>
             <label className="inline-flex cursor-pointer items-center justify-center rounded-md bg-emerald-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-emerald-700 focus-within:ring-2 focus-within:ring-emerald-500">
@@ -225,7 +225,7 @@ export function BucketPage() {
         }}
         onDragLeave={() => setDragging(false)}
         onDrop={onDrop}
-        className={`rounded-lg border-2 border-dashed p-3 transition-colors ${dragging ? 'border-emerald-500 bg-emerald-50 dark:bg-emerald-950/30' : 'border-transparent'}`}
+        className={`-mx-3 rounded-lg border-2 border-dashed p-3 transition-colors ${dragging ? 'border-emerald-500 bg-emerald-50 dark:bg-emerald-950/30' : 'border-transparent'}`}
       >
         <div className="mb-3 flex flex-wrap items-center gap-2">
           <Input
@@ -375,7 +375,7 @@ export function BucketPage() {
       {deletingSelected ? (
         <ConfirmDialog
           title="Delete files"
-          message={`Delete ${shownSelected.length} files: ${shownSelected.map((f) => f.path).join(', ')}? This cannot be undone.`}
+          message={`Delete ${plural(shownSelected.length, 'file')}: ${shownSelected.map((f) => f.path).join(', ')}? This cannot be undone.`}
           confirmLabel="Delete files"
           onClose={() => setDeletingSelected(false)}
           onConfirm={async () => {
@@ -400,7 +400,7 @@ export function BucketPage() {
       {deletingBucket ? (
         <ConfirmDialog
           title="Delete bucket"
-          message={`Delete the bucket ${info.name} and its ${info.file_count} files? This cannot be undone.`}
+          message={`Delete the bucket ${info.name} and its ${plural(info.file_count, 'file')}? This cannot be undone.`}
           confirmLabel="Delete bucket"
           onClose={() => setDeletingBucket(false)}
           onConfirm={async () => {

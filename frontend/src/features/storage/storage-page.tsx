@@ -14,6 +14,7 @@ import { useDebounced } from '../../lib/use-debounced.ts';
 import { LiveBadge } from '../tables/live-badge.tsx';
 import { useLiveChanges } from '../tables/use-live-changes.ts';
 import { BucketDialog } from './bucket-dialog.tsx';
+import { plural } from './storage.ts';
 
 const PAGE_SIZE = 50;
 
@@ -49,7 +50,7 @@ export function StoragePage() {
     <>
       <PageHeader
         title="Storage"
-        description={buckets.data ? `${buckets.data.total} buckets` : undefined}
+        description={buckets.data ? plural(buckets.data.total, 'bucket') : undefined}
         actions={
           <Button variant="primary" onClick={() => setCreating(true)}>
             Create bucket
@@ -144,7 +145,7 @@ export function StoragePage() {
       {deleting ? (
         <ConfirmDialog
           title="Delete bucket"
-          message={`Delete the bucket ${deleting.name} and its ${deleting.file_count} files? This cannot be undone.`}
+          message={`Delete the bucket ${deleting.name} and its ${plural(deleting.file_count, 'file')}? This cannot be undone.`}
           confirmLabel="Delete bucket"
           onClose={() => setDeleting(null)}
           onConfirm={async () => {

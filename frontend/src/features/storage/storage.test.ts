@@ -6,6 +6,7 @@ import {
   decodePreview,
   imageType,
   isResumable,
+  plural,
   previewKind,
   removeEach,
   RESUMABLE_THRESHOLD,
@@ -79,4 +80,10 @@ test('a bulk removal goes through every id and reports the failures', async () =
   assert.equal(result.failed.length, 1);
   assert.equal(result.failed[0]?.id, 'b');
   assert.equal((result.failed[0]?.error as Error).message, 'refused');
+});
+
+test('counts read naturally', () => {
+  assert.equal(plural(1, 'bucket'), '1 bucket');
+  assert.equal(plural(0, 'file'), '0 files');
+  assert.equal(plural(2, 'file'), '2 files');
 });

@@ -182,3 +182,8 @@ export async function removeEach(
   }
   return { removed, failed };
 }
+
+/** `1 file`, `2 files`. */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
