@@ -158,6 +158,17 @@ export function useUploads(client: Client, bucketId: string, onUploaded: () => v
     return () => window.removeEventListener('online', onOnline);
   }, [retry]);
 
+  // Closing or reloading the tab while files are going up asks first.
+  const busy = items.some(
+    (item) => item.status === 'waiting' || item.status === 'uploading' || item.status === 'retrying',
+  );
+  useEffect(() => {
+    if (!busy) return;
+    const onBeforeUnload = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener('beforeunload', onBeforeUnload);
+    return () => window.removeEventListener('beforeunload', onBeforeUnload);
+  }, [busy]);
+
   // Leaving the page stops what is still running (a big file can be picked again later and resumes).
   useEffect(() => {
     const running = jobs.current;
