@@ -229,6 +229,20 @@ describe('storage pages', { timeout: 300_000 }, () => {
     await page.getByText('public', { exact: true }).waitFor();
     await page.getByRole('link', { name: '← Buckets' }).click();
     const row = page.getByTestId('bucket-row').filter({ hasText: BUCKET });
+    // A refusal shows the API's detail and keeps the dialog with what was typed.
+    const logged = errors.length;
+    await page.getByRole('button', { name: 'Create bucket' }).click();
+    const create = page.getByRole('dialog', { name: 'Create bucket' });
+    await create.getByLabel('Name').fill(BUCKET);
+    await create.getByRole('button', { name: 'Create bucket' }).click();
+    await create.getByRole('alert').filter({ hasText: 'Bucket name already exists' }).waitFor();
+    assert.equal(await create.getByLabel('Name').inputValue(), BUCKET);
+    await create.getByRole('button', { name: 'Cancel' }).click();
+    // The browser logs the 409 itself; only that one is expected.
+    const conflict = errors.splice(logged);
+    assert.deepEqual(conflict, [
+      'console: Failed to load resource: the server responded with a status of 409 (Conflict)',
+    ]);
     await row.getByText('public', { exact: true }).waitFor();
     await row.getByRole('cell', { name: '5', exact: true }).waitFor();
     await row.getByText('6.0 MB').waitFor();
