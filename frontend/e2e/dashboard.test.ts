@@ -104,7 +104,7 @@ describe('dashboard', { timeout: 240_000 }, () => {
       'API Docs',
     ]);
     await nav('Storage').click();
-    await page.getByText('Coming soon').waitFor();
+    await page.getByRole('heading', { name: 'Storage' }).waitFor();
   });
 
   it('creates, edits, deactivates and deletes a user', async () => {

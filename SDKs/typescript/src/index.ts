@@ -95,6 +95,19 @@ export {
   type WebSocketLike,
 } from './realtime.ts';
 export { type CallResult, SelfDBError, unwrap } from './errors.ts';
+export {
+  DEFAULT_CHUNK_SIZE,
+  DEFAULT_RETRY_DELAYS,
+  deleteResumableUpload,
+  encodeUploadMetadata,
+  isRetryable,
+  nextChunk,
+  parseOffset,
+  type ResumableUploadOptions,
+  type ResumableUploadResult,
+  uploadIdFromLocation,
+  uploadResumable,
+} from './resumable.ts';
 export { accessTokenExpiresWithin } from './jwt.ts';
 export {
   type Filter,

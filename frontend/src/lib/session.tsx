@@ -35,11 +35,16 @@ function storeTokens(tokens: TokenPair | null): void {
 /** Requests whose 401 means "wrong credentials", not "token expired". */
 const NO_RETRY = /\/users\/(token|token\/refresh|logout)$/;
 
+/** A refresh the server refused (not one that got no answer, or a server failing for a moment). */
+function refused(err: unknown): boolean {
+  return !(err instanceof SelfDBError && (err.status === 0 || err.status >= 500));
+}
+
 /**
  * A fetch that keeps the session's token fresh: a token about to expire is refreshed before the request goes out
  * (routes with optional auth answer an expired token as anonymous, not 401, so waiting for a 401 is not enough),
- * and a request that still gets 401 is retried once after a refresh. When a refresh fails, `expired()` ends the
- * session.
+ * and a request that still gets 401 is retried once after a refresh. When the server refuses a refresh, `expired()`
+ * ends the session; a refresh that got no answer (network lost, e.g. during a resumable upload) or a 5xx leaves it alone.
  */
 function refreshingFetch(getSelfDB: () => SelfDB, expired: () => void): typeof fetch {
   return async (input, init) => {
@@ -51,8 +56,8 @@ function refreshingFetch(getSelfDB: () => SelfDB, expired: () => void): typeof f
       if (accessTokenExpiresWithin(tokens.access_token, 30)) {
         try {
           await selfdb.auth.refresh();
-        } catch {
-          expired();
+        } catch (err) {
+          if (refused(err)) expired();
         }
         request.headers.set('Authorization', `Bearer ${selfdb.auth.tokens?.access_token ?? ''}`);
       }
@@ -63,8 +68,8 @@ function refreshingFetch(getSelfDB: () => SelfDB, expired: () => void): typeof f
     if (!selfdb.auth.tokens) return response;
     try {
       await selfdb.auth.refresh();
-    } catch {
-      expired();
+    } catch (err) {
+      if (refused(err)) expired();
       return response;
     }
     retry.headers.set('Authorization', `Bearer ${selfdb.auth.tokens?.access_token ?? ''}`);

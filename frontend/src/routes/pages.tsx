@@ -8,6 +8,8 @@ import { FunctionPage } from '../features/functions/function-page.tsx';
 import { FunctionsPage } from '../features/functions/functions-page.tsx';
 import { ProfilePage } from '../features/profile/profile-page.tsx';
 import { SchemaPage } from '../features/schema/schema-page.tsx';
+import { BucketPage } from '../features/storage/bucket-page.tsx';
+import { StoragePage } from '../features/storage/storage-page.tsx';
 import { TablePage } from '../features/tables/table-page.tsx';
 import { TablesPage } from '../features/tables/tables-page.tsx';
 import { UsersPage } from '../features/users/users-page.tsx';
@@ -29,14 +31,8 @@ export const PAGES: PageRoute[] = [
   { path: '/users', nav: 'Users', adminOnly: true, element: <UsersPage /> },
   { path: '/tables', nav: 'Tables', element: <TablesPage /> },
   { path: '/tables/:tableId', element: <TablePage /> },
-  {
-    path: '/storage',
-    nav: 'Storage',
-    element: soon(
-      'Storage',
-      'Buckets and files: drag-and-drop and resumable uploads, previews, signed links.',
-    ),
-  },
+  { path: '/storage', nav: 'Storage', element: <StoragePage /> },
+  { path: '/storage/:bucketId', element: <BucketPage /> },
   {
     path: '/functions',
     nav: 'Functions',

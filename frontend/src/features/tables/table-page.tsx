@@ -31,22 +31,10 @@ import { ColumnsDialog } from './columns-dialog.tsx';
 import { DataGrid, type Row, type SortState } from './data-grid.tsx';
 import { FilterBar } from './filter-bar.tsx';
 import { InsertRowDialog } from './row-dialog.tsx';
-import { type LiveState, useLiveChanges } from './use-live-changes.ts';
+import { LiveBadge } from './live-badge.tsx';
+import { useLiveChanges } from './use-live-changes.ts';
 
 const PAGE_SIZE = 50;
-
-function LiveBadge({ live }: { live: LiveState }) {
-  switch (live.state) {
-    case 'live':
-      return <Badge tone="emerald">● Live</Badge>;
-    case 'connecting':
-      return <Badge>Connecting…</Badge>;
-    case 'failed':
-      return <Badge tone="red">Live updates stopped: {live.message}</Badge>;
-    default:
-      return null;
-  }
-}
 
 /**
  * One table's rows: server-side filters, sort and pages; double-click a cell to edit it; insert and delete rows;
