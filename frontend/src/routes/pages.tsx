@@ -1,6 +1,7 @@
 // Every page of the dashboard, in 0.0.5's sidebar order: the router and the sidebar are both built from this list.
 // A new page is one entry here plus its feature folder (docs/dashboard.md).
-import type { ReactElement } from 'react';
+import { lazy, type ReactElement, Suspense } from 'react';
+import { Loading } from '../components/ui/states.tsx';
 import { ComingSoonPage } from '../features/coming-soon/coming-soon-page.tsx';
 import { DashboardPage } from '../features/dashboard/dashboard-page.tsx';
 import { ProfilePage } from '../features/profile/profile-page.tsx';
@@ -16,6 +17,15 @@ export interface PageRoute {
   /** Only admins see it in the sidebar and may open it (as 0.0.5). */
   adminOnly?: boolean;
 }
+
+// Pages loaded on demand: they are only for admins and carry their own weight (the SQL Editor its editor).
+const SqlEditorPage = lazy(() =>
+  import('../features/sql-editor/sql-editor-page.tsx').then((m) => ({ default: m.SqlEditorPage })),
+);
+const ApiDocsPage = lazy(() =>
+  import('../features/api-docs/api-docs-page.tsx').then((m) => ({ default: m.ApiDocsPage })),
+);
+const onDemand = (page: ReactElement) => <Suspense fallback={<Loading />}>{page}</Suspense>;
 
 const soon = (title: string, what: string) => <ComingSoonPage title={title} what={what} />;
 
@@ -52,7 +62,7 @@ export const PAGES: PageRoute[] = [
     path: '/sql-editor',
     nav: 'SQL Editor',
     adminOnly: true,
-    element: soon('SQL Editor', 'Run SQL with highlighting, history, saved snippets and CSV export.'),
+    element: onDemand(<SqlEditorPage />),
   },
   {
     path: '/backups',
@@ -64,7 +74,7 @@ export const PAGES: PageRoute[] = [
     path: '/api-docs',
     nav: 'API Docs',
     adminOnly: true,
-    element: soon('API Docs', 'The interactive API reference, signed in with your key.'),
+    element: onDemand(<ApiDocsPage />),
   },
   { path: '/profile', element: <ProfilePage /> },
 ];
