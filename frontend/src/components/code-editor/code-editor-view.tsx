@@ -51,8 +51,13 @@ export default function CodeEditorView({
   const readOnlySlot = useRef(new Compartment());
 
   useEffect(() => {
+    // CodeMirror's styles go in a <style> element when it lives in the document, which the dashboard's CSP
+    // (style-src 'self', no inline styles) blocks; in a shadow root they are constructed style sheets
+    // (adoptedStyleSheets), which the CSP allows. The page's colours and font still inherit into it.
+    const root = host.current!.shadowRoot ?? host.current!.attachShadow({ mode: 'open' });
     const editor = new EditorView({
-      parent: host.current!,
+      root,
+      parent: root,
       state: EditorState.create({
         doc: value,
         extensions: [
