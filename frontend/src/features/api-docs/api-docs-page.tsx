@@ -187,7 +187,9 @@ export function ApiDocsPage() {
           <>
             <a
               className="rounded-md border border-zinc-300 px-3 py-1.5 text-sm font-medium hover:bg-zinc-50 dark:border-zinc-700 dark:hover:bg-zinc-800"
-              href={`${config.apiUrl}/docs`}
+              // The trailing slash matters: Swagger UI then loads its files relative to the page (/api/docs/static),
+              // which works behind the /api prefix; without it, it asks for /docs/static at the root.
+              href={`${config.apiUrl}/docs/`}
               target="_blank"
               rel="noopener noreferrer"
             >
