@@ -20,9 +20,14 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
 
 /** Waits until the editor shows exactly `text` (CodeMirror lives in a shadow root: locators reach into it). */
 async function waitForEditorText(page: Page, text: string): Promise<void> {
-  await editor(page)
-    .filter({ hasText: new RegExp(`^${escapeRegExp(text)}$`) })
-    .waitFor();
+  try {
+    await editor(page)
+      .filter({ hasText: new RegExp(`^${escapeRegExp(text)}$`) })
+      .waitFor();
+  } catch (err) {
+    const shown = await editor(page).textContent();
+    throw new Error(`the editor shows ${JSON.stringify(shown)}, not ${JSON.stringify(text)}`, { cause: err });
+  }
 }
 
 /** Replaces the editor's text (the CodeMirror chunk is loaded on demand: wait for it first). */
@@ -31,6 +36,7 @@ async function setSql(page: Page, sql: string): Promise<void> {
   await editor(page).click();
   await page.keyboard.press('ControlOrMeta+a');
   await page.keyboard.press('Delete');
+  await waitForEditorText(page, '');
   await page.keyboard.insertText(sql);
   await waitForEditorText(page, sql);
   await page.keyboard.press('Escape'); // closes the autocompletion popup, if one opened
@@ -233,6 +239,19 @@ describe('SQL Editor and API Docs', { timeout: 300_000 }, () => {
     assert.equal(bundle.status, 200);
     assert.match(bundle.headers.get('content-type') ?? '', /javascript/);
     assert.equal((await fetch(`${s.url}/api/docs/json`)).status, 200);
+    // And its "Try it out" reaches the API through the prefix, not the dashboard's root.
+    const swaggerPage = await page.context().newPage();
+    swaggerPage.setDefaultTimeout(30_000);
+    const swaggerErrors = collectPageErrors(swaggerPage);
+    await swaggerPage.goto(`${s.url}/api/docs/`);
+    const health = swaggerPage.locator('.opblock').filter({ hasText: '/health' }).first();
+    await health.locator('.opblock-summary').click();
+    await health.getByRole('button', { name: 'Try it out' }).click();
+    await health.getByRole('button', { name: 'Execute' }).click();
+    await health.locator('.request-url').getByText(`${s.url}/api/health`).waitFor();
+    await health.locator('.live-responses-table .response-col_status').getByText('200').waitFor();
+    assert.deepEqual(swaggerErrors, []);
+    await swaggerPage.close();
 
     await page.getByLabel('Search operations').fill('snippet');
     await page.getByRole('region', { name: 'Operations tagged tables' }).waitFor({ state: 'detached' });
