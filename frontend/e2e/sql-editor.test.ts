@@ -116,6 +116,16 @@ describe('SQL Editor and API Docs', { timeout: 300_000 }, () => {
     const csv = await readFile((await download.path())!, 'utf8');
     assert.equal(csv, 'id,note\r\n1,"a, ""quoted"""\r\n2,\r\n3,<b>bold</b>\r\n');
 
+    // One transaction: the script goes whole, and the API answers its last statement's rows.
+    await page.getByLabel(/^One transaction/).check();
+    await setSql(page, 'select 1 as a; select 2 as b');
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    const whole = results().getByRole('table', { name: 'Rows of Script (2 statements, one transaction)' });
+    await whole.waitFor();
+    assert.deepEqual(await whole.getByRole('columnheader').allTextContents(), ['b']);
+    assert.equal(await results().getByRole('region').count(), 1);
+    await page.getByLabel(/^One transaction/).uncheck();
+
     // A failing statement shows Postgres's message and stops the rest.
     await setSql(page, 'select * from no_such_table; select 2');
     await page.getByRole('button', { name: 'Run', exact: true }).click();
@@ -225,6 +235,10 @@ describe('SQL Editor and API Docs', { timeout: 300_000 }, () => {
     assert.equal(await sql.getByRole('listitem').count(), 6);
     await page.getByRole('region', { name: 'Operations tagged tables' }).waitFor();
 
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: s.url });
+    await page.getByRole('button', { name: 'Copy API key' }).click();
+    await page.getByRole('button', { name: 'Copy API key' }).getByText('Copied').waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), API_KEY);
     const key = page.getByLabel('API key', { exact: true });
     assert.notEqual(await key.textContent(), API_KEY);
     await page.getByRole('button', { name: 'Show' }).click();
