@@ -6,19 +6,7 @@ import { Badge, ErrorMessage } from '../../components/ui/states.tsx';
 import { DataTable, Td, Th } from '../../components/ui/table.tsx';
 import { displayValue } from '../../lib/format.ts';
 import { csvFileName, toCsv } from './csv.ts';
-
-/** One statement (or the whole script, run as one transaction) and what became of it. */
-export interface StatementRun {
-  /** The heading: "Statement 2", or "Script (3 statements, one transaction)". */
-  title: string;
-  sql: string;
-  state: 'waiting' | 'running' | 'done' | 'error' | 'cancelled';
-  result?: SqlExecutionResult;
-  /** The API cut the rows at SQL_MAX_ROWS (X-SelfDB-Truncated). */
-  truncated?: boolean;
-  /** The API's detail when it refused or Postgres failed. */
-  error?: string;
-}
+import type { StatementRun } from './run-plan.ts';
 
 const PAGE_SIZE = 100;
 

@@ -13,7 +13,8 @@ import { useSelfDB } from '../../lib/session.tsx';
 import { useAsync } from '../../lib/use-async.ts';
 import { destructiveSummary, needsConfirmation } from './guard.ts';
 import { HistoryPanel } from './history-panel.tsx';
-import { ResultView, type StatementRun } from './result-view.tsx';
+import { ResultView } from './result-view.tsx';
+import { planRuns, type StatementRun } from './run-plan.ts';
 import { SnippetDialog } from './snippet-dialog.tsx';
 import { splitSnippetName } from './snippet-folders.ts';
 import { SnippetsPanel } from './snippets-panel.tsx';
@@ -26,25 +27,6 @@ interface Pending {
 }
 
 type Side = 'history' | 'snippets';
-
-/** What one Run sends: each statement on its own, or the whole script as one transaction. */
-function planRuns(script: string, oneTransaction: boolean): StatementRun[] {
-  const statements = splitStatements(script);
-  if (statements.length === 0) return [];
-  if (oneTransaction && statements.length > 1)
-    return [
-      {
-        title: `Script (${statements.length} statements, one transaction)`,
-        sql: script.trim(),
-        state: 'waiting',
-      },
-    ];
-  return statements.map((sql, i) => ({
-    title: statements.length > 1 ? `Statement ${i + 1}` : 'Result',
-    sql: oneTransaction ? script.trim() : sql,
-    state: 'waiting',
-  }));
-}
 
 export function SqlEditorPage() {
   const selfdb = useSelfDB();
