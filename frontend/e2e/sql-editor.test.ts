@@ -81,7 +81,7 @@ describe('SQL Editor and API Docs', { timeout: 300_000 }, () => {
     await grid.waitFor();
     assert.deepEqual(await grid.getByRole('columnheader').allTextContents(), ['one']);
     assert.deepEqual(await grid.getByRole('cell').allTextContents(), ['1']);
-    await results().getByText('1 rows').waitFor();
+    await results().getByText('1 row', { exact: true }).waitFor();
     await results()
       .getByText(/\d ms$/)
       .first()
@@ -238,7 +238,7 @@ describe('SQL Editor and API Docs', { timeout: 300_000 }, () => {
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: s.url });
     await page.getByRole('button', { name: 'Copy API key' }).click();
     await page.getByRole('button', { name: 'Copy API key' }).getByText('Copied').waitFor();
-    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), API_KEY);
+    assert.equal(await page.evaluate('navigator.clipboard.readText()'), API_KEY);
     const key = page.getByLabel('API key', { exact: true });
     assert.notEqual(await key.textContent(), API_KEY);
     await page.getByRole('button', { name: 'Show' }).click();
@@ -276,6 +276,17 @@ describe('SQL Editor and API Docs', { timeout: 300_000 }, () => {
     const response = sql.getByRole('region', { name: 'Response' });
     await response.getByText('Status 200').waitFor();
     await response.getByText('"snippets": []').waitFor();
+
+    // A JSON body, started from the schema's required fields.
+    await page.getByLabel('Search operations').fill('/sql/query');
+    await sql.getByRole('button', { name: /POST\s*\/sql\/query/ }).click();
+    const body = sql.getByLabel('Body (SqlQueryRequest)');
+    assert.deepEqual(JSON.parse(await body.inputValue()), { query: '' });
+    await body.fill('{"query": "select 7 as seven"}');
+    await sql.getByRole('button', { name: 'Send POST' }).click();
+    const answer = sql.getByRole('region', { name: 'Response' });
+    await answer.getByText('Status 200').waitFor();
+    await answer.getByText('"seven": 7').waitFor();
     assert.deepEqual(errors, []);
   });
 });

@@ -155,7 +155,7 @@ function Operation({ operation, document }: { operation: OperationDoc; document:
               ))}
             </ul>
           </div>
-          <TryIt operation={operation} />
+          <TryIt operation={operation} document={document} />
         </div>
       ) : null}
     </li>

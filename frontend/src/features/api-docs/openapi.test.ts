@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { filterOperations, type OpenApiDocument, operationsByTag, schemaFields, typeOf } from './openapi.ts';
+import {
+  exampleBody,
+  filterOperations,
+  type OpenApiDocument,
+  operationsByTag,
+  schemaFields,
+  typeOf,
+} from './openapi.ts';
 
 // The document this repository's backend serves (the SDK is generated from it).
 const DOCUMENT = JSON.parse(
@@ -67,4 +74,28 @@ test('a named schema lists its fields, required ones marked', () => {
   );
   assert.equal(schemaFields(DOCUMENT, 'NoSuchSchema'), null);
   assert.equal(operationsByTag({}).length, 0);
+});
+
+test('a body to start from holds the required fields with empty values', () => {
+  assert.deepEqual(JSON.parse(exampleBody(DOCUMENT, 'SqlSnippetCreate')), { name: '', sql_code: '' });
+  assert.deepEqual(JSON.parse(exampleBody(DOCUMENT, 'SqlQueryRequest')), { query: '' });
+  assert.equal(exampleBody(DOCUMENT, 'NoSuchSchema'), '{}');
+  const doc: OpenApiDocument = {
+    components: {
+      schemas: {
+        X: {
+          type: 'object',
+          required: ['n', 'b', 'l', 'o'],
+          properties: {
+            n: { type: 'integer' },
+            b: { type: 'boolean' },
+            l: { type: 'array', items: { type: 'string' } },
+            o: { $ref: '#/components/schemas/Y' },
+            skipped: { type: 'string' },
+          },
+        },
+      },
+    },
+  };
+  assert.deepEqual(JSON.parse(exampleBody(doc, 'X')), { n: 0, b: false, l: [], o: {} });
 });

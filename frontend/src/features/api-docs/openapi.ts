@@ -190,3 +190,20 @@ export function schemaFields(document: OpenApiDocument, name: string): FieldDoc[
     description: isObject(property) ? text(property.description) : '',
   }));
 }
+
+/** A JSON body to start from: the named schema's required fields with empty values ("", 0, false, [], {}, null). */
+export function exampleBody(document: OpenApiDocument, name: string): string {
+  const fields = schemaFields(document, name);
+  if (!fields) return '{}';
+  const empty = (type: string): unknown => {
+    const first = type.split(' | ')[0] ?? '';
+    if (first.endsWith('[]')) return [];
+    if (first.startsWith('string')) return '';
+    if (first === 'integer' || first === 'number') return 0;
+    if (first === 'boolean') return false;
+    if (first === 'null') return null;
+    return {};
+  };
+  const body = Object.fromEntries(fields.filter((f) => f.required).map((f) => [f.name, empty(f.type)]));
+  return JSON.stringify(body, null, 2);
+}

@@ -4,7 +4,7 @@ import { ConfirmDialog } from '../../components/ui/dialog.tsx';
 import { Field, Input, inputClass } from '../../components/ui/field.tsx';
 import { ErrorMessage } from '../../components/ui/states.tsx';
 import { useSelfDB } from '../../lib/session.tsx';
-import type { OperationDoc } from './openapi.ts';
+import { exampleBody, type OpenApiDocument, type OperationDoc } from './openapi.ts';
 
 const SHOWN_CHARS = 20_000;
 
@@ -27,12 +27,14 @@ function pretty(value: unknown): string {
  * every dashboard call): path and query parameters as typed, a JSON body. The answer is shown as text. DELETE asks
  * first.
  */
-export function TryIt({ operation }: { operation: OperationDoc }) {
+export function TryIt({ operation, document }: { operation: OperationDoc; document: OpenApiDocument }) {
   const selfdb = useSelfDB();
   const inputs = operation.parameters.filter((p) => p.in === 'path' || p.in === 'query');
   const [values, setValues] = useState<Record<string, string>>({});
   const jsonBody = operation.body?.contentType === 'application/json';
-  const [body, setBody] = useState(jsonBody ? '{\n  \n}' : '');
+  const [body, setBody] = useState(() =>
+    jsonBody && operation.body ? exampleBody(document, operation.body.type) : '',
+  );
   const [answer, setAnswer] = useState<Answer | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);

@@ -46,7 +46,9 @@ export function HistoryPanel({
                 {entry.error ? (
                   <Badge tone="red">error</Badge>
                 ) : (
-                  <Badge tone="emerald">{entry.row_count ?? 0} rows</Badge>
+                  <Badge tone="emerald">
+                    {entry.row_count ?? 0} {entry.row_count === 1 ? 'row' : 'rows'}
+                  </Badge>
                 )}
                 <span>{formatDate(entry.executed_at)}</span>
               </span>

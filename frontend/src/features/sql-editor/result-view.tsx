@@ -23,6 +23,10 @@ function downloadCsv(columns: string[], rows: Record<string, unknown>[]) {
   setTimeout(() => URL.revokeObjectURL(url), 0);
 }
 
+function rowsLabel(count: number, affected: boolean): string {
+  return `${count} ${count === 1 ? 'row' : 'rows'}${affected ? ' affected' : ''}`;
+}
+
 function durationOf(result: SqlExecutionResult): string {
   const ms = result.execution_time * 1000;
   return ms < 1000 ? `${ms.toFixed(ms < 10 ? 1 : 0)} ms` : `${(ms / 1000).toFixed(2)} s`;
@@ -45,7 +49,7 @@ function ResultGrid({
         <thead>
           <tr>
             {columns.map((column, i) => (
-              <Th key={`${i}:${column}`} className="whitespace-nowrap normal-case">
+              <Th key={`${i}:${column}`} className="whitespace-nowrap normal-case!">
                 {column}
               </Th>
             ))}
@@ -93,9 +97,7 @@ export function ResultView({ run }: { run: StatementRun }) {
           <span className="font-medium">{run.title}</span>
           {run.state === 'done' && result ? (
             <>
-              <Badge tone="emerald">
-                {result.row_count ?? 0} {columns ? 'rows' : 'rows affected'}
-              </Badge>
+              <Badge tone="emerald">{rowsLabel(result.row_count ?? 0, columns === null)}</Badge>
               <span className="text-zinc-500">{durationOf(result)}</span>
               {result.is_read_only ? <Badge>read-only</Badge> : null}
               {run.truncated ? <Badge tone="amber">cut at the row limit</Badge> : null}
