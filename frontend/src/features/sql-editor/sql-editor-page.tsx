@@ -105,7 +105,7 @@ export function SqlEditorPage() {
     setPending(null);
   }
 
-  const empty = splitStatements(sql).length === 0;
+  const empty = useMemo(() => splitStatements(sql).length === 0, [sql]);
 
   return (
     <>
