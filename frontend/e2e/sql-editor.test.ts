@@ -86,6 +86,14 @@ describe('SQL Editor and API Docs', { timeout: 300_000 }, () => {
       .getByText(/\d ms$/)
       .first()
       .waitFor();
+
+    // Typing over a selection (the editor applies it: Chrome's own replacement logs a CSP error).
+    await editor(page).click();
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.type('select 2 as two');
+    await waitForEditorText(page, 'select 2 as two');
+    await page.keyboard.press('Escape');
+    assert.deepEqual(errors, []);
   });
 
   it('shows one result per statement, values as text, and exports a result as CSV', async () => {
