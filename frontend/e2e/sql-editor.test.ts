@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
+import { SQL_EXAMPLES } from '../src/features/sql-editor/examples.ts';
 import {
   ADMIN,
   API_KEY,
@@ -189,6 +190,17 @@ describe('SQL Editor and API Docs', { timeout: 300_000 }, () => {
     const history = page.getByRole('tabpanel', { name: 'History' });
     const entry = history.getByRole('button', { name: /^select 1 as one/ });
     await entry.waitFor();
+    await entry.click();
+    await waitForEditorText(page, 'select 1 as one');
+
+    // The Examples tab loads a query to start from.
+    await page.getByRole('tab', { name: 'Examples' }).click();
+    await page.getByRole('tabpanel', { name: 'Examples' }).getByRole('button', { name: 'Indexes' }).click();
+    await editor(page).filter({ hasText: 'from pg_indexes' }).waitFor();
+    // Every read-only example runs as the console's role.
+    for (const example of SQL_EXAMPLES.filter((e) => e.sql.startsWith('select')))
+      await api(s.apiUrl, 'POST', '/sql/query', adminToken, { query: example.sql });
+    await page.getByRole('tab', { name: 'History' }).click();
     await entry.click();
     await waitForEditorText(page, 'select 1 as one');
   });

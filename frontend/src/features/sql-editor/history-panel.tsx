@@ -11,9 +11,12 @@ import type { AsyncState } from '../../lib/use-async.ts';
 export function HistoryPanel({
   history,
   onLoad,
+  onSave,
 }: {
   history: AsyncState<SqlHistoryRead[]>;
   onLoad(query: string): void;
+  /** Loads the query and opens the save-snippet dialog. */
+  onSave(query: string): void;
 }) {
   const selfdb = useSelfDB();
   const [clearing, setClearing] = useState(false);
@@ -32,7 +35,7 @@ export function HistoryPanel({
       ) : null}
       <ul className="space-y-1">
         {history.data?.map((entry) => (
-          <li key={entry.id}>
+          <li key={entry.id} className="relative">
             <button
               type="button"
               title="Load into the editor"
@@ -53,6 +56,15 @@ export function HistoryPanel({
                 <span>{formatDate(entry.executed_at)}</span>
               </span>
             </button>
+            <Button
+              size="sm"
+              variant="ghost"
+              aria-label={`Save as snippet: ${entry.query.slice(0, 60)}`}
+              className="absolute bottom-1 right-1"
+              onClick={() => onSave(entry.query)}
+            >
+              Save
+            </Button>
           </li>
         ))}
       </ul>

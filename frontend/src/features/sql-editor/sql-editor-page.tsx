@@ -11,6 +11,7 @@ import { PageHeader } from '../../components/ui/states.tsx';
 import { errorMessage } from '../../lib/errors.ts';
 import { useSelfDB } from '../../lib/session.tsx';
 import { useAsync } from '../../lib/use-async.ts';
+import { ExamplesPanel } from './examples-panel.tsx';
 import { destructiveSummary, needsConfirmation } from './guard.ts';
 import { HistoryPanel } from './history-panel.tsx';
 import { ResultView } from './result-view.tsx';
@@ -26,7 +27,13 @@ interface Pending {
   summary: string;
 }
 
-type Side = 'history' | 'snippets';
+type Side = 'history' | 'snippets' | 'examples';
+
+const SIDE_TABS: { id: Side; label: string }[] = [
+  { id: 'history', label: 'History' },
+  { id: 'snippets', label: 'Snippets' },
+  { id: 'examples', label: 'Examples' },
+];
 
 export function SqlEditorPage() {
   const selfdb = useSelfDB();
@@ -151,7 +158,7 @@ export function SqlEditorPage() {
         </div>
         <aside className="min-w-0 space-y-3">
           <div role="tablist" aria-label="Side panel" className="flex gap-1">
-            {(['history', 'snippets'] as const).map((tab) => (
+            {SIDE_TABS.map(({ id: tab, label }) => (
               <button
                 key={tab}
                 type="button"
@@ -160,11 +167,11 @@ export function SqlEditorPage() {
                 onClick={() => setSide(tab)}
                 className={`rounded-md px-3 py-1.5 text-sm font-medium ${side === tab ? 'bg-zinc-200 dark:bg-zinc-800' : 'text-zinc-500 hover:bg-zinc-100 dark:hover:bg-zinc-800'}`}
               >
-                {tab === 'history' ? 'History' : 'Snippets'}
+                {label}
               </button>
             ))}
           </div>
-          <div role="tabpanel" aria-label={side === 'history' ? 'History' : 'Snippets'}>
+          <div role="tabpanel" aria-label={SIDE_TABS.find((t) => t.id === side)!.label}>
             {side === 'history' ? (
               <HistoryPanel
                 history={history}
@@ -172,8 +179,14 @@ export function SqlEditorPage() {
                   setSql(query);
                   setLoaded(null);
                 }}
+                onSave={(query) => {
+                  setSql(query);
+                  setLoaded(null);
+                  setSaving(true);
+                }}
               />
-            ) : (
+            ) : null}
+            {side === 'snippets' ? (
               <SnippetsPanel
                 snippets={snippets}
                 onLoad={(snippet) => {
@@ -181,7 +194,15 @@ export function SqlEditorPage() {
                   setLoaded(snippet);
                 }}
               />
-            )}
+            ) : null}
+            {side === 'examples' ? (
+              <ExamplesPanel
+                onLoad={(example) => {
+                  setSql(example);
+                  setLoaded(null);
+                }}
+              />
+            ) : null}
           </div>
         </aside>
       </div>
