@@ -1,5 +1,5 @@
-// Queries to start from, in the SQL Editor's Examples tab (0.0.5 had RLS templates there built on auth.uid() and
-// auth.role(), which its database never defined and SelfDB's data API does not use: they are left out).
+// Queries to start from, in the SQL Editor's Examples tab. 0.0.5 had RLS templates there built on auth.uid() and
+// auth.role(), whose claims no request ever set (docs/dashboard.md): they are left out.
 
 export interface SqlExample {
   title: string;
