@@ -369,6 +369,9 @@ describe('security headers', () => {
     const json = await s.t.app.inject({ method: 'GET', url: '/docs/json' });
     assert.equal(json.statusCode, 200);
     assert.equal(json.json().openapi, '3.1.0');
+    // "Try it out" resolves the server against the document's URL: the API's root, also behind a prefix.
+    assert.deepEqual(json.json().servers, [{ url: '..' }]);
+    assert.equal(new URL('..', 'https://self.example/api/docs/json').href, 'https://self.example/api/');
   });
 
   test('on a 5xx: the storage service is down', async () => {

@@ -139,6 +139,13 @@ export async function installOpenApi(
       return { schema: { ...schema, headers }, url };
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: true } });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { persistAuthorization: true },
+    // Swagger UI's "Try it out" sends requests to the document's server, by default the root of the origin the
+    // document came from. Behind a prefix (the dashboard's and Caddy's /api) that is the wrong place: `..` from
+    // /docs/json is the API's own root wherever it is mounted (/api/docs/json → /api/). /openapi.json is unchanged.
+    transformSpecification: (document) => ({ ...document, servers: [{ url: '..' }] }),
+  });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }

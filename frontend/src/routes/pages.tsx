@@ -1,8 +1,8 @@
 // Every page of the dashboard, in 0.0.5's sidebar order: the router and the sidebar are both built from this list.
 // A new page is one entry here plus its feature folder (docs/dashboard.md).
-import type { ReactElement } from 'react';
+import { lazy, type ReactElement, Suspense } from 'react';
+import { Loading } from '../components/ui/states.tsx';
 import { BackupsPage } from '../features/backups/backups-page.tsx';
-import { ComingSoonPage } from '../features/coming-soon/coming-soon-page.tsx';
 import { DashboardPage } from '../features/dashboard/dashboard-page.tsx';
 import { FunctionPage } from '../features/functions/function-page.tsx';
 import { FunctionsPage } from '../features/functions/functions-page.tsx';
@@ -23,7 +23,14 @@ export interface PageRoute {
   adminOnly?: boolean;
 }
 
-const soon = (title: string, what: string) => <ComingSoonPage title={title} what={what} />;
+// Pages loaded on demand: they are only for admins and carry their own weight (the SQL Editor its editor).
+const SqlEditorPage = lazy(() =>
+  import('../features/sql-editor/sql-editor-page.tsx').then((m) => ({ default: m.SqlEditorPage })),
+);
+const ApiDocsPage = lazy(() =>
+  import('../features/api-docs/api-docs-page.tsx').then((m) => ({ default: m.ApiDocsPage })),
+);
+const onDemand = (page: ReactElement) => <Suspense fallback={<Loading />}>{page}</Suspense>;
 
 export const PAGES: PageRoute[] = [
   { path: '/', nav: 'Dashboard', element: <DashboardPage /> },
@@ -50,7 +57,7 @@ export const PAGES: PageRoute[] = [
     path: '/sql-editor',
     nav: 'SQL Editor',
     adminOnly: true,
-    element: soon('SQL Editor', 'Run SQL with highlighting, history, saved snippets and CSV export.'),
+    element: onDemand(<SqlEditorPage />),
   },
   {
     path: '/backups',
@@ -62,7 +69,7 @@ export const PAGES: PageRoute[] = [
     path: '/api-docs',
     nav: 'API Docs',
     adminOnly: true,
-    element: soon('API Docs', 'The interactive API reference, signed in with your key.'),
+    element: onDemand(<ApiDocsPage />),
   },
   { path: '/profile', element: <ProfilePage /> },
 ];

@@ -33,6 +33,20 @@ const pageTheme = EditorView.theme({
   '&.cm-focused': { outline: 'none' },
 });
 
+// Typing over a selection: left to the browser, Chrome replaces the selected spans itself and gives the new text a
+// `style` attribute, which the dashboard's CSP (no inline styles) refuses with a console error. The editor makes that
+// change instead. Composition (IME) input is left alone.
+const typeOverSelection = EditorView.domEventHandlers({
+  beforeinput(event, view) {
+    const { state } = view;
+    if (event.inputType !== 'insertText' || !event.data || event.isComposing || state.readOnly) return false;
+    if (state.selection.ranges.every((range) => range.empty)) return false;
+    event.preventDefault();
+    view.dispatch(state.replaceSelection(event.data), { scrollIntoView: true, userEvent: 'input.type' });
+    return true;
+  },
+});
+
 export default function CodeEditorView({
   value,
   onChange,
@@ -72,6 +86,7 @@ export default function CodeEditorView({
           ]),
           basicSetup,
           pageTheme,
+          typeOverSelection,
           EditorView.theme({ '.cm-content, .cm-gutter': { minHeight } }),
           EditorView.contentAttributes.of({ 'aria-label': label }),
           languageSlot.current.of(languageOf(language)),
