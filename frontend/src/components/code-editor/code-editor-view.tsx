@@ -1,8 +1,10 @@
 // CodeMirror 6 as a controlled React component (the lazily loaded half of code-editor.tsx).
 import { javascript } from '@codemirror/lang-javascript';
 import { PostgreSQL, sql } from '@codemirror/lang-sql';
+import { syntaxHighlighting } from '@codemirror/language';
 import { Compartment, EditorState } from '@codemirror/state';
 import { EditorView, keymap } from '@codemirror/view';
+import { oneDarkHighlightStyle } from '@codemirror/theme-one-dark';
 import { basicSetup } from 'codemirror';
 import { useEffect, useRef } from 'react';
 
@@ -32,6 +34,12 @@ const pageTheme = EditorView.theme({
   '.cm-activeLine, .cm-activeLineGutter': { backgroundColor: 'rgb(113 113 122 / 0.08)' },
   '&.cm-focused': { outline: 'none' },
 });
+
+// The page is dark when <html> has the `dark` class (lib/theme.ts): then light-on-dark token colours and dark UI
+// parts (selection, panels) instead of the default light ones.
+const isPageDark = () => document.documentElement.classList.contains('dark');
+const darkColours = [EditorView.theme({}, { dark: true }), syntaxHighlighting(oneDarkHighlightStyle)];
+const coloursFor = (dark: boolean) => (dark ? darkColours : []);
 
 // Typing over a selection: left to the browser, Chrome replaces the selected spans itself and gives the new text a
 // `style` attribute, which the dashboard's CSP (no inline styles) refuses with a console error. The editor makes that
@@ -63,6 +71,7 @@ export default function CodeEditorView({
   callbacks.current = { onChange, onRun };
   const languageSlot = useRef(new Compartment());
   const readOnlySlot = useRef(new Compartment());
+  const coloursSlot = useRef(new Compartment());
 
   useEffect(() => {
     // CodeMirror's styles go in a <style> element when it lives in the document, which the dashboard's CSP
@@ -85,6 +94,7 @@ export default function CodeEditorView({
             },
           ]),
           basicSetup,
+          coloursSlot.current.of(coloursFor(isPageDark())),
           pageTheme,
           typeOverSelection,
           EditorView.theme({ '.cm-content, .cm-gutter': { minHeight } }),
@@ -98,7 +108,12 @@ export default function CodeEditorView({
       }),
     });
     view.current = editor;
+    const themeWatch = new MutationObserver(() =>
+      editor.dispatch({ effects: coloursSlot.current.reconfigure(coloursFor(isPageDark())) }),
+    );
+    themeWatch.observe(document.documentElement, { attributes: true, attributeFilter: ['class'] });
     return () => {
+      themeWatch.disconnect();
       editor.destroy();
       view.current = null;
     };
