@@ -64,8 +64,9 @@ caddy_pid() {
   [ -f "$pid_path" ] || return 1
   pid="$(cat "$pid_path")"
   case "$pid" in '' | *[!0-9]*) return 1 ;; esac
-  # The pid must still be Caddy running this project's Caddyfile (pids are reused).
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "caddy run .*$ROOT_DIR/caddy/Caddyfile" || return 1
+  # The pid must still be Caddy running a SelfDB Caddyfile (pids are reused). Any release's: releases deployed by
+  # ./deploy.sh share this state directory, and the one Caddy in it, so any of them can stop it.
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "caddy run --adapter caddyfile --config .*/caddy/Caddyfile" || return 1
   echo "$pid"
 }
 
