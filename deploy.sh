@@ -446,6 +446,10 @@ step_done
 
 say ""
 say "SelfDB is deployed ($kind, release $release) in $(elapsed_since "$t_total")."
-say "  Dashboard: https://$domain      API: https://$domain/api   and https://$api_domain"
+scheme=https
+for pair in "${env_pairs[@]}"; do
+  if [ "$pair" = DEPLOY_SET_CADDY_SCHEME=http ]; then scheme=http; fi
+done
+say "  Dashboard: $scheme://$domain      API: $scheme://$domain/api   and $scheme://$api_domain"
 say "  Status: ./deploy.sh --host $host --port $port --user $user --status     Logs: ... --logs [service]"
 say "  Redeploy after a change: the same command again (the data and the server's .env are kept)."

@@ -7,7 +7,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
@@ -320,6 +322,31 @@ describe('Caddy in front of a native stack (HTTPS, tls internal)', { skip }, () 
     assert.equal(downloaded.body.length, 24 * 1024 * 1024);
     assert.equal(createHash('sha256').update(downloaded.body).digest('hex'), expected.digest('hex'));
     assert.ok(existsSync(join(stack.home, 'storage/caddy-bucket/big.bin')));
+  });
+
+  test('a port held by another server: start stops with the reason and what to do', async () => {
+    const blocker = createServer((socket) => socket.destroy());
+    const port = await freePort();
+    await new Promise<void>((done) => blocker.listen(port, '127.0.0.1', done));
+    const otherHome = mkdtempSync(join(tmpdir(), 'selfdb-caddy-busy-'));
+    try {
+      const result = await runScript(
+        'scripts/native/caddy.sh',
+        ['start'],
+        {
+          ...env,
+          SELFDB_HOME: otherHome,
+          CADDY_HTTPS_PORT: String(port),
+          CADDY_ADMIN: `127.0.0.1:${await freePort()}`,
+        },
+        60_000,
+      );
+      assert.equal(result.code, 1, result.stdout + result.stderr);
+      assert.match(result.stderr, /Caddy could not bind its ports .*another web server runs there/);
+    } finally {
+      await new Promise((done) => blocker.close(done));
+      rmSync(otherHome, { recursive: true, force: true });
+    }
   });
 
   test('status reports Caddy running; stop ends it', async () => {
