@@ -230,7 +230,10 @@ describe('deploy.sh to a real SSH server (--native, no systemd)', { skip }, () =
       }
     }
     // As root the native state lives in /var/lib/selfdb/<id> (deploy.sh links it): removed with the rest.
-    if (stateReal.startsWith('/var/lib/selfdb/')) rmSync(stateReal, { recursive: true, force: true });
+    if (stateReal.startsWith('/var/lib/selfdb/')) {
+      rmSync(stateReal, { recursive: true, force: true });
+      if (readdirSync('/var/lib/selfdb').length === 0) rmSync('/var/lib/selfdb', { recursive: true });
+    }
     sshd?.kill('SIGTERM');
     rmSync(work, { recursive: true, force: true });
   });
@@ -382,8 +385,8 @@ describe('deploy.sh to a real SSH server (--native, no systemd)', { skip }, () =
     await assertDataKept();
   });
 
-  test('--status reports the services and the health checks over SSH', async () => {
-    const status = await deploy([
+  test('day two over SSH: --status, --logs, --backup, --restore', async () => {
+    const connection = [
       '--host',
       '127.0.0.1',
       '--port',
@@ -392,11 +395,24 @@ describe('deploy.sh to a real SSH server (--native, no systemd)', { skip }, () =
       key,
       '--dir',
       serverDir,
-      '--status',
-    ]);
+    ];
+    const status = await deploy([...connection, '--status']);
     assert.equal(status.code, 0, show(status));
+    assert.match(status.stdout, /^Release: \d{8}-\d{6}/m);
     assert.match(status.stdout, /^backend\s+running/m);
     assert.match(status.stdout, /^caddy\s+running/m);
     assert.match(status.stdout, /\/api\/health: 200/);
+    const logs = await deploy([...connection, '--logs', 'caddy']);
+    assert.equal(logs.code, 0, show(logs));
+    assert.match(logs.stdout, /"uri":"\/api\/health"/, 'Caddy access log lines');
+    const backup = await deploy([...connection, '--backup']);
+    assert.equal(backup.code, 0, show(backup));
+    assert.match(backup.stdout, /selfdb_backup_\d{8}_\d{6}\.tar\.gz/);
+    const restore = await deploy([...connection, '--restore', 'latest'], 'deploy.sh', 180_000);
+    assert.equal(restore.code, 0, show(restore));
+    await waitForStatus(`${httpsBase}/api/health`, 200, 60_000);
+    await assertDataKept();
+    const unknown = await deploy([...connection, '--restore', 'no-such-archive.tar.gz']);
+    assert.notEqual(unknown.code, 0);
   });
 });
