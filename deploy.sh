@@ -108,9 +108,6 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-case "$port" in '' | *[!0-9]*) die "--port must be a number (got '$port')." ;; esac
-case "$host" in *[!A-Za-z0-9.:_-]*) die "--host '$host' is not a host name or IP address." ;; esac
-case "$user" in *[!A-Za-z0-9._-]* | -*) die "--user '$user' is not a user name." ;; esac
 
 # --- Wizard -------------------------------------------------------------------------------------------------------
 
@@ -231,6 +228,9 @@ if [ -z "$host" ]; then
   if [ "$dry_run" = yes ]; then die "--dry-run needs --host (the wizard asks questions; a dry run asks none)."; fi
   wizard
 fi
+case "$port" in '' | *[!0-9]*) die "--port must be a number (got '$port')." ;; esac
+case "$host" in *[!A-Za-z0-9.:_-]*) die "--host '$host' is not a host name or IP address." ;; esac
+case "$user" in *[!A-Za-z0-9._-]* | -*) die "--user '$user' is not a user name." ;; esac
 
 if [ -n "$ssh_key" ]; then
   if [ -f "$ssh_key" ]; then

@@ -258,6 +258,41 @@ describe('deploy.sh to a real SSH server (--native, no systemd)', { skip }, () =
     assert.equal(existsSync(join(serverDir, 'releases')), false);
   });
 
+  test('a wrong password, and a port where no sshd listens, stop at step 2 with the reason', async () => {
+    const args = deployArgs();
+    args.splice(args.indexOf('--ssh-key'), 2, '--password', 'not-the-password');
+    const wrong = await deploy(args);
+    assert.equal(wrong.code, 1, show(wrong));
+    assert.match(wrong.stderr, /\[2\/10\] FAILED .*cannot run commands/);
+    assert.match(wrong.stderr, /refused the login as root/);
+    const closed = deployArgs();
+    closed[closed.indexOf(String(sshPort))] = String(await freePort());
+    const refused = await deploy(closed);
+    assert.equal(refused.code, 1, show(refused));
+    assert.match(
+      refused.stderr,
+      /nothing accepts SSH on 127\.0\.0\.1:\d+: is sshd running, and is --port right\?/,
+    );
+    assert.equal(existsSync(join(serverDir, 'releases')), false);
+  });
+
+  test('the wizard (no --host, on a terminal) asks everything, then stops when not confirmed', async () => {
+    const answers = ['127.0.0.1', 'root', String(sshPort), key, 'localhost', 'y', serverDir, 'n', ''].join(
+      '\n',
+    );
+    const result = spawnSync('script', ['-qec', join(root, 'deploy.sh'), '/dev/null'], {
+      input: answers,
+      env,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.equal(result.status, 1, result.stdout + result.stderr);
+    assert.match(result.stdout, /SelfDB deploy wizard/);
+    assert.match(result.stdout, /native stack to root@127\.0\.0\.1:\d+, folder /);
+    assert.match(result.stdout, /stopped; nothing was changed/);
+    assert.equal(existsSync(serverDir), false);
+  });
+
   test('first deploy (--native --yes): HTTPS through Caddy serves the API and the dashboard', async () => {
     const result = await deploy(deployArgs());
     assert.equal(result.code, 0, show(result));
