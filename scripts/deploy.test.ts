@@ -450,4 +450,26 @@ describe('deploy.sh to a real SSH server (--native, no systemd)', { skip }, () =
     const unknown = await deploy([...connection, '--restore', 'no-such-archive.tar.gz']);
     assert.notEqual(unknown.code, 0);
   });
+
+  test('a domain that does not resolve: plain HTTP with a warning, no certificate loop', async () => {
+    const args = [...deployArgs(), '--domain', 'selfdb-deploy-test.invalid', '--email', 'ops@example.org'];
+    const result = await deploy(args);
+    assert.equal(result.code, 0, show(result));
+    assert.match(result.stderr, /selfdb-deploy-test\.invalid does not resolve \(yet\): serving plain HTTP/);
+    assert.match(result.stdout, /Dashboard: http:\/\/selfdb-deploy-test\.invalid/);
+    const serverEnv = readFileSync(join(serverDir, 'shared/.env'), 'utf8');
+    assert.match(serverEnv, /^CADDY_SCHEME=http$/m);
+    assert.match(serverEnv, /^CADDY_TLS=ops@example\.org$/m);
+    const health = await fetchInsecure(`http://selfdb-deploy-test.invalid:${env.CADDY_HTTP_PORT}/api/health`);
+    assert.equal(health.status, 200, health.body.toString());
+    const login = await fetchInsecure(
+      `http://selfdb-deploy-test.invalid:${env.CADDY_HTTP_PORT}/api/users/token`,
+      {
+        method: 'POST',
+        headers: { 'x-api-key': apiKey, 'content-type': 'application/json' },
+        body: JSON.stringify({ email: user.email, password: user.password }),
+      },
+    );
+    assert.equal(login.status, 200, login.body.toString());
+  });
 });
