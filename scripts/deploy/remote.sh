@@ -166,6 +166,8 @@ remote_mkrelease() {
       mkdir -p "$dir/shared/selfdb"
     fi
   fi
+  # Docker: the backend container runs as node (uid 1000) and writes archives to the ./backups mount.
+  if [ "${3:-}" = docker ]; then as_root chown 1000:1000 "$dir/backups" || true; fi
 }
 
 # Sets KEY=VALUE in an env file (replacing the first line of KEY, else appending), keeping it 0600.
