@@ -433,7 +433,10 @@ describe('deploy.sh to a real SSH server (--native, no systemd)', { skip }, () =
       '--dir',
       serverDir,
     ];
-    const status = await deploy([...connection, '--status']);
+    // --ssh-key takes the key's content too (written to a 0600 temp file for the session, then removed).
+    const withContent = [...connection];
+    withContent[withContent.indexOf(key)] = readFileSync(key, 'utf8');
+    const status = await deploy([...withContent, '--status']);
     assert.equal(status.code, 0, show(status));
     assert.match(status.stdout, /^Release: \d{8}-\d{6}/m);
     assert.match(status.stdout, /^backend\s+running/m);
