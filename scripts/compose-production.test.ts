@@ -50,6 +50,8 @@ const PRODUCTION_ONLY_ENV: Record<string, string[]> = {
   backend: ['TRUST_PROXY'],
   realtime: ['TRUST_PROXY'],
   functions: ['FUNCTIONS_DATA_DIR'],
+  // Caddy routes /api in production; the development dashboard proxies it itself.
+  frontend: ['FRONTEND_BACKEND_URL'],
 };
 /** The named volumes that hold data, and where they are mounted. */
 const DATA_VOLUMES: Record<string, string> = {
@@ -172,11 +174,11 @@ function dockerfileProblems(text: string): string[] {
 }
 
 describe('docker-compose-production.yml', () => {
-  it('is project selfdb with every service of docker-compose.yml plus frontend and caddy', () => {
+  it('is project selfdb with every service of docker-compose.yml plus caddy', () => {
     assert.equal(production.name, 'selfdb');
     assert.deepEqual(
       Object.keys(production.services).sort(),
-      [...Object.keys(development.services), 'frontend', 'caddy'].sort(),
+      [...Object.keys(development.services), 'caddy'].sort(),
     );
   });
 

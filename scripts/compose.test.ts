@@ -184,6 +184,8 @@ function databaseUrlProblems(services: Record<string, Service>, env: Env): strin
  */
 const PUBLISHING: Record<string, 'anywhere' | 'loopback' | 'nowhere'> = {
   backend: 'anywhere',
+  // The dashboard is the API's other face: it signs in through the API and proxies it.
+  frontend: 'anywhere',
   realtime: 'nowhere',
   storage: 'nowhere',
   functions: 'nowhere',
@@ -426,7 +428,7 @@ describe('docker-compose.yml', () => {
     assert.deepEqual(published('db'), []);
   });
 
-  it('publishes the API only: PgBouncer on 127.0.0.1, Postgres, realtime and storage not at all', () => {
+  it('publishes the API and the dashboard only: PgBouncer on 127.0.0.1, Postgres, realtime and storage not at all', () => {
     assert.deepEqual(publishedPortProblems(services, envExample), []);
     // Written in the file, not taken from a variable that a .env could set to 0.0.0.0.
     assert.equal(services.pgbouncer?.ports?.[0], '127.0.0.1:${PGBOUNCER_PORT}:${PGBOUNCER_PORT}');
