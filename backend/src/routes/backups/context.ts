@@ -1,9 +1,9 @@
-import type { FastifyInstance } from 'fastify';
 import type { BackupsService } from '../../modules/backups/backups.service.ts';
-import type { RouteContext } from '../context.ts';
+import type { RouteContext, RouteModule } from '../context.ts';
 
+/** What `/backups` routes get: the backups service. */
 export interface BackupsContext extends RouteContext {
   backups: BackupsService;
 }
 
-export type BackupsRouteModule = (app: FastifyInstance, ctx: BackupsContext) => void;
+export type BackupsRouteModule = RouteModule<BackupsContext>;

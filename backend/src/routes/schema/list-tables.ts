@@ -1,9 +1,9 @@
 import { Type } from 'typebox';
 import { currentUser } from '../../plugins/auth.ts';
-import type { SchemaRouteModule } from './index.ts';
+import type { SchemaRouteModule } from './context.ts';
 
 /** GET /schema/tables: names of the tables the visualization shows (admins only). */
-const listSchemaTables: SchemaRouteModule = (app, ctx, schema) => {
+const listSchemaTables: SchemaRouteModule = (app, ctx) => {
   app.get(
     '/tables',
     {
@@ -19,7 +19,7 @@ const listSchemaTables: SchemaRouteModule = (app, ctx, schema) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => schema.tableNames(currentUser(request)),
+    async (request) => ctx.schema.tableNames(currentUser(request)),
   );
 };
 

@@ -1,10 +1,10 @@
 import { Type } from 'typebox';
-import type { RouteModule } from '../context.ts';
+import type { SystemRouteModule } from './context.ts';
 
 const Health = Type.Object({ status: Type.String(), service: Type.String(), database: Type.String() });
 
 /** GET /health: 200 when the database answers through the pool, 503 otherwise. No API key needed. */
-const health: RouteModule = (app, ctx) => {
+const health: SystemRouteModule = (app, ctx) => {
   app.get(
     '/health',
     {

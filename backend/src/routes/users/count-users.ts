@@ -1,10 +1,10 @@
 import { Type } from 'typebox';
 import { currentUser } from '../../plugins/auth.ts';
 import { SearchQuery } from '../../schemas/common.ts';
-import type { RouteModule } from '../context.ts';
+import type { UsersRouteModule } from './context.ts';
 
 /** GET /users/count: number of users matching `search` (admins only). */
-const countUsers: RouteModule = (app, ctx) => {
+const countUsers: UsersRouteModule = (app, ctx) => {
   app.get<{ Querystring: SearchQuery }>(
     '/count',
     {

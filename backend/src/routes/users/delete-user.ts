@@ -1,10 +1,10 @@
 import { currentUser } from '../../plugins/auth.ts';
 import { ref } from '../../schemas/common.ts';
-import type { RouteModule } from '../context.ts';
+import type { UsersRouteModule } from './context.ts';
 import { UserDeleteResponse, UserIdParams } from './schemas.ts';
 
 /** DELETE /users/{user_id}: admins only; the last active admin cannot be deleted. */
-const deleteUser: RouteModule = (app, ctx) => {
+const deleteUser: UsersRouteModule = (app, ctx) => {
   app.delete<{ Params: UserIdParams }>(
     '/:user_id',
     {

@@ -1,11 +1,11 @@
 import { toUserDto } from '../../modules/users/users.dto.ts';
 import { currentUser } from '../../plugins/auth.ts';
 import { ref } from '../../schemas/common.ts';
-import type { RouteModule } from '../context.ts';
+import type { UsersRouteModule } from './context.ts';
 import { UserRead } from './schemas.ts';
 
 /** GET /users/me: the signed-in user's profile. */
-const getMe: RouteModule = (app, ctx) => {
+const getMe: UsersRouteModule = (app, ctx) => {
   app.get(
     '/me',
     {

@@ -1,10 +1,10 @@
 import { currentUser } from '../../plugins/auth.ts';
 import { ref } from '../../schemas/common.ts';
-import type { RouteModule } from '../context.ts';
+import type { UsersRouteModule } from './context.ts';
 import { UserIdParams, UserRead } from './schemas.ts';
 
 /** GET /users/{user_id}: a user's profile (yourself, or anyone for admins). */
-const getUser: RouteModule = (app, ctx) => {
+const getUser: UsersRouteModule = (app, ctx) => {
   app.get<{ Params: UserIdParams }>(
     '/:user_id',
     {

@@ -1,11 +1,11 @@
 import { Type } from 'typebox';
 import { currentUser } from '../../plugins/auth.ts';
 import { ref } from '../../schemas/common.ts';
-import type { RouteModule } from '../context.ts';
+import type { UsersRouteModule } from './context.ts';
 import { ListUsersQuery, UserRead } from './schemas.ts';
 
 /** GET /users/: a page of users, bare array as SelfDB 0.0.5 (admins only). */
-const listUsers: RouteModule = (app, ctx) => {
+const listUsers: UsersRouteModule = (app, ctx) => {
   app.get<{ Querystring: ListUsersQuery }>(
     '/',
     {

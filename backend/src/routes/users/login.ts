@@ -1,11 +1,11 @@
 import { AppError, ErrorCode } from '@selfdb/common';
 import type { FastifyRequest } from 'fastify';
 import { ref } from '../../schemas/common.ts';
-import type { RouteModule } from '../context.ts';
+import type { UsersRouteModule } from './context.ts';
 import { LoginRequest, TokenPair } from './schemas.ts';
 
 /** POST /users/token: email + password (JSON) → access and refresh tokens. Rate-limited per address and account. */
-const login: RouteModule = (app, ctx) => {
+const login: UsersRouteModule = (app, ctx) => {
   const limit = async (request: FastifyRequest<{ Body: LoginRequest }>) => {
     const email = request.body.email.toLowerCase();
     const wait = Math.max(

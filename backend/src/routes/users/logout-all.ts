@@ -1,10 +1,10 @@
 import { currentUser } from '../../plugins/auth.ts';
 import { ref } from '../../schemas/common.ts';
-import type { RouteModule } from '../context.ts';
+import type { UsersRouteModule } from './context.ts';
 import { LogoutResponse } from './schemas.ts';
 
 /** POST /users/logout/all: ends every session of the caller (all devices): every token of theirs is refused. */
-const logoutAll: RouteModule = (app, ctx) => {
+const logoutAll: UsersRouteModule = (app, ctx) => {
   app.post(
     '/logout/all',
     {

@@ -1,14 +1,14 @@
 import { currentSession, currentUser } from '../../plugins/auth.ts';
 import { optionalBody } from '../../plugins/openapi.ts';
 import { ref } from '../../schemas/common.ts';
-import type { RouteModule } from '../context.ts';
+import type { UsersRouteModule } from './context.ts';
 import { LogoutRequest, LogoutResponse } from './schemas.ts';
 
 /**
  * POST /users/logout: ends the session of the caller's access token (and of the given refresh token, when it is
  * another of theirs). Its access tokens are refused from then on; the caller's other sessions stay open.
  */
-const logout: RouteModule = (app, ctx) => {
+const logout: UsersRouteModule = (app, ctx) => {
   app.post<{ Body: LogoutRequest | undefined }>(
     '/logout',
     {

@@ -1,10 +1,10 @@
 import { AppError, ErrorCode } from '@selfdb/common';
 import { ref } from '../../schemas/common.ts';
-import type { RouteModule } from '../context.ts';
+import type { UsersRouteModule } from './context.ts';
 import { RefreshRequest, TokenPair } from './schemas.ts';
 
 /** POST /users/token/refresh: rotates a refresh token; a reused one revokes every session of its user. */
-const refreshToken: RouteModule = (app, ctx) => {
+const refreshToken: UsersRouteModule = (app, ctx) => {
   app.post<{ Body: RefreshRequest }>(
     '/token/refresh',
     {

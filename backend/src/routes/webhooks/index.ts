@@ -1,6 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { createWebhooksService } from '../../modules/webhooks/webhooks.service.ts';
-import type { FunctionsContext } from '../functions/context.ts';
 import type { WebhooksContext } from './context.ts';
 import createWebhook from './create-webhook.ts';
 import deleteWebhook from './delete-webhook.ts';
@@ -11,8 +9,7 @@ import regenerateWebhookToken from './regenerate-webhook-token.ts';
 import updateWebhook from './update-webhook.ts';
 
 /** The `/webhooks` operations of SelfDB 0.0.5 (admin only, except the public trigger), in its document's order. */
-export async function webhooksRoutes(app: FastifyInstance, ctx: FunctionsContext) {
-  const areaCtx: WebhooksContext = { ...ctx, webhooks: createWebhooksService(ctx.pool) };
+export async function webhooksRoutes(app: FastifyInstance, ctx: WebhooksContext) {
   for (const route of [
     listWebhooks,
     createWebhook,
@@ -22,6 +19,6 @@ export async function webhooksRoutes(app: FastifyInstance, ctx: FunctionsContext
     regenerateWebhookToken,
     listWebhookDeliveries,
   ]) {
-    route(app, areaCtx);
+    route(app, ctx);
   }
 }
