@@ -21,7 +21,6 @@ import { backupsRoutes } from './routes/backups/index.ts';
 import { BACKUP_SCHEMAS } from './routes/backups/schemas.ts';
 import { functionsRoutes } from './routes/functions/index.ts';
 import { FUNCTION_SCHEMAS } from './routes/functions/schemas.ts';
-import { functionTriggerRoutes } from './routes/functions/triggers.ts';
 import { realtimeRoutes } from './routes/realtime/index.ts';
 import { schemaRoutes } from './routes/schema/index.ts';
 import { SCHEMA_SCHEMAS } from './routes/schema/schemas.ts';
@@ -33,7 +32,6 @@ import { systemRoutes } from './routes/system/index.ts';
 import { tablesRoutes } from './routes/tables/index.ts';
 import { TABLE_SCHEMAS } from './routes/tables/schemas.ts';
 import { usersRoutes } from './routes/users/index.ts';
-import { webhookDeliveryRoutes } from './routes/webhooks/deliveries-routes.ts';
 import { WEBHOOK_DELIVERY_SCHEMAS } from './routes/webhooks/delivery-schemas.ts';
 import { USER_SCHEMAS } from './routes/users/schemas.ts';
 import { webhooksRoutes } from './routes/webhooks/index.ts';
@@ -98,16 +96,14 @@ export async function buildApp(
 
   // Each area registers here, one line each, with its own context (built in composition-root.ts).
   await app.register(systemRoutes, contexts.system);
-  await app.register(usersRoutes, { ...contexts.users, prefix: '/users' });
-  await app.register(sqlRoutes, { ...contexts.sql, prefix: '/sql' });
-  await app.register(schemaRoutes, { ...contexts.schema, prefix: '/schema' });
-  await app.register(tablesRoutes, { ...contexts.tables, prefix: '/tables' });
-  await app.register(storageRoutes, { ...contexts.storage, prefix: '/storage' });
+  await app.register(usersRoutes, contexts.users);
+  await app.register(sqlRoutes, contexts.sql);
+  await app.register(schemaRoutes, contexts.schema);
+  await app.register(tablesRoutes, contexts.tables);
+  await app.register(storageRoutes, contexts.storage);
   await app.register(realtimeRoutes, contexts.realtime);
-  await app.register(backupsRoutes, { ...contexts.backups, prefix: '/backups' });
-  await app.register(functionTriggerRoutes, contexts.functions);
-  await app.register(functionsRoutes, { ...contexts.functions, prefix: '/functions' });
-  await app.register(webhooksRoutes, { ...contexts.webhooks, prefix: '/webhooks' });
-  await app.register(webhookDeliveryRoutes, { ...contexts.webhooks, prefix: '/webhooks' });
+  await app.register(backupsRoutes, contexts.backups);
+  await app.register(functionsRoutes, contexts.functions);
+  await app.register(webhooksRoutes, contexts.webhooks);
   return app;
 }

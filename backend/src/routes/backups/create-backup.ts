@@ -9,9 +9,8 @@ import { BackupResult } from './schemas.ts';
  */
 const createBackup: BackupsRouteModule = (app, ctx) => {
   app.post(
-    '/',
+    '/backups',
     {
-      prefixTrailingSlash: 'no-slash',
       schema: {
         operationId: 'createNewBackup',
         summary: 'Create a backup',

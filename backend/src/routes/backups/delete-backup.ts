@@ -6,7 +6,7 @@ import { BackupDeleteResult, FilenameParams } from './schemas.ts';
 /** DELETE /backups/{filename}: removes one archive (admins only); 404 BACKUP_NOT_FOUND for any other name. */
 const deleteBackup: BackupsRouteModule = (app, ctx) => {
   app.delete<{ Params: FilenameParams }>(
-    '/:filename',
+    '/backups/:filename',
     {
       schema: {
         operationId: 'deleteBackupFile',

@@ -5,7 +5,7 @@ import { FilenameParams } from './schemas.ts';
 /** GET /backups/{filename}/download: the archive, streamed from disk (admins only). */
 const downloadBackup: BackupsRouteModule = (app, ctx) => {
   app.get<{ Params: FilenameParams }>(
-    '/:filename/download',
+    '/backups/:filename/download',
     {
       schema: {
         operationId: 'downloadBackup',

@@ -18,7 +18,7 @@ const missingFile = () =>
  */
 const restoreBackup: BackupsRouteModule = (app, ctx) => {
   app.post(
-    '/restore',
+    '/backups/restore',
     {
       schema: {
         operationId: 'restoreFromBackupFile',

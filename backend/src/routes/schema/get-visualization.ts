@@ -6,7 +6,7 @@ import { SchemaVisualizationResponse } from './schemas.ts';
 /** GET /schema/visualization: tables as nodes, foreign keys as edges (admins only). */
 const getSchemaVisualization: SchemaRouteModule = (app, ctx) => {
   app.get(
-    '/visualization',
+    '/schema/visualization',
     {
       schema: {
         operationId: 'getSchemaVisualization',

@@ -9,7 +9,7 @@ import { SchemaChangeListResponse, SchemaChangesQuery } from './schemas.ts';
  */
 const listSchemaChanges: SchemaRouteModule = (app, ctx) => {
   app.get<{ Querystring: SchemaChangesQuery }>(
-    '/changes',
+    '/schema/changes',
     {
       schema: {
         operationId: 'listSchemaChanges',

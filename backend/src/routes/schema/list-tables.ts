@@ -5,7 +5,7 @@ import type { SchemaRouteModule } from './context.ts';
 /** GET /schema/tables: names of the tables the visualization shows (admins only). */
 const listSchemaTables: SchemaRouteModule = (app, ctx) => {
   app.get(
-    '/tables',
+    '/schema/tables',
     {
       schema: {
         operationId: 'listSchemaTables',

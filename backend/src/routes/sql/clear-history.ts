@@ -5,7 +5,7 @@ import { NoContent } from './schemas.ts';
 /** DELETE /sql/history: clears the caller's own console history (admins only). */
 const clearQueryHistory: SqlRouteModule = (app, ctx) => {
   app.delete(
-    '/history',
+    '/sql/history',
     {
       schema: {
         operationId: 'clearQueryHistory',

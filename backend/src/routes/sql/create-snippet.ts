@@ -6,7 +6,7 @@ import { SqlSnippetCreate, SqlSnippetRead } from './schemas.ts';
 /** POST /sql/snippets: saves a snippet, private unless `is_shared` (admins only). */
 const createSnippet: SqlRouteModule = (app, ctx) => {
   app.post<{ Body: SqlSnippetCreate }>(
-    '/snippets',
+    '/sql/snippets',
     {
       schema: {
         operationId: 'createSnippet',

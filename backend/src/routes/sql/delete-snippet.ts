@@ -5,7 +5,7 @@ import { NoContent, SnippetIdParams } from './schemas.ts';
 /** DELETE /sql/snippets/{snippet_id}: the caller's own snippets and shared ones (admins only). */
 const deleteSnippet: SqlRouteModule = (app, ctx) => {
   app.delete<{ Params: SnippetIdParams }>(
-    '/snippets/:snippet_id',
+    '/sql/snippets/:snippet_id',
     {
       schema: {
         operationId: 'deleteSnippet',

@@ -11,7 +11,7 @@ const errorRef = { $ref: 'ErrorResponse#' };
  */
 const executeQuery: SqlRouteModule = (app, ctx) => {
   app.post<{ Body: SqlQueryRequest }>(
-    '/query',
+    '/sql/query',
     {
       schema: {
         operationId: 'executeQuery',

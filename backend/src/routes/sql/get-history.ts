@@ -6,7 +6,7 @@ import { HistoryQuery, SqlHistoryListResponse } from './schemas.ts';
 /** GET /sql/history: the caller's console history, newest first (admins only). */
 const getQueryHistory: SqlRouteModule = (app, ctx) => {
   app.get<{ Querystring: HistoryQuery }>(
-    '/history',
+    '/sql/history',
     {
       schema: {
         operationId: 'getQueryHistory',

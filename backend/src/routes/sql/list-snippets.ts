@@ -6,7 +6,7 @@ import { SqlSnippetListResponse } from './schemas.ts';
 /** GET /sql/snippets: the caller's snippets and every shared one, newest first (admins only). */
 const getSnippets: SqlRouteModule = (app, ctx) => {
   app.get(
-    '/snippets',
+    '/sql/snippets',
     {
       schema: {
         operationId: 'getSnippets',

@@ -5,7 +5,7 @@ import { OPTIONAL_BEARER, type StorageRoute } from './context.ts';
 /** GET /storage/buckets/count: buckets the caller can see (public ones, plus their own; admins: all). */
 const countBuckets: StorageRoute = (app, ctx) => {
   app.get<{ Querystring: SearchQuery }>(
-    '/count',
+    '/storage/buckets/count',
     {
       schema: {
         operationId: 'getBucketCount',

@@ -5,7 +5,7 @@ import { FileCountQuery } from './schemas.ts';
 /** GET /storage/files/count?bucket_id=: files of one bucket the caller can see. */
 const countFiles: StorageRoute = (app, ctx) => {
   app.get<{ Querystring: FileCountQuery }>(
-    '/count',
+    '/storage/files/count',
     {
       schema: {
         operationId: 'getFileCount',

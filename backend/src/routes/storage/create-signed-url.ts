@@ -24,7 +24,7 @@ const createSignedUrl: StorageRoute = (app, ctx) => {
     { additionalProperties: false, title: 'SignedUrlRequest' },
   );
   app.post<{ Params: FileIdParams; Body: Static<typeof SignedUrlRequest> | undefined }>(
-    '/files/:file_id/signed-url',
+    '/storage/files/:file_id/signed-url',
     {
       schema: {
         operationId: 'createSignedUrl',

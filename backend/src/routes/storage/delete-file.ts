@@ -5,7 +5,7 @@ import { FileIdParams } from './schemas.ts';
 /** DELETE /storage/files/{file_id}: the uploader, the bucket's owner or an admin deletes the row and the bytes. */
 const deleteFile: StorageRoute = (app, ctx) => {
   app.delete<{ Params: FileIdParams }>(
-    '/:file_id',
+    '/storage/files/:file_id',
     {
       schema: {
         operationId: 'deleteFile',

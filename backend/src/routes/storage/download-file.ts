@@ -65,7 +65,7 @@ const downloadFile: StorageRoute = (app, ctx) => {
     preHandler: ctx.auth.optionalUser,
   };
   app.get<{ Params: ObjectParams }>(
-    '/files/download/:bucket_name/*',
+    '/storage/files/download/:bucket_name/*',
     { ...options, exposeHeadRoute: false },
     handler,
   );

@@ -40,8 +40,8 @@ const downloadSignedFile: StorageRoute = (app, ctx) => {
     config: { swaggerTransform: documentObjectPath({ apiKey: false }) },
   };
   type Route = { Params: ObjectParams; Querystring: SignedQuery };
-  app.get<Route>('/signed/:bucket_name/*', { ...options, exposeHeadRoute: false }, handler);
-  app.head<Route>('/signed/:bucket_name/*', options, handler);
+  app.get<Route>('/storage/signed/:bucket_name/*', { ...options, exposeHeadRoute: false }, handler);
+  app.head<Route>('/storage/signed/:bucket_name/*', options, handler);
 };
 
 export default downloadSignedFile;

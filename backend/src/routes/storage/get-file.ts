@@ -5,7 +5,7 @@ import { FileIdParams, FileResponse } from './schemas.ts';
 /** GET /storage/files/{file_id}: a file's metadata, when the caller can see its bucket. */
 const getFile: StorageRoute = (app, ctx) => {
   app.get<{ Params: FileIdParams }>(
-    '/:file_id',
+    '/storage/files/:file_id',
     {
       schema: {
         operationId: 'getFileMetadata',

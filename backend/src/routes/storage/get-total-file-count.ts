@@ -5,7 +5,7 @@ import { OPTIONAL_BEARER, type StorageRoute } from './context.ts';
 /** GET /storage/files/total-count: files in every bucket the caller can see (`search`: name or path). */
 const getTotalFileCount: StorageRoute = (app, ctx) => {
   app.get<{ Querystring: SearchQuery }>(
-    '/total-count',
+    '/storage/files/total-count',
     {
       schema: {
         operationId: 'getTotalFileCount',

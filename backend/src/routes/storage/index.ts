@@ -34,24 +34,8 @@ export async function storageRoutes(app: FastifyInstance, ctx: StorageContext) {
     for (const route of routes) route(scope, ctx);
   };
 
-  await app.register(
-    async (buckets) =>
-      register(buckets, [countBuckets, createBucket, listBuckets, getBucket, updateBucket, deleteBucket]),
-    { prefix: '/buckets' },
-  );
-  await app.register(
-    async (files) =>
-      register(files, [
-        getStorageStats,
-        getTotalFileCount,
-        countFiles,
-        listFiles,
-        getFile,
-        deleteFile,
-        updateFile,
-      ]),
-    { prefix: '/files' },
-  );
+  register(app, [countBuckets, createBucket, listBuckets, getBucket, updateBucket, deleteBucket]);
+  register(app, [getStorageStats, getTotalFileCount, countFiles, listFiles, getFile, deleteFile, updateFile]);
   // Routes whose body is a file: whatever its Content-Type, it reaches the handler unread, as a stream.
   await app.register(async (bytes) => {
     bytes.removeAllContentTypeParsers();

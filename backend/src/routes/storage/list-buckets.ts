@@ -6,9 +6,8 @@ import { BucketResponse, ListBucketsQuery } from './schemas.ts';
 /** GET /storage/buckets/: a page of the buckets the caller can see, bare array as SelfDB 0.0.5. */
 const listBuckets: StorageRoute = (app, ctx) => {
   app.get<{ Querystring: ListBucketsQuery }>(
-    '/',
+    '/storage/buckets/',
     {
-      prefixTrailingSlash: 'slash',
       schema: {
         operationId: 'listBuckets',
         summary: 'List buckets',

@@ -19,8 +19,8 @@ const resumableUpload: StorageRoute = (app, ctx) => {
     }
   };
   const common = { schema: { hide: true }, preHandler: ctx.auth.requireUser, handler };
-  app.route({ method: 'POST', url: '/uploads', ...common });
-  app.route({ method: ['HEAD', 'PATCH', 'DELETE'], url: '/uploads/:id', ...common });
+  app.route({ method: 'POST', url: '/storage/uploads', ...common });
+  app.route({ method: ['HEAD', 'PATCH', 'DELETE'], url: '/storage/uploads/:id', ...common });
 };
 
 export default resumableUpload;

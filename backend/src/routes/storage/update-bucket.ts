@@ -6,7 +6,7 @@ import { BucketIdParams, BucketResponse, BucketUpdate } from './schemas.ts';
 /** PATCH /storage/buckets/{bucket_id}: its owner or an admin changes visibility, description, metadata, limits. */
 const updateBucket: StorageRoute = (app, ctx) => {
   app.patch<{ Params: BucketIdParams; Body: BucketUpdate }>(
-    '/:bucket_id',
+    '/storage/buckets/:bucket_id',
     {
       schema: {
         operationId: 'updateBucket',

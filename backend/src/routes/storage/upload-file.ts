@@ -43,7 +43,7 @@ const missingFilename = () =>
  */
 const uploadFile: StorageRoute = (app, ctx) => {
   app.post<{ Querystring: UploadQuery }>(
-    '/files/upload',
+    '/storage/files/upload',
     {
       schema: {
         operationId: 'uploadFile',

@@ -5,7 +5,7 @@ import { OPTIONAL_BEARER, type TablesRouteModule } from './context.ts';
 /** GET /tables/count: how many tables the caller can see (the same rule as the list). */
 const countTables: TablesRouteModule = (app, ctx) => {
   app.get<{ Querystring: SearchQuery }>(
-    '/count',
+    '/tables/count',
     {
       schema: {
         operationId: 'getTableCount',

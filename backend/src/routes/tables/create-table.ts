@@ -6,9 +6,8 @@ import { TableCreate, TableRead } from './schemas.ts';
 /** POST /tables/: creates a table and its registry entry (signed-in users). */
 const createTable: TablesRouteModule = (app, ctx) => {
   app.post<{ Body: TableCreate }>(
-    '/',
+    '/tables/',
     {
-      prefixTrailingSlash: 'slash',
       schema: {
         operationId: 'createTable',
         summary: 'Create Table',

@@ -5,7 +5,7 @@ import { ColumnChangeResponse, ColumnParams } from './schemas.ts';
 /** DELETE /tables/{table_id}/columns/{column_name}: owner or admin; 404 when there is no such column. */
 const deleteColumn: TablesRouteModule = (app, ctx) => {
   app.delete<{ Params: ColumnParams }>(
-    '/:table_id/columns/:column_name',
+    '/tables/:table_id/columns/:column_name',
     {
       schema: {
         operationId: 'deleteColumn',

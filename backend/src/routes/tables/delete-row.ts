@@ -6,7 +6,7 @@ import { IdColumnQuery, RowDeleteResponse, RowParams } from './schemas.ts';
 /** DELETE /tables/{table_id}/data/{row_id}: the same rule as updating a row. */
 const deleteRow: TablesRouteModule = (app, ctx) => {
   app.delete<{ Params: RowParams; Querystring: IdColumnQuery }>(
-    '/:table_id/data/:row_id',
+    '/tables/:table_id/data/:row_id',
     {
       schema: {
         operationId: 'deleteRow',

@@ -6,7 +6,7 @@ import { TableDeleteResponse, TableIdParams } from './schemas.ts';
 /** DELETE /tables/{table_id}: owner or admin; drops the table and its registry entry together. */
 const deleteTable: TablesRouteModule = (app, ctx) => {
   app.delete<{ Params: TableIdParams }>(
-    '/:table_id',
+    '/tables/:table_id',
     {
       schema: {
         operationId: 'deleteTable',

@@ -25,7 +25,7 @@ function onConflictOf(request: FastifyRequest): string[] | null {
 /** POST /tables/{table_id}/data: one row, or an array of rows in one statement; `on_conflict` makes it an upsert. */
 const insertRow: TablesRouteModule = (app, ctx) => {
   app.post<{ Params: TableIdParams; Body: unknown }>(
-    '/:table_id/data',
+    '/tables/:table_id/data',
     {
       schema: {
         operationId: 'insertRow',

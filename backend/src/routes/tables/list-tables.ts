@@ -6,9 +6,8 @@ import { ListTablesQuery, TableRead } from './schemas.ts';
 /** GET /tables/: the tables the caller can see, bare array as SelfDB 0.0.5. */
 const listTables: TablesRouteModule = (app, ctx) => {
   app.get<{ Querystring: ListTablesQuery }>(
-    '/',
+    '/tables/',
     {
-      prefixTrailingSlash: 'slash',
       schema: {
         operationId: 'readTables',
         summary: 'List Tables',

@@ -6,7 +6,7 @@ import { ColumnParams, ColumnUpdate, ColumnUpdateResponse } from './schemas.ts';
 /** PATCH /tables/{table_id}/columns/{column_name}: rename, type, nullability, default (owner or admin). */
 const updateColumn: TablesRouteModule = (app, ctx) => {
   app.patch<{ Params: ColumnParams; Body: ColumnUpdate }>(
-    '/:table_id/columns/:column_name',
+    '/tables/:table_id/columns/:column_name',
     {
       schema: {
         operationId: 'updateColumn',

@@ -6,7 +6,7 @@ import { TableIdParams, TableRead, TableUpdate } from './schemas.ts';
 /** PATCH /tables/{table_id}: owner or admin; renames, visibility, realtime capture, description, metadata. */
 const updateTable: TablesRouteModule = (app, ctx) => {
   app.patch<{ Params: TableIdParams; Body: TableUpdate }>(
-    '/:table_id',
+    '/tables/:table_id',
     {
       schema: {
         operationId: 'updateTable',

@@ -6,7 +6,7 @@ import type { UsersRouteModule } from './context.ts';
 /** GET /users/count: number of users matching `search` (admins only). */
 const countUsers: UsersRouteModule = (app, ctx) => {
   app.get<{ Querystring: SearchQuery }>(
-    '/count',
+    '/users/count',
     {
       schema: {
         operationId: 'getUserCount',

@@ -29,9 +29,8 @@ const createUser: UsersRouteModule = (app, ctx) => {
     }
   };
   app.post<{ Body: UserCreate }>(
-    '/',
+    '/users/',
     {
-      prefixTrailingSlash: 'slash',
       schema: {
         operationId: 'createUser',
         summary: 'Register a user',

@@ -6,7 +6,7 @@ import { UserDeleteResponse, UserIdParams } from './schemas.ts';
 /** DELETE /users/{user_id}: admins only; the last active admin cannot be deleted. */
 const deleteUser: UsersRouteModule = (app, ctx) => {
   app.delete<{ Params: UserIdParams }>(
-    '/:user_id',
+    '/users/:user_id',
     {
       schema: {
         operationId: 'deleteUser',

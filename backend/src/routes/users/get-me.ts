@@ -7,7 +7,7 @@ import { UserRead } from './schemas.ts';
 /** GET /users/me: the signed-in user's profile. */
 const getMe: UsersRouteModule = (app, ctx) => {
   app.get(
-    '/me',
+    '/users/me',
     {
       schema: {
         operationId: 'readUsersMe',

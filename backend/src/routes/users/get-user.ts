@@ -6,7 +6,7 @@ import { UserIdParams, UserRead } from './schemas.ts';
 /** GET /users/{user_id}: a user's profile (yourself, or anyone for admins). */
 const getUser: UsersRouteModule = (app, ctx) => {
   app.get<{ Params: UserIdParams }>(
-    '/:user_id',
+    '/users/:user_id',
     {
       schema: {
         operationId: 'readUser',

@@ -7,9 +7,8 @@ import { ListUsersQuery, UserRead } from './schemas.ts';
 /** GET /users/: a page of users, bare array as SelfDB 0.0.5 (admins only). */
 const listUsers: UsersRouteModule = (app, ctx) => {
   app.get<{ Querystring: ListUsersQuery }>(
-    '/',
+    '/users/',
     {
-      prefixTrailingSlash: 'slash',
       schema: {
         operationId: 'readUsers',
         summary: 'List users',

@@ -19,7 +19,7 @@ const login: UsersRouteModule = (app, ctx) => {
     }
   };
   app.post<{ Body: LoginRequest }>(
-    '/token',
+    '/users/token',
     {
       schema: {
         operationId: 'loginForAccessToken',

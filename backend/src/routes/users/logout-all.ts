@@ -6,7 +6,7 @@ import { LogoutResponse } from './schemas.ts';
 /** POST /users/logout/all: ends every session of the caller (all devices): every token of theirs is refused. */
 const logoutAll: UsersRouteModule = (app, ctx) => {
   app.post(
-    '/logout/all',
+    '/users/logout/all',
     {
       schema: {
         operationId: 'logoutAllDevices',

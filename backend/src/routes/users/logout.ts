@@ -10,7 +10,7 @@ import { LogoutRequest, LogoutResponse } from './schemas.ts';
  */
 const logout: UsersRouteModule = (app, ctx) => {
   app.post<{ Body: LogoutRequest | undefined }>(
-    '/logout',
+    '/users/logout',
     {
       schema: {
         operationId: 'logout',

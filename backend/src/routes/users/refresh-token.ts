@@ -6,7 +6,7 @@ import { RefreshRequest, TokenPair } from './schemas.ts';
 /** POST /users/token/refresh: rotates a refresh token; a reused one revokes every session of its user. */
 const refreshToken: UsersRouteModule = (app, ctx) => {
   app.post<{ Body: RefreshRequest }>(
-    '/token/refresh',
+    '/users/token/refresh',
     {
       schema: {
         operationId: 'refreshAccessToken',

@@ -10,7 +10,7 @@ import { UserIdParams, UserRead, UserUpdate } from './schemas.ts';
  */
 const updateUser: UsersRouteModule = (app, ctx) => {
   app.patch<{ Params: UserIdParams; Body: UserUpdate }>(
-    '/:user_id',
+    '/users/:user_id',
     {
       schema: {
         operationId: 'updateUser',

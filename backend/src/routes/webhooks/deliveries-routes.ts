@@ -5,7 +5,7 @@ import retryDelivery from './retry-delivery.ts';
 import triggerWebhook from './trigger-webhook.ts';
 
 /**
- * The delivery side of `/webhooks` (registered with that prefix): the public trigger URL and the admin's manual
+ * The delivery side of `/webhooks`: the public trigger URL and the admin's manual
  * retry. The webhooks' own CRUD lives in ./index.ts.
  */
 export async function webhookDeliveryRoutes(app: FastifyInstance, ctx: WebhooksContext) {

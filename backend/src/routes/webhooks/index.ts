@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { WebhooksContext } from './context.ts';
 import createWebhook from './create-webhook.ts';
+import { webhookDeliveryRoutes } from './deliveries-routes.ts';
 import deleteWebhook from './delete-webhook.ts';
 import getWebhook from './get-webhook.ts';
 import listWebhookDeliveries from './list-webhook-deliveries.ts';
@@ -21,4 +22,5 @@ export async function webhooksRoutes(app: FastifyInstance, ctx: WebhooksContext)
   ]) {
     route(app, ctx);
   }
+  await app.register(webhookDeliveryRoutes, ctx);
 }

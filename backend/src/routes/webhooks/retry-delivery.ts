@@ -11,7 +11,7 @@ import { WebhookDeliveryRead } from './schemas.ts';
  */
 const retryDelivery: WebhooksRouteModule = (app, ctx) => {
   app.post<{ Params: DeliveryIdParams }>(
-    '/deliveries/:delivery_id/retry',
+    '/webhooks/deliveries/:delivery_id/retry',
     {
       schema: {
         operationId: 'retryWebhookDelivery',

@@ -11,7 +11,7 @@ import { WebhookTokenParams, WebhookTriggerAccepted } from './delivery-schemas.t
  */
 const triggerWebhook: WebhooksRouteModule = (app, ctx) => {
   app.post<{ Params: WebhookTokenParams }>(
-    '/trigger/:webhook_token',
+    '/webhooks/trigger/:webhook_token',
     {
       schema: {
         operationId: 'triggerWebhook',
