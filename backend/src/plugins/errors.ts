@@ -1,7 +1,6 @@
-import { AppError, ErrorCode, SECURITY_HEADERS } from '@selfdb/common';
+import { AppError, ErrorCode, SECURITY_HEADERS, toPgAppError } from '@selfdb/common';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import FindMyWay from 'find-my-way';
-import { toPgAppError } from '../db/pg-errors.ts';
 import { toValidationDetails } from './validation.ts';
 
 /** The longest path parameter (a row_id of up to 1,000 characters, as documented); longer → 414 URI_TOO_LONG. */

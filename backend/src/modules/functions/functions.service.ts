@@ -1,4 +1,13 @@
-import { type Actor, AppError, ErrorCode, isAdmin, type Pool, withTransaction } from '@selfdb/common';
+import {
+  type Actor,
+  AppError,
+  ErrorCode,
+  hasSqlState,
+  isAdmin,
+  type Pool,
+  SqlState,
+  withTransaction,
+} from '@selfdb/common';
 import type { Deployer, DeployerLog } from './deployer.ts';
 import {
   deployedVersionOf,
@@ -57,7 +66,7 @@ function assertAdmin(actor: Actor) {
   if (!isAdmin(actor)) throw AppError.forbidden('Admin access required');
 }
 
-const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
+const isUniqueViolation = (err: unknown) => hasSqlState(err, SqlState.UNIQUE_VIOLATION);
 
 /**
  * The `/functions` management operations (all admin only, as 0.0.5). Code changes are versions (`version + 1` and a

@@ -4,11 +4,13 @@ import {
   AppError,
   canWriteContent,
   ErrorCode,
+  hasSqlState,
   numberedPath,
   numberingParts,
   objectName,
   objectPathProblem,
   type Pool,
+  SqlState,
   type StoredObject,
 } from '@selfdb/common';
 import type { FastifyBaseLogger } from 'fastify';
@@ -138,14 +140,13 @@ export function createUploadsService(
             'could not remove unrecorded bytes',
           ),
         );
-      const code = (err as { code?: string }).code;
-      if (code === '23505') {
+      if (hasSqlState(err, SqlState.UNIQUE_VIOLATION)) {
         throw AppError.conflict(
           'Another file took this path at the same moment: upload again',
           ErrorCode.FILE_EXISTS,
         );
       }
-      if (code === '23503') throw bucketNotFound();
+      if (hasSqlState(err, SqlState.FOREIGN_KEY_VIOLATION)) throw bucketNotFound();
       throw err;
     }
   }

@@ -1,27 +1,23 @@
-import { AppError, ErrorCode, preview } from '@selfdb/common';
+import {
+  AppError,
+  ErrorCode,
+  IDENTIFIER_PATTERN,
+  MAX_IDENTIFIER_LENGTH,
+  preview,
+  SELFDB_PUBLIC_TABLES,
+  TABLE_NAME_PATTERN,
+} from '@selfdb/common';
 
-/** Postgres truncates longer identifiers silently (NAMEDATALEN - 1), so longer names are refused instead. */
-export const MAX_IDENTIFIER_LENGTH = 63;
-
-/** SelfDB 0.0.5's table name rule. */
-export const TABLE_NAME_PATTERN = /^[a-z][a-z0-9_]*$/;
+export { MAX_IDENTIFIER_LENGTH, TABLE_NAME_PATTERN };
 /** New column names: letters, digits and underscores, not starting with a digit (existing columns may differ). */
-export const COLUMN_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const COLUMN_NAME_PATTERN = IDENTIFIER_PATTERN;
 
 // Upstream's reserved table names, the system tables SelfDB keeps in `public` (and the `selfdb_` prefix of its own
 // bookkeeping tables), and Postgres's reserved key words
 // (pg_get_keywords() categories R and T): quoting would make them legal, but they make every hand-written query a trap.
 const RESERVED_TABLE_NAMES = new Set([
   ...['table', 'user', 'users', 'select', 'insert', 'update', 'delete', 'from', 'where'],
-  ...['tables', 'buckets', 'files', 'sql_history', 'sql_snippets', 'system_config', 'refresh_tokens'],
-  ...[
-    'functions',
-    'webhooks',
-    'function_executions',
-    'function_logs',
-    'webhook_deliveries',
-    'selfdb_migrations',
-  ],
+  ...SELFDB_PUBLIC_TABLES,
   ...`all analyse analyze and any array as asc asymmetric authorization binary both case cast check collate collation
 column concurrently constraint create cross current_catalog current_date current_role current_schema current_time
 current_timestamp current_user default deferrable desc distinct do else end except false fetch for foreign freeze

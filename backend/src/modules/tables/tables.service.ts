@@ -1,5 +1,14 @@
 import { isDeepStrictEqual } from 'node:util';
-import { type Actor, AppError, ErrorCode, isAdmin, type Pool, withTransaction } from '@selfdb/common';
+import {
+  type Actor,
+  AppError,
+  ErrorCode,
+  hasSqlState,
+  isAdmin,
+  type Pool,
+  SqlState,
+  withTransaction,
+} from '@selfdb/common';
 import {
   createTable,
   disableCapture,
@@ -96,8 +105,7 @@ export function createTablesService(pool: Pool, cache: TableMetaCache) {
         });
         return toTableDto(row);
       } catch (err) {
-        const code = (err as { code?: string }).code;
-        if (code === '42P07' || code === '23505') throw tableExists(input.name);
+        if (hasSqlState(err, SqlState.DUPLICATE_TABLE, SqlState.UNIQUE_VIOLATION)) throw tableExists(input.name);
         throw toTableError(err);
       }
     },

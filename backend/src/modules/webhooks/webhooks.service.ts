@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Actor, AppError, isAdmin, type Pool } from '@selfdb/common';
+import { type Actor, AppError, hasSqlState, isAdmin, type Pool, SqlState } from '@selfdb/common';
 import { toDeliveryDto, toWebhookDto, type WebhookDeliveryDto, type WebhookDto } from './webhooks.dto.ts';
 import {
   deleteWebhook,
@@ -43,7 +43,7 @@ function assertAdmin(actor: Actor) {
 /** A new trigger token: 32 random bytes, URL-safe base64 (43 characters), as 0.0.5's `secrets.token_urlsafe(32)`. */
 export const newWebhookToken = () => randomBytes(32).toString('base64url');
 
-const isForeignKeyViolation = (err: unknown) => (err as { code?: string }).code === '23503';
+const isForeignKeyViolation = (err: unknown) => hasSqlState(err, SqlState.FOREIGN_KEY_VIOLATION);
 
 /**
  * The `/webhooks` management operations (admin only, as 0.0.5). `secret_key` is returned in clear only by the
