@@ -126,3 +126,13 @@ export {
   sqlStateOf,
   toPgAppError,
 } from './pg-errors.ts';
+export {
+  type ErrorAnswer,
+  type ErrorBody,
+  type ErrorReply,
+  NOT_FOUND_BODY,
+  renderError,
+  type RenderErrorOptions,
+  sendError,
+  STATUS_ERROR_CODES,
+} from './error-response.ts';

@@ -57,8 +57,7 @@ export interface PgErrorOptions {
  */
 export function toPgAppError(error: unknown, options: PgErrorOptions = {}): AppError | null {
   const err = (typeof error === 'object' && error !== null ? error : {}) as PgError;
-  const unavailable = () =>
-    new AppError(503, ErrorCode.DATABASE_UNAVAILABLE, DATABASE_UNAVAILABLE_MESSAGE);
+  const unavailable = () => new AppError(503, ErrorCode.DATABASE_UNAVAILABLE, DATABASE_UNAVAILABLE_MESSAGE);
   if (/timeout exceeded when trying to connect|Connection terminated/i.test(err.message ?? ''))
     return unavailable();
   const { code } = err;

@@ -105,7 +105,8 @@ export function createTablesService(pool: Pool, cache: TableMetaCache) {
         });
         return toTableDto(row);
       } catch (err) {
-        if (hasSqlState(err, SqlState.DUPLICATE_TABLE, SqlState.UNIQUE_VIOLATION)) throw tableExists(input.name);
+        if (hasSqlState(err, SqlState.DUPLICATE_TABLE, SqlState.UNIQUE_VIOLATION))
+          throw tableExists(input.name);
         throw toTableError(err);
       }
     },
