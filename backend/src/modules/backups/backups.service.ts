@@ -124,7 +124,7 @@ export function createBackupsService(config: BackupsConfig, db: Queryable, log: 
   const restoreDeps = (secrets: Redactor): RestoreDeps => ({
     directUrl: config.directDatabaseUrl,
     pgBinDir: settings.pgBinDir,
-    storageDir: settings.storageDataPath,
+    storageDir: settings.storagePath,
     backupsDir: settings.dir,
     migrationsDir: config.migrationsDir,
     log,
@@ -213,7 +213,7 @@ export function createBackupsService(config: BackupsConfig, db: Queryable, log: 
           {
             directUrl: config.directDatabaseUrl,
             pgBinDir: settings.pgBinDir,
-            storageDir: settings.storageDataPath,
+            storageDir: settings.storagePath,
             envFile: settings.envFile,
             backupsDir: settings.dir,
           },
