@@ -136,3 +136,4 @@ export {
   sendError,
   STATUS_ERROR_CODES,
 } from './error-response.ts';
+export { ERRORS } from './error-catalogue.ts';

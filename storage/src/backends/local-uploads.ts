@@ -3,14 +3,8 @@ import { open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/pr
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AppError, ErrorCode, errnoCode, feed, syncDirectory } from '@selfdb/common';
-import {
-  bucketNotFound,
-  findBucketDirectory,
-  prepareDirectory,
-  splitObjectPath,
-  syncFile,
-} from './local-paths.ts';
+import { AppError, errnoCode, ErrorCode, ERRORS, feed, syncDirectory } from '@selfdb/common';
+import { findBucketDirectory, prepareDirectory, splitObjectPath, syncFile } from './local-paths.ts';
 import type { FreeSpace } from './free-space.ts';
 import { ByteMeter, etagOf, placeFile, STREAM_CHUNK_BYTES } from './local-write.ts';
 import type { IfExists, NewUpload, StoredObject, UploadState } from './types.ts';
@@ -59,7 +53,7 @@ export class LocalUploads {
     if (!Number.isSafeInteger(upload.length) || upload.length < 0) {
       throw AppError.badRequest('Invalid upload length');
     }
-    if (!(await findBucketDirectory(this.root, upload.bucket))) throw bucketNotFound();
+    if (!(await findBucketDirectory(this.root, upload.bucket))) throw ERRORS.bucketNotFound();
     // The whole upload must fit now (507 at creation); each append claims its own bytes again as they arrive.
     await this.space.assertRoomFor(upload.length);
     const state: StoredState = { ...upload, createdAt: new Date().toISOString() };

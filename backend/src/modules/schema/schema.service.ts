@@ -1,4 +1,4 @@
-import { type Actor, AppError, BOOKKEEPING_TABLES, isAdmin, type Pool } from '@selfdb/common';
+import { type Actor, BOOKKEEPING_TABLES, ERRORS, isAdmin, type Pool } from '@selfdb/common';
 import {
   countSchemaChanges,
   listForeignKeys,
@@ -48,7 +48,7 @@ export function isShownTable(name: string): boolean {
 }
 
 function assertSchemaAdmin(actor: Actor) {
-  if (!isAdmin(actor)) throw AppError.forbidden('Admin access required for schema visualization');
+  if (!isAdmin(actor)) throw ERRORS.adminRequired('Admin access required for schema visualization');
 }
 
 /** Schema views for the admin dashboard (SelfDB 0.0.5's `/schema`) and the schema change log. */

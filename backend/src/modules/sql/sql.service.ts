@@ -3,6 +3,7 @@ import {
   AppError,
   DB_ROLES,
   ErrorCode,
+  ERRORS,
   isAdmin,
   type Pool,
   SqlState,
@@ -56,7 +57,7 @@ export interface SnippetInput {
 }
 
 function assertSqlAdmin(actor: Actor) {
-  if (!isAdmin(actor)) throw AppError.forbidden('Admin access required for SQL operations');
+  if (!isAdmin(actor)) throw ERRORS.adminRequired('Admin access required for SQL operations');
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import {
   AppError,
   ErrorCode,
+  ERRORS,
   type NewUpload,
   STORAGE_KEY_HEADER,
   type StoredObject,
@@ -40,9 +41,6 @@ const CONNECTION_FAILURES = new Set([
   'UND_ERR_BODY_TIMEOUT',
 ]);
 
-const storageUnavailable = () =>
-  new AppError(503, ErrorCode.STORAGE_UNAVAILABLE, 'Storage service unavailable');
-
 /** URL path of an object: each segment percent-encoded, so `%2e%2e` stays a literal name and never becomes `..`. */
 function objectUrlPath(bucket: string, path: string): string {
   return `/api/v1/files/${encodeURIComponent(bucket)}/${path.split('/').map(encodeURIComponent).join('/')}`;
@@ -52,7 +50,7 @@ function objectUrlPath(bucket: string, path: string): string {
 function toAppError(err: unknown): Error {
   if (err instanceof AppError) return err;
   const code = (err as { code?: string }).code;
-  if (code && CONNECTION_FAILURES.has(code)) return storageUnavailable();
+  if (code && CONNECTION_FAILURES.has(code)) return ERRORS.storageUnavailable();
   return err as Error;
 }
 
@@ -65,7 +63,7 @@ async function errorFromResponse(status: number, body: Readable & { json(): Prom
   const code = typeof payload.code === 'string' && KNOWN_CODES.has(payload.code) ? payload.code : null;
   // 507 is the storage volume's free-space reserve: the client's upload is refused, it is no server failure.
   if ((status >= 500 && status !== 507) || !code) {
-    if (status === 503) return storageUnavailable();
+    if (status === 503) return ERRORS.storageUnavailable();
     return new Error(`storage service answered ${status}: ${JSON.stringify(payload)}`);
   }
   return new AppError(status, code as ErrorCode, String(payload.detail ?? 'Storage error'));

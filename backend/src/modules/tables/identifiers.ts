@@ -1,6 +1,7 @@
 import {
   AppError,
   ErrorCode,
+  ERRORS,
   IDENTIFIER_PATTERN,
   MAX_IDENTIFIER_LENGTH,
   preview,
@@ -30,8 +31,6 @@ verbose when window with`.split(/\s+/),
 /** Columns every Postgres table has already. */
 const SYSTEM_COLUMNS = new Set(['tableoid', 'xmin', 'cmin', 'xmax', 'cmax', 'ctid', 'oid']);
 
-const invalid = (message: string) => AppError.badRequest(message, ErrorCode.INVALID_IDENTIFIER);
-
 /** Why `name` cannot be a new table's name, or null when it can. */
 export function tableNameProblem(name: string): string | null {
   if (name.length === 0 || name.length > MAX_IDENTIFIER_LENGTH)
@@ -56,9 +55,11 @@ export function assertTableName(name: string): string {
 /** Throws 400 `INVALID_IDENTIFIER` unless `name` may name a new column. */
 export function assertColumnName(name: string): string {
   if (name.length === 0 || name.length > MAX_IDENTIFIER_LENGTH)
-    throw invalid(`Column name must be 1 to ${MAX_IDENTIFIER_LENGTH} characters: '${preview(name)}'`);
+    throw ERRORS.invalidIdentifier(
+      `Column name must be 1 to ${MAX_IDENTIFIER_LENGTH} characters: '${preview(name)}'`,
+    );
   if (!COLUMN_NAME_PATTERN.test(name))
-    throw invalid(
+    throw ERRORS.invalidIdentifier(
       `Invalid column name '${preview(name)}': use letters, digits and underscores, not starting with a digit`,
     );
   if (SYSTEM_COLUMNS.has(name.toLowerCase()))
@@ -75,7 +76,7 @@ export function assertColumnName(name: string): string {
  * catalog first, so that errors are clear. Refuses NUL, which Postgres cannot store in a name.
  */
 export function quoteIdent(name: string): string {
-  if (name.includes('\0')) throw invalid('Identifiers cannot contain NUL characters');
+  if (name.includes('\0')) throw ERRORS.invalidIdentifier('Identifiers cannot contain NUL characters');
   return `"${name.replace(/"/g, '""')}"`;
 }
 

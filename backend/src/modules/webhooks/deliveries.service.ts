@@ -2,6 +2,7 @@ import {
   type Actor,
   AppError,
   ErrorCode,
+  ERRORS,
   isAdmin,
   jsonDepthExceeds,
   MAX_JSON_DEPTH,
@@ -194,7 +195,7 @@ export function createDeliveriesService(pool: Pool, options: DeliveriesOptions) 
      * 404 for an unknown delivery; 409 while it is still queued or running, or when its signature was invalid.
      */
     async retryDelivery(actor: Actor, deliveryId: string): Promise<WebhookDeliveryDto> {
-      if (!isAdmin(actor)) throw AppError.forbidden('Admin access required');
+      if (!isAdmin(actor)) throw ERRORS.adminRequired();
       return withTransaction(pool, async (client) => {
         const delivery = await lockDelivery(client, deliveryId);
         if (!delivery) throw AppError.notFound('Delivery not found');

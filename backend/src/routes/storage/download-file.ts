@@ -69,7 +69,7 @@ const downloadFile: StorageRoute = (app, ctx) => {
     { ...options, exposeHeadRoute: false },
     handler,
   );
-  app.head<{ Params: ObjectParams }>('/files/download/:bucket_name/*', options, handler);
+  app.head<{ Params: ObjectParams }>('/storage/files/download/:bucket_name/*', options, handler);
 };
 
 export default downloadFile;
