@@ -181,6 +181,8 @@ export function compileFilter(text: string, columns: readonly ColumnRow[]): RowF
   const wanted = !condition.negate;
   return {
     text,
-    matches: (row) => row !== null && test(rowValue(kind, row[column])) === wanted,
+    matches(row) {
+      return row !== null && test(rowValue(kind, row[column])) === wanted;
+    },
   };
 }

@@ -225,7 +225,9 @@ export function createBackupsService(config: BackupsConfig, db: Queryable, log: 
     createBackup,
 
     /** True while a restore runs in this process: the server then refuses other requests (503). */
-    isRestoring: () => restoring,
+    isRestoring() {
+      return restoring;
+    },
 
     async list(actor: Actor): Promise<BackupInfo[]> {
       assertAdmin(actor);
@@ -325,7 +327,9 @@ export function createBackupsService(config: BackupsConfig, db: Queryable, log: 
     },
 
     /** The CLI's restore: no initialized check (the operator decided). */
-    restoreFile: (path: string) => restoreFile(path, null),
+    restoreFile(path: string) {
+      return restoreFile(path, null);
+    },
 
     /** Reads the whole archive and checks it (gzip, names, database.sql, manifest checksums); writes nothing. */
     async check(path: string) {

@@ -60,7 +60,9 @@ export function createQuotaService(pool: Pool, options: { quotaBytes: number; lo
         else reserved = granted;
       };
       return {
-        reserveUpFront: (bytes) => grow(bytes, bytes),
+        reserveUpFront(bytes) {
+          return grow(bytes, bytes);
+        },
         cover(total) {
           if (total <= reserved && Date.now() - renewedAt < RENEW_AFTER_MS) return null;
           // Only renewing the lease (the bytes are covered) keeps the reservation's size; growing adds a step.

@@ -127,9 +127,12 @@ export function createStorageClient(options: StorageClientOptions) {
       return response?.statusCode === 200;
     },
 
-    createBucket: (name: string) =>
-      json<{ name: string }>('POST', '/api/v1/buckets', 201, jsonBody({ name })),
-    deleteBucket: (name: string) => json<void>('DELETE', `/api/v1/buckets/${encodeURIComponent(name)}`, 204),
+    createBucket(name: string) {
+      return json<{ name: string }>('POST', '/api/v1/buckets', 201, jsonBody({ name }));
+    },
+    deleteBucket(name: string) {
+      return json<void>('DELETE', `/api/v1/buckets/${encodeURIComponent(name)}`, 204);
+    },
 
     /** Streams `body` into a new object; `rename` takes `name (n).ext` when the path is taken on disk. */
     putObject(
@@ -171,9 +174,13 @@ export function createStorageClient(options: StorageClientOptions) {
       return { status: response.statusCode, headers: response.headers, body: response.body };
     },
 
-    deleteObject: (bucket: string, path: string) => json<void>('DELETE', objectUrlPath(bucket, path), 204),
+    deleteObject(bucket: string, path: string) {
+      return json<void>('DELETE', objectUrlPath(bucket, path), 204);
+    },
 
-    createUpload: (upload: NewUpload) => json<UploadState>('POST', '/api/v1/uploads', 201, jsonBody(upload)),
+    createUpload(upload: NewUpload) {
+      return json<UploadState>('POST', '/api/v1/uploads', 201, jsonBody(upload));
+    },
     async getUpload(id: string): Promise<UploadState | null> {
       const response = await call('GET', `/api/v1/uploads/${encodeURIComponent(id)}`);
       if (response.statusCode === 404) {
@@ -183,21 +190,27 @@ export function createStorageClient(options: StorageClientOptions) {
       if (response.statusCode !== 200) throw await errorFromResponse(response.statusCode, response.body);
       return (await response.body.json()) as UploadState;
     },
-    appendUpload: (id: string, offset: number, body: Readable) =>
-      json<UploadState>('PATCH', `/api/v1/uploads/${encodeURIComponent(id)}`, 200, {
+    appendUpload(id: string, offset: number, body: Readable) {
+      return json<UploadState>('PATCH', `/api/v1/uploads/${encodeURIComponent(id)}`, 200, {
         headers: { 'content-type': 'application/offset+octet-stream', 'upload-offset': String(offset) },
         body,
-      }),
-    completeUpload: (id: string, ifExists: 'fail' | 'rename', path?: string) =>
-      json<StoredObject>(
+      });
+    },
+    completeUpload(id: string, ifExists: 'fail' | 'rename', path?: string) {
+      return json<StoredObject>(
         'POST',
         `/api/v1/uploads/${encodeURIComponent(id)}/complete`,
         201,
         jsonBody({ if_exists: ifExists, path }),
-      ),
-    deleteUpload: (id: string) => json<void>('DELETE', `/api/v1/uploads/${encodeURIComponent(id)}`, 204),
+      );
+    },
+    deleteUpload(id: string) {
+      return json<void>('DELETE', `/api/v1/uploads/${encodeURIComponent(id)}`, 204);
+    },
 
-    close: () => pool.close(),
+    close() {
+      return pool.close();
+    },
   };
 }
 

@@ -20,7 +20,9 @@ const createBackup: BackupsRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => ctx.backups.create(currentUser(request)),
+    async function handleCreateNewBackup(request) {
+      return ctx.backups.create(currentUser(request));
+    },
   );
 };
 

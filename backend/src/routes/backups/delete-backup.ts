@@ -18,7 +18,9 @@ const deleteBackup: BackupsRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => ctx.backups.remove(currentUser(request), request.params.filename),
+    async function handleDeleteBackupFile(request) {
+      return ctx.backups.remove(currentUser(request), request.params.filename);
+    },
   );
 };
 

@@ -22,7 +22,7 @@ const downloadBackup: BackupsRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request, reply) => {
+    async function handleDownloadBackup(request, reply) {
       const { filename } = request.params;
       const { stream, size } = await ctx.backups.openDownload(currentUser(request), filename);
       return reply

@@ -15,7 +15,14 @@ import restoreBackup from './restore-backup.ts';
 export async function backupsRoutes(app: FastifyInstance, ctx: BackupsContext) {
   // Streaming mode only (request.file()): the archive goes to disk as it arrives.
   await app.register(multipart, { limits: { files: 1, fields: 10 } });
-  for (const route of [listBackups, createBackup, restoreBackup, getBackupProgress, downloadBackup, deleteBackup]) {
+  for (const route of [
+    listBackups,
+    createBackup,
+    restoreBackup,
+    getBackupProgress,
+    downloadBackup,
+    deleteBackup,
+  ]) {
     route(app, ctx);
   }
 }

@@ -18,7 +18,9 @@ const listBackups: BackupsRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => ctx.backups.list(currentUser(request)),
+    async function handleListAllBackups(request) {
+      return ctx.backups.list(currentUser(request));
+    },
   );
 };
 

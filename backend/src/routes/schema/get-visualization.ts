@@ -23,7 +23,9 @@ const getSchemaVisualization: SchemaRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => ctx.schema.visualization(currentUser(request)),
+    async function handleGetSchemaVisualization(request) {
+      return ctx.schema.visualization(currentUser(request));
+    },
   );
 };
 

@@ -27,7 +27,7 @@ const listSchemaChanges: SchemaRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => {
+    async function handleListSchemaChanges(request) {
       // Ajv fills the defaults; the fallbacks only satisfy the types.
       const { skip = 0, limit = 100 } = request.query;
       return ctx.schema.changes(currentUser(request), { skip, limit });

@@ -19,7 +19,9 @@ const listSchemaTables: SchemaRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => ctx.schema.tableNames(currentUser(request)),
+    async function handleListSchemaTables(request) {
+      return ctx.schema.tableNames(currentUser(request));
+    },
   );
 };
 

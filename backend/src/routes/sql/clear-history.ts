@@ -16,7 +16,7 @@ const clearQueryHistory: SqlRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request, reply) => {
+    async function handleClearQueryHistory(request, reply) {
       await ctx.sql.clearHistory(currentUser(request));
       return reply.code(204).send();
     },

@@ -18,8 +18,9 @@ const createSnippet: SqlRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request, reply) =>
-      reply.code(201).send(await ctx.sql.createSnippet(currentUser(request), request.body)),
+    async function handleCreateSnippet(request, reply) {
+      return reply.code(201).send(await ctx.sql.createSnippet(currentUser(request), request.body));
+    },
   );
 };
 

@@ -17,7 +17,7 @@ const deleteSnippet: SqlRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request, reply) => {
+    async function handleDeleteSnippet(request, reply) {
       await ctx.sql.deleteSnippet(currentUser(request), request.params.snippet_id);
       return reply.code(204).send();
     },

@@ -31,7 +31,7 @@ const executeQuery: SqlRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request, reply) => {
+    async function handleExecuteQuery(request, reply) {
       const { result, truncated } = await ctx.sql.execute(
         currentUser(request),
         { query: request.body.query, confirmDestructive: request.body.confirm_destructive === true },

@@ -19,7 +19,9 @@ const getQueryHistory: SqlRouteModule = (app, ctx) => {
       preHandler: ctx.auth.requireUser,
     },
     // Ajv fills the default; the fallback only satisfies the types.
-    async (request) => ctx.sql.listHistory(currentUser(request), request.query.limit ?? 100),
+    async function handleGetQueryHistory(request) {
+      return ctx.sql.listHistory(currentUser(request), request.query.limit ?? 100);
+    },
   );
 };
 

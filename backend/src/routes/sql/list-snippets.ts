@@ -17,7 +17,9 @@ const getSnippets: SqlRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => ctx.sql.listSnippets(currentUser(request)),
+    async function handleGetSnippets(request) {
+      return ctx.sql.listSnippets(currentUser(request));
+    },
   );
 };
 

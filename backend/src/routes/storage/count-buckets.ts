@@ -17,7 +17,9 @@ const countBuckets: StorageRoute = (app, ctx) => {
       },
       preHandler: ctx.auth.optionalUser,
     },
-    async (request) => ctx.buckets.count(request.user, request.query.search),
+    async function handleGetBucketCount(request) {
+      return ctx.buckets.count(request.user, request.query.search);
+    },
   );
 };
 

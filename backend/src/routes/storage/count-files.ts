@@ -17,7 +17,9 @@ const countFiles: StorageRoute = (app, ctx) => {
       },
       preHandler: ctx.auth.optionalUser,
     },
-    async (request) => ctx.files.count(request.user, request.query.bucket_id, request.query.search),
+    async function handleGetFileCount(request) {
+      return ctx.files.count(request.user, request.query.bucket_id, request.query.search);
+    },
   );
 };
 

@@ -18,8 +18,9 @@ const createBucket: StorageRoute = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request, reply) =>
-      reply.code(201).send(await ctx.buckets.create(currentUser(request), request.body)),
+    async function handleCreateBucket(request, reply) {
+      return reply.code(201).send(await ctx.buckets.create(currentUser(request), request.body));
+    },
   );
 };
 

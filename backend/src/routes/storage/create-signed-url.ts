@@ -41,12 +41,13 @@ const createSignedUrl: StorageRoute = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) =>
-      ctx.downloads.createSignedUrl(
+    async function handleCreateSignedUrl(request) {
+      return ctx.downloads.createSignedUrl(
         currentUser(request),
         request.params.file_id,
         request.body?.expires_in ?? 3600,
-      ),
+      );
+    },
   );
 };
 

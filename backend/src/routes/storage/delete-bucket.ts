@@ -17,7 +17,7 @@ const deleteBucket: StorageRoute = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request, reply) => {
+    async function handleDeleteBucket(request, reply) {
       await ctx.buckets.remove(currentUser(request), request.params.bucket_id);
       return reply.code(204).send();
     },

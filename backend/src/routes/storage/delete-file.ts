@@ -17,7 +17,7 @@ const deleteFile: StorageRoute = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request, reply) => {
+    async function handleDeleteFile(request, reply) {
       await ctx.files.remove(currentUser(request), request.params.file_id);
       return reply.code(204).send();
     },

@@ -44,7 +44,7 @@ export const FILE_PARTS = {
  * Content-Type, Content-Disposition, ETag (its SHA-256), Range (206, 416) and If-None-Match (304).
  */
 const downloadFile: StorageRoute = (app, ctx) => {
-  const handler = async (request: DownloadRequest, reply: FastifyReply) => {
+  const handler = async function handleSingle(request: DownloadRequest, reply: FastifyReply) {
     const method = request.method === 'HEAD' ? 'HEAD' : 'GET';
     const { bucket_name, '*': path } = request.params;
     return sendDownload(

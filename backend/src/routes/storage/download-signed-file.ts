@@ -12,7 +12,7 @@ type SignedRequest = FastifyRequest<{ Params: ObjectParams; Querystring: SignedQ
  * SIGNED_URL_INVALID.
  */
 const downloadSignedFile: StorageRoute = (app, ctx) => {
-  const handler = async (request: SignedRequest, reply: FastifyReply) => {
+  const handler = async function handleDownloadSignedFile(request: SignedRequest, reply: FastifyReply) {
     const method = request.method === 'HEAD' ? 'HEAD' : 'GET';
     const { bucket_name, '*': path } = request.params;
     const { expires, signature } = request.query;

@@ -17,7 +17,9 @@ const getBucket: StorageRoute = (app, ctx) => {
       },
       preHandler: ctx.auth.optionalUser,
     },
-    async (request) => ctx.buckets.get(request.user, request.params.bucket_id),
+    async function handleGetBucket(request) {
+      return ctx.buckets.get(request.user, request.params.bucket_id);
+    },
   );
 };
 

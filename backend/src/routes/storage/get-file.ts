@@ -17,7 +17,9 @@ const getFile: StorageRoute = (app, ctx) => {
       },
       preHandler: ctx.auth.optionalUser,
     },
-    async (request) => ctx.files.get(request.user, request.params.file_id),
+    async function handleGetFileMetadata(request) {
+      return ctx.files.get(request.user, request.params.file_id);
+    },
   );
 };
 

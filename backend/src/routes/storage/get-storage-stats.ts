@@ -17,7 +17,9 @@ const getStorageStats: StorageRoute = (app, ctx) => {
       },
       preHandler: ctx.auth.optionalUser,
     },
-    async (request) => ctx.buckets.stats(request.user, request.query.search),
+    async function handleGetStorageStats(request) {
+      return ctx.buckets.stats(request.user, request.query.search);
+    },
   );
 };
 

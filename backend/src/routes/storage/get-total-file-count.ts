@@ -17,7 +17,9 @@ const getTotalFileCount: StorageRoute = (app, ctx) => {
       },
       preHandler: ctx.auth.optionalUser,
     },
-    async (request) => ctx.files.totalCount(request.user, request.query.search),
+    async function handleGetTotalFileCount(request) {
+      return ctx.files.totalCount(request.user, request.query.search);
+    },
   );
 };
 

@@ -18,7 +18,7 @@ const listBuckets: StorageRoute = (app, ctx) => {
       },
       preHandler: ctx.auth.optionalUser,
     },
-    async (request) => {
+    async function handleListBuckets(request) {
       // Ajv fills the defaults; the fallbacks only satisfy the types.
       const { skip = 0, limit = 100, search, sort_by = 'created_at', sort_order = 'desc' } = request.query;
       return ctx.buckets.list(request.user, { skip, limit, search, sortBy: sort_by, sortOrder: sort_order });

@@ -17,7 +17,7 @@ const listFiles: StorageRoute = (app, ctx) => {
       },
       preHandler: ctx.auth.optionalUser,
     },
-    async (request) => {
+    async function handleListFiles(request) {
       // Ajv fills the defaults; the fallbacks only satisfy the types.
       const {
         bucket_id,

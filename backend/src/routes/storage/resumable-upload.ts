@@ -9,7 +9,7 @@ import type { StorageRoute } from './context.ts';
  * the OpenAPI document, whose request/response model cannot describe the protocol's headers).
  */
 const resumableUpload: StorageRoute = (app, ctx) => {
-  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+  const handler = async function handleResumableUpload(request: FastifyRequest, reply: FastifyReply) {
     reply.hijack();
     try {
       await ctx.resumable.handle(request.raw, reply.raw, currentUser(request));

@@ -19,7 +19,9 @@ const updateBucket: StorageRoute = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => ctx.buckets.update(currentUser(request), request.params.bucket_id, request.body),
+    async function handleUpdateBucket(request) {
+      return ctx.buckets.update(currentUser(request), request.params.bucket_id, request.body);
+    },
   );
 };
 

@@ -22,7 +22,9 @@ const updateFile: StorageRoute = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => ctx.files.updateMetadata(currentUser(request), request.params.file_id, request.body),
+    async function handleUpdateFileMetadata(request) {
+      return ctx.files.updateMetadata(currentUser(request), request.params.file_id, request.body);
+    },
   );
 };
 

@@ -69,7 +69,7 @@ const uploadFile: StorageRoute = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request, reply) => {
+    async function handleUploadFile(request, reply) {
       const result = isMultipartForm(request.headers['content-type'])
         ? await uploadForm(request)
         : await uploadRaw(request);

@@ -17,7 +17,7 @@ const health: SystemRouteModule = (app, ctx) => {
         response: { 200: Health, 503: Health },
       },
     },
-    async (_request, reply) => {
+    async function handleGetHealth(_request, reply) {
       if (await ctx.system.isDatabaseHealthy())
         return { status: 'healthy', service: 'backend', database: 'connected' };
       return reply.code(503).send({ status: 'unhealthy', service: 'backend', database: 'unreachable' });

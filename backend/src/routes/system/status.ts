@@ -18,7 +18,9 @@ const status: SystemRouteModule = (app, ctx) => {
         response: { 200: SystemStatus },
       },
     },
-    async () => ctx.system.status(),
+    async function handleGetSystemStatus() {
+      return ctx.system.status();
+    },
   );
 };
 

@@ -21,7 +21,9 @@ const addColumn: TablesRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => ctx.columns.add(currentUser(request), request.params.table_id, request.body),
+    async function handleAddColumn(request) {
+      return ctx.columns.add(currentUser(request), request.params.table_id, request.body);
+    },
   );
 };
 

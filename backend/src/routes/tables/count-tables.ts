@@ -20,7 +20,9 @@ const countTables: TablesRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.optionalUser,
     },
-    async (request) => ctx.tables.count(request.user, request.query.search),
+    async function handleGetTableCount(request) {
+      return ctx.tables.count(request.user, request.query.search);
+    },
   );
 };
 

@@ -21,7 +21,7 @@ const createTable: TablesRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request, reply) => {
+    async function handleCreateTable(request, reply) {
       const table = await ctx.tables.create(currentUser(request), request.body);
       return reply.code(201).send(table);
     },

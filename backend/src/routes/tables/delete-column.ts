@@ -18,8 +18,9 @@ const deleteColumn: TablesRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) =>
-      ctx.columns.remove(currentUser(request), request.params.table_id, request.params.column_name),
+    async function handleDeleteColumn(request) {
+      return ctx.columns.remove(currentUser(request), request.params.table_id, request.params.column_name);
+    },
   );
 };
 

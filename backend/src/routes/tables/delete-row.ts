@@ -19,13 +19,14 @@ const deleteRow: TablesRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) =>
-      ctx.rows.remove(
+    async function handleDeleteRow(request) {
+      return ctx.rows.remove(
         currentUser(request),
         request.params.table_id,
         request.params.row_id,
         request.query.id_column ?? 'id',
-      ),
+      );
+    },
   );
 };
 

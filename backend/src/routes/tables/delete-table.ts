@@ -18,7 +18,9 @@ const deleteTable: TablesRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => ctx.tables.remove(currentUser(request), request.params.table_id),
+    async function handleDeleteTable(request) {
+      return ctx.tables.remove(currentUser(request), request.params.table_id);
+    },
   );
 };
 

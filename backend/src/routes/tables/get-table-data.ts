@@ -33,7 +33,9 @@ const getTableData: TablesRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.optionalUser,
     },
-    async (request) => ctx.rows.query(request.user, request.params.table_id, request.query as DataQueryInput),
+    async function handleGetTableData(request) {
+      return ctx.rows.query(request.user, request.params.table_id, request.query as DataQueryInput);
+    },
   );
 };
 

@@ -19,7 +19,9 @@ const getTable: TablesRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.optionalUser,
     },
-    async (request) => ctx.tables.get(request.user, request.params.table_id),
+    async function handleReadTable(request) {
+      return ctx.tables.get(request.user, request.params.table_id);
+    },
   );
 };
 

@@ -44,7 +44,7 @@ const insertRow: TablesRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.optionalUser,
     },
-    async (request) => {
+    async function handleInsertRow(request) {
       const onConflict = onConflictOf(request);
       // optionalUser: the service answers an anonymous insert 401 (or 404 for a table it may not know about).
       return ctx.rows.insert(request.user, request.params.table_id, request.body, onConflict);

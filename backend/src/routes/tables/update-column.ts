@@ -22,13 +22,14 @@ const updateColumn: TablesRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) =>
-      ctx.columns.update(
+    async function handleUpdateColumn(request) {
+      return ctx.columns.update(
         currentUser(request),
         request.params.table_id,
         request.params.column_name,
         request.body,
-      ),
+      );
+    },
   );
 };
 

@@ -23,14 +23,15 @@ const updateRow: TablesRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) =>
-      ctx.rows.update(
+    async function handleUpdateRow(request) {
+      return ctx.rows.update(
         currentUser(request),
         request.params.table_id,
         request.params.row_id,
         request.query.id_column ?? 'id',
         request.body,
-      ),
+      );
+    },
   );
 };
 

@@ -22,7 +22,9 @@ const updateTable: TablesRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => ctx.tables.update(currentUser(request), request.params.table_id, request.body),
+    async function handleUpdateTable(request) {
+      return ctx.tables.update(currentUser(request), request.params.table_id, request.body);
+    },
   );
 };
 

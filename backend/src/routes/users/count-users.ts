@@ -18,7 +18,9 @@ const countUsers: UsersRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => ctx.users.count(currentUser(request), request.query.search),
+    async function handleGetUserCount(request) {
+      return ctx.users.count(currentUser(request), request.query.search);
+    },
   );
 };
 

@@ -43,7 +43,9 @@ const createUser: UsersRouteModule = (app, ctx) => {
       },
       preHandler: guardSignup,
     },
-    async (request, reply) => reply.code(201).send(await ctx.users.register(request.body)),
+    async function handleCreateUser(request, reply) {
+      return reply.code(201).send(await ctx.users.register(request.body));
+    },
   );
 };
 

@@ -18,7 +18,9 @@ const deleteUser: UsersRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => ctx.users.remove(currentUser(request), request.params.user_id),
+    async function handleDeleteUser(request) {
+      return ctx.users.remove(currentUser(request), request.params.user_id);
+    },
   );
 };
 

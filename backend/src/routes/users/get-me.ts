@@ -18,7 +18,9 @@ const getMe: UsersRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => toUserDto(currentUser(request)),
+    async function handleReadUsersMe(request) {
+      return toUserDto(currentUser(request));
+    },
   );
 };
 

@@ -18,7 +18,9 @@ const getUser: UsersRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => ctx.users.get(currentUser(request), request.params.user_id),
+    async function handleReadUser(request) {
+      return ctx.users.get(currentUser(request), request.params.user_id);
+    },
   );
 };
 

@@ -19,7 +19,7 @@ const listUsers: UsersRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => {
+    async function handleReadUsers(request) {
       // Ajv fills the defaults; the fallbacks only satisfy the types.
       const { skip = 0, limit = 100, search, sort_by = 'created_at', sort_order = 'desc' } = request.query;
       return ctx.users.list(currentUser(request), {

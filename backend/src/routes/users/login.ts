@@ -30,7 +30,9 @@ const login: UsersRouteModule = (app, ctx) => {
       },
       preHandler: limit,
     },
-    async (request) => ctx.authService.login(request.body.email, request.body.password),
+    async function handleLoginForAccessToken(request) {
+      return ctx.authService.login(request.body.email, request.body.password);
+    },
   );
 };
 

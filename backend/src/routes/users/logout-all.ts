@@ -19,7 +19,7 @@ const logoutAll: UsersRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => {
+    async function handleLogoutAllDevices(request) {
       await ctx.authService.logoutAll(currentUser(request).id);
       return { status: 'logged_out' };
     },

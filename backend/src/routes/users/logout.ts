@@ -29,7 +29,7 @@ const logout: UsersRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => {
+    async function handleLogout(request) {
       await ctx.authService.logout(
         currentUser(request).id,
         currentSession(request),

@@ -24,7 +24,9 @@ const refreshToken: UsersRouteModule = (app, ctx) => {
         }
       },
     },
-    async (request) => ctx.authService.refresh(request.body.refresh_token),
+    async function handleRefreshAccessToken(request) {
+      return ctx.authService.refresh(request.body.refresh_token);
+    },
   );
 };
 

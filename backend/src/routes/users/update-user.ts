@@ -23,7 +23,7 @@ const updateUser: UsersRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => {
+    async function handleUpdateUser(request) {
       const body = request.body;
       const user = currentUser(request);
       if (body.password && user.id === request.params.user_id) {
