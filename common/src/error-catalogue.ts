@@ -49,6 +49,7 @@ export const ERRORS = {
       `Insufficient storage: this upload would leave less than ${Math.round(reserveBytes / MIB)} MiB free on the storage volume (STORAGE_MIN_FREE_MB)`,
     ),
   storageUnavailable: () => new AppError(503, ErrorCode.STORAGE_UNAVAILABLE, 'Storage service unavailable'),
+  uploadNotFound: () => AppError.notFound('Upload not found'),
   multipartInvalid: (detail: string) => new AppError(400, ErrorCode.MULTIPART_INVALID, detail),
   clientClosedEarly: () => AppError.badRequest('The client closed the connection before the body ended'),
 

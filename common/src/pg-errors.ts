@@ -12,6 +12,9 @@ export const SqlState = {
   INSUFFICIENT_PRIVILEGE: '42501',
   QUERY_CANCELED: '57014',
   READ_ONLY_SQL_TRANSACTION: '25006',
+  INVALID_CATALOG_NAME: '3D000',
+  INVALID_TEXT_REPRESENTATION: '22P02',
+  UNTRANSLATABLE_CHARACTER: '22P05',
 } as const;
 
 export type SqlState = (typeof SqlState)[keyof typeof SqlState];

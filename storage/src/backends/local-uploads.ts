@@ -13,8 +13,6 @@ const ID_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
 
 type StoredState = Omit<UploadState, 'offset'>;
 
-const uploadNotFound = () => AppError.notFound('Upload not found');
-
 /**
  * Resumable uploads on the local file system: `<dir>/<id>.part` accumulates the bytes (its size is the offset),
  * `<dir>/<id>.json` describes the upload. `dir` sits on the same file system as the buckets, so completing an
@@ -86,7 +84,7 @@ export class LocalUploads {
     return this.withLock(id, async () => {
       const { data } = this.files(id);
       const state = await this.get(id);
-      if (!state) throw uploadNotFound();
+      if (!state) throw ERRORS.uploadNotFound();
       if (state.offset !== offset) {
         throw AppError.conflict(
           `The upload is at offset ${state.offset}, not ${offset}`,
@@ -115,7 +113,7 @@ export class LocalUploads {
     return this.withLock(id, async () => {
       const { data, info } = this.files(id);
       const state = await this.get(id);
-      if (!state) throw uploadNotFound();
+      if (!state) throw ERRORS.uploadNotFound();
       if (state.offset !== state.length) {
         throw AppError.conflict(
           `The upload has ${state.offset} of ${state.length} bytes`,

@@ -1,4 +1,4 @@
-import { AppError, drainAfterResponse } from '@selfdb/common';
+import { AppError, drainAfterResponse, ERRORS } from '@selfdb/common';
 import type { FastifyInstance } from 'fastify';
 import type { IfExists, NewUpload, ObjectStore } from '../backends/types.ts';
 import { StoredObjectSchema } from './schemas.ts';
@@ -61,7 +61,7 @@ export async function uploadRoutes(app: FastifyInstance, { store }: { store: Obj
     { schema: { params: IdParams, response: { 200: UploadState } } },
     async function getUpload(request) {
       const upload = await store.getUpload(request.params.id);
-      if (!upload) throw AppError.notFound('Upload not found');
+      if (!upload) throw ERRORS.uploadNotFound();
       return upload;
     },
   );

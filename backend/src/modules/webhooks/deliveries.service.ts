@@ -3,10 +3,12 @@ import {
   AppError,
   ErrorCode,
   ERRORS,
+  hasSqlState,
   isAdmin,
   jsonDepthExceeds,
   MAX_JSON_DEPTH,
   type Pool,
+  SqlState,
   withTransaction,
 } from '@selfdb/common';
 import { enqueueJob, type NewJob } from '../functions/jobs.repository.ts';
@@ -115,7 +117,7 @@ const jobFor = (
 
 /** Values Postgres cannot hold in jsonb (\u0000, lone surrogates): 22P05/22P02 on insert. */
 const isUnstorableJson = (err: unknown) =>
-  ['22P05', '22P02'].includes((err as { code?: string })?.code ?? '');
+  hasSqlState(err, SqlState.UNTRANSLATABLE_CHARACTER, SqlState.INVALID_TEXT_REPRESENTATION);
 
 /**
  * Incoming webhook deliveries: the public trigger (token → webhook, signature, rate limit, delivery + job in one
