@@ -1,7 +1,7 @@
 // The one catalogue of named error factories (as supabase/storage's `ERRORS.NoSuchBucket(...)`): every AppError a
 // service throws for a named situation is made here, so one situation has one status, code and message everywhere.
 // `detail` keeps SelfDB 0.0.5's words where it had them.
-import { AppError, ErrorCode } from './errors.ts';
+import { AppError, ErrorCode, preview } from './errors.ts';
 
 const MIB = 1024 * 1024;
 
@@ -19,6 +19,17 @@ export const ERRORS = {
   tableNotFound: () => AppError.notFound('Table not found'),
   tableExists: (name: string) => AppError.conflict(`Table '${name}' already exists`, ErrorCode.TABLE_EXISTS),
   invalidIdentifier: (detail: string) => AppError.badRequest(detail, ErrorCode.INVALID_IDENTIFIER),
+  /** 400 INVALID_VALUE: a value the column's type refuses, with the column, its type and why. */
+  invalidValue: (column: { name: string; type: string }, value: unknown, why = '') =>
+    AppError.badRequest(
+      `Invalid value for column '${column.name}' (${column.type}): ${preview(value)}${why ? ` (${why})` : ''}`,
+      ErrorCode.INVALID_VALUE,
+    ),
+  invalidDefault: (column: string, raw: unknown, why: string) =>
+    AppError.badRequest(
+      `Invalid default for column '${column}': ${preview(raw)} (${why})`,
+      ErrorCode.INVALID_DEFAULT,
+    ),
   invalidFilter: (detail: string) => AppError.badRequest(detail, ErrorCode.INVALID_FILTER),
   invalidTableSchema: (detail: string) => AppError.badRequest(detail, ErrorCode.VALIDATION_FAILED),
 
