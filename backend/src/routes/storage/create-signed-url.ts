@@ -36,7 +36,7 @@ const createSignedUrl: StorageRoute = (app, ctx) => {
         ...optionalBody,
         response: { 200: ref(SignedUrlResponse) },
       },
-      preValidation: async (request) => {
+      preValidation: async function defaultEmptyBody(request) {
         request.body ??= {};
       },
       preHandler: ctx.auth.requireUser,

@@ -24,7 +24,7 @@ const logout: UsersRouteModule = (app, ctx) => {
         response: { 200: ref(LogoutResponse) },
       },
       // The body is optional (SelfDB 0.0.5 clients send none): validate an absent one as `{}`.
-      preValidation: async (request) => {
+      preValidation: async function defaultEmptyBody(request) {
         request.body ??= {};
       },
       preHandler: ctx.auth.requireUser,

@@ -15,7 +15,7 @@ const refreshToken: UsersRouteModule = (app, ctx) => {
         body: ref(RefreshRequest),
         response: { 200: ref(TokenPair) },
       },
-      preHandler: async (request) => {
+      preHandler: async function limitRefreshAttempts(request) {
         const wait = ctx.limiters.refreshPerAddress.hit(request.ip);
         if (wait > 0) {
           throw new AppError(429, ErrorCode.RATE_LIMITED, `Too many refresh attempts: retry in ${wait} s`, {
