@@ -1,18 +1,10 @@
-import { createJwtKey, createLoggerOptions, createPool, type Pool } from '@selfdb/common';
+import { createLoggerOptions } from '@selfdb/common';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { buildServices } from './composition-root.ts';
 import type { Config } from './config.ts';
-import { createAuthService } from './modules/auth/auth.service.ts';
-import { createDeployer } from './modules/functions/deployer.ts';
-import { createFunctionsService } from './modules/functions/functions.service.ts';
-import { createRuntimeClient } from './modules/functions/runtime-client.ts';
-import { RateLimiter } from './modules/auth/rate-limiter.ts';
-import { createSystemService } from './modules/system/system.service.ts';
-import { createUsersService } from './modules/users/users.service.ts';
+import { backupSchedulerPlugin } from './plugins/backup-scheduler.ts';
 import { installApiKeyCheck } from './plugins/api-key.ts';
-import { installAuth } from './plugins/auth.ts';
 import { installCors } from './plugins/cors.ts';
-import { installFunctionTriggers, functionsDeployerForRuns } from './plugins/function-triggers.ts';
-import { installFunctionsSync } from './plugins/functions-sync.ts';
 import {
   answerClientError,
   answerFrameworkError,
@@ -20,17 +12,15 @@ import {
   MAX_PARAM_LENGTH,
 } from './plugins/errors.ts';
 import { installJsonParser } from './plugins/json-body.ts';
+import { maintenanceModePlugin } from './plugins/maintenance-mode.ts';
 import { installOpenApi } from './plugins/openapi.ts';
 import { installSecurityHeaders } from './plugins/security-headers.ts';
 import { installStrictQuery } from './plugins/strict-query.ts';
 import { installValidation } from './plugins/validation.ts';
 import { backupsRoutes } from './routes/backups/index.ts';
 import { BACKUP_SCHEMAS } from './routes/backups/schemas.ts';
-import type { RouteContext } from './routes/context.ts';
-import type { FunctionsContext } from './routes/functions/context.ts';
 import { functionsRoutes } from './routes/functions/index.ts';
 import { FUNCTION_SCHEMAS } from './routes/functions/schemas.ts';
-import { functionTriggerRoutes } from './routes/functions/triggers.ts';
 import { realtimeRoutes } from './routes/realtime/index.ts';
 import { schemaRoutes } from './routes/schema/index.ts';
 import { SCHEMA_SCHEMAS } from './routes/schema/schemas.ts';
@@ -42,7 +32,6 @@ import { systemRoutes } from './routes/system/index.ts';
 import { tablesRoutes } from './routes/tables/index.ts';
 import { TABLE_SCHEMAS } from './routes/tables/schemas.ts';
 import { usersRoutes } from './routes/users/index.ts';
-import { webhookDeliveryRoutes } from './routes/webhooks/deliveries-routes.ts';
 import { WEBHOOK_DELIVERY_SCHEMAS } from './routes/webhooks/delivery-schemas.ts';
 import { USER_SCHEMAS } from './routes/users/schemas.ts';
 import { webhooksRoutes } from './routes/webhooks/index.ts';
@@ -77,12 +66,6 @@ export async function buildApp(
     clientErrorHandler: answerClientError,
   });
 
-  const pool: Pool = createPool(config.databaseUrl, {
-    max: config.dbPoolMax,
-    applicationName: 'selfdb-backend',
-  });
-  app.addHook('onClose', async () => pool.end());
-
   installSecurityHeaders(app);
   installValidation(app);
   installErrorHandler(app);
@@ -106,59 +89,21 @@ export async function buildApp(
   for (const schema of sharedSchemas) app.addSchema(schema);
   await installOpenApi(app, config);
 
-  const authService = createAuthService({
-    pool,
-    jwtKey: createJwtKey(config.secretKey),
-    accessTokenTtlSeconds: config.accessTokenTtlSeconds,
-    refreshTokenTtlDays: config.refreshTokenTtlDays,
-  });
-  const windowMs = config.rateLimit.windowSeconds * 1000;
-  const ctx: RouteContext = {
-    config,
-    pool,
-    auth: installAuth(app, authService),
-    authService,
-    users: createUsersService(pool),
-    system: createSystemService(pool, config.version),
-    limiters: {
-      loginPerAccount: new RateLimiter(config.rateLimit.loginPerAccount, windowMs),
-      loginPerAddress: new RateLimiter(config.rateLimit.loginPerAddress, windowMs),
-      refreshPerAddress: new RateLimiter(config.rateLimit.refreshPerAddress, windowMs),
-      signupPerAddress: new RateLimiter(config.rateLimit.signupPerAddress, windowMs),
-    },
-  };
+  const { backups, scheduler, contexts } = buildServices(app, config);
+  // Cross-cutting plugins, in the root context: the maintenance mode a restore turns on, the backup schedule.
+  await app.register(maintenanceModePlugin, { isRestoring: () => backups.isRestoring() });
+  await app.register(backupSchedulerPlugin, { scheduler, backups, log: app.log });
 
-  await app.register(systemRoutes, ctx);
-  await app.register(usersRoutes, { ...ctx, prefix: '/users' });
-  // Each area registers here, one line each (areas build their services from ctx.pool in their index.ts).
-  await app.register(sqlRoutes, { ...ctx, prefix: '/sql' });
-  await app.register(schemaRoutes, { ...ctx, prefix: '/schema' });
-  await app.register(tablesRoutes, { ...ctx, prefix: '/tables' });
-  await app.register(storageRoutes, { ...ctx, prefix: '/storage' });
-  await app.register(realtimeRoutes, ctx);
-  await app.register(backupsRoutes, ctx);
-  // Functions and webhooks share one context (functionsCtx): the runtime client, the deployer, the service.
-  const functionsLog = {
-    info: (message: string) => app.log.info(message),
-    warn: (message: string) => app.log.warn(message),
-  };
-  const runtime = createRuntimeClient(config.functions);
-  app.addHook('onClose', async () => runtime.close());
-  const deployer = createDeployer({ pool, runtime, log: functionsLog });
-  const functionsCtx: FunctionsContext = {
-    ...ctx,
-    runtime,
-    deployer,
-    functions: createFunctionsService({ pool, deployer, log: functionsLog }),
-  };
-  installFunctionsSync(app, { pool, deployer, logRetentionDays: config.functions.logRetentionDays });
-  const functionTriggers = installFunctionTriggers(app, config, pool, {
-    runtime,
-    deployer: functionsDeployerForRuns(pool, deployer),
-  });
-  await app.register(functionTriggerRoutes, { ...ctx, functionTriggers: functionTriggers.service });
-  await app.register(functionsRoutes, { ...functionsCtx, prefix: '/functions' });
-  await app.register(webhooksRoutes, { ...functionsCtx, prefix: '/webhooks' });
-  await app.register(webhookDeliveryRoutes, { ...ctx, prefix: '/webhooks' });
+  // Each area registers here, one line each, with its own context (built in composition-root.ts).
+  await app.register(systemRoutes, contexts.system);
+  await app.register(usersRoutes, contexts.users);
+  await app.register(sqlRoutes, contexts.sql);
+  await app.register(schemaRoutes, contexts.schema);
+  await app.register(tablesRoutes, contexts.tables);
+  await app.register(storageRoutes, contexts.storage);
+  await app.register(realtimeRoutes, contexts.realtime);
+  await app.register(backupsRoutes, contexts.backups);
+  await app.register(functionsRoutes, contexts.functions);
+  await app.register(webhooksRoutes, contexts.webhooks);
   return app;
 }

@@ -114,8 +114,8 @@ export interface Config {
   backups: {
     /** Where archives are written (and listed from); work files live in hidden folders inside it. */
     dir: string;
-    /** The storage service's byte store (its STORAGE_PATH), read by backups and replaced by restores. */
-    storageDataPath: string;
+    /** The storage service's byte store (STORAGE_PATH, as the storage service names it), read by backups and replaced by restores. */
+    storagePath: string;
     /** The env file copied into archives as `.env`; empty: none. */
     envFile: string;
     /** 5- or 6-field cron expression of the scheduled backup; empty: no schedule. */
@@ -281,9 +281,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     backups: {
       dir: read.string('BACKUPS_DIR', fileURLToPath(new URL('../../backups/', import.meta.url))),
-      storageDataPath: read.string(
-        'STORAGE_DATA_PATH',
-        fileURLToPath(new URL('../../.selfdb/storage/', import.meta.url)),
+      // One name for the storage folder: STORAGE_PATH, the storage service's; STORAGE_DATA_PATH is its older alias.
+      storagePath: read.string(
+        'STORAGE_PATH',
+        read.string('STORAGE_DATA_PATH', fileURLToPath(new URL('../../.selfdb/storage/', import.meta.url))),
       ),
       envFile: optionalPath(
         read.string('BACKUP_ENV_FILE', fileURLToPath(new URL('../../.env', import.meta.url))),

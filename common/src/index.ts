@@ -102,3 +102,38 @@ export {
   widenXid,
 } from './outbox.ts';
 export { ChangeFeed, type ChangeFeedOptions } from './change-feed.ts';
+export {
+  BOOKKEEPING_TABLES,
+  CAPTURED_SELFDB_TABLES,
+  CONSOLE_READ_ONLY_TABLES,
+  SELFDB_PUBLIC_TABLES,
+  SELFDB_SCHEMAS,
+  SELFDB_TABLES,
+} from './selfdb-tables.ts';
+export {
+  IDENTIFIER_PATTERN,
+  isPlainIdentifier,
+  isTableName,
+  MAX_IDENTIFIER_LENGTH,
+  TABLE_NAME_PATTERN,
+  TABLE_NAME_PATTERN_SOURCE,
+} from './identifiers.ts';
+export {
+  DATABASE_UNAVAILABLE_MESSAGE,
+  hasSqlState,
+  type PgErrorOptions,
+  SqlState,
+  sqlStateOf,
+  toPgAppError,
+} from './pg-errors.ts';
+export {
+  type ErrorAnswer,
+  type ErrorBody,
+  type ErrorReply,
+  NOT_FOUND_BODY,
+  renderError,
+  type RenderErrorOptions,
+  sendError,
+  STATUS_ERROR_CODES,
+} from './error-response.ts';
+export { ERRORS } from './error-catalogue.ts';

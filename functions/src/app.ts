@@ -1,5 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { AppError, createLoggerOptions, ErrorCode, FUNCTIONS_KEY_HEADER } from '@selfdb/common';
+import {
+  AppError,
+  createLoggerOptions,
+  ErrorCode,
+  FUNCTIONS_KEY_HEADER,
+  NOT_FOUND_BODY,
+  renderError,
+  sendError,
+} from '@selfdb/common';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { FunctionsConfig } from './config.ts';
 import type { FunctionHost } from './host.ts';
@@ -43,27 +51,18 @@ export async function buildFunctionsApp(
     }
   });
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof AppError) {
-      return reply
-        .code(error.statusCode)
-        .headers(error.headers)
-        .send({ detail: error.message, code: error.code });
-    }
-    if (error.validation) {
-      return reply.code(422).send({ detail: error.message, code: ErrorCode.VALIDATION_FAILED });
-    }
-    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-      return reply.code(error.statusCode).send({ detail: error.message, code: ErrorCode.BAD_REQUEST });
-    }
+  app.setErrorHandler(function handleError(error: FastifyError, request, reply) {
+    const answer = renderError(error);
+    if (answer) return sendError(reply, answer);
     request.log.error({ err: error }, 'unhandled error');
-    return reply
-      .code(500)
-      .send({ detail: 'Internal functions runtime error', code: ErrorCode.INTERNAL_ERROR });
+    return sendError(reply, {
+      status: 500,
+      body: { detail: 'Internal functions runtime error', code: ErrorCode.INTERNAL_ERROR },
+    });
   });
-  app.setNotFoundHandler((_request, reply) =>
-    reply.code(404).send({ detail: 'Not Found', code: ErrorCode.NOT_FOUND }),
-  );
+  app.setNotFoundHandler(function answerNotFound(_request, reply) {
+    return reply.code(404).send(NOT_FOUND_BODY);
+  });
 
   await app.register(healthRoute, { host });
   await app.register(deployRoute, { host, maxCodeBytes: config.limits.maxCodeBytes });

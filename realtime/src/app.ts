@@ -6,6 +6,7 @@ import {
   createJwtKey,
   createLoggerOptions,
   createPool,
+  DATABASE_UNAVAILABLE_MESSAGE,
   ErrorCode,
   MALFORMED_URL,
   type Pool,
@@ -151,7 +152,7 @@ export function buildRealtime(config: Readonly<RealtimeConfig>, options: BuildOp
         return refuseUpgrade(socket, {
           status: 503,
           code: ErrorCode.DATABASE_UNAVAILABLE,
-          detail: 'Database unavailable',
+          detail: DATABASE_UNAVAILABLE_MESSAGE,
         });
       }
     }

@@ -3,11 +3,20 @@ import {
   answerClientError,
   AppError,
   createLoggerOptions,
+  type ErrorAnswer,
   ErrorCode,
   errnoCode,
+  NOT_FOUND_BODY,
+  renderError,
+  sendError,
   STORAGE_KEY_HEADER,
 } from '@selfdb/common';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+} from 'fastify';
 import type { ObjectStore } from './backends/types.ts';
 import type { StorageConfig } from './config.ts';
 import { bucketRoutes } from './routes/buckets.ts';
@@ -20,12 +29,19 @@ export interface StorageAppOptions {
   logger?: boolean;
 }
 
-/** Codes of the 4xx errors Fastify raises itself (body limits, content types), by status. */
-const STATUS_ERRORS: Record<number, ErrorCode> = {
-  413: ErrorCode.PAYLOAD_TOO_LARGE,
-  414: ErrorCode.URI_TOO_LONG,
-  415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-};
+/** The volume filled up under a write anyway (another program wrote to it): nothing of the write was kept. */
+function volumeFull(error: FastifyError, log: FastifyBaseLogger): ErrorAnswer | null {
+  const errno = errnoCode(error);
+  if (errno !== 'ENOSPC' && errno !== 'EDQUOT') return null;
+  log.warn({ err: error }, 'storage volume full');
+  return {
+    status: 507,
+    body: {
+      detail: 'Insufficient storage: the storage volume is full',
+      code: ErrorCode.INSUFFICIENT_STORAGE,
+    },
+  };
+}
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
@@ -63,35 +79,18 @@ export async function buildStorageApp(
     }
   });
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof AppError) {
-      return reply
-        .code(error.statusCode)
-        .headers(error.headers)
-        .send({ detail: error.message, code: error.code });
-    }
-    const errno = errnoCode(error);
-    if (errno === 'ENOSPC' || errno === 'EDQUOT') {
-      // The volume filled up under a write anyway (another program wrote to it): nothing of the write was kept.
-      request.log.warn({ err: error }, 'storage volume full');
-      return reply.code(507).send({
-        detail: 'Insufficient storage: the storage volume is full',
-        code: ErrorCode.INSUFFICIENT_STORAGE,
-      });
-    }
-    if (error.validation) {
-      return reply.code(422).send({ detail: error.message, code: ErrorCode.VALIDATION_FAILED });
-    }
-    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-      const code = STATUS_ERRORS[error.statusCode] ?? ErrorCode.BAD_REQUEST;
-      return reply.code(error.statusCode).send({ detail: error.message, code });
-    }
+  app.setErrorHandler(function handleError(error: FastifyError, request, reply) {
+    const answer = renderError(error, { known: (err) => volumeFull(err, request.log) });
+    if (answer) return sendError(reply, answer);
     request.log.error({ err: error }, 'unhandled error');
-    return reply.code(500).send({ detail: 'Internal storage error', code: ErrorCode.INTERNAL_ERROR });
+    return sendError(reply, {
+      status: 500,
+      body: { detail: 'Internal storage error', code: ErrorCode.INTERNAL_ERROR },
+    });
   });
-  app.setNotFoundHandler((_request, reply) =>
-    reply.code(404).send({ detail: 'Not Found', code: ErrorCode.NOT_FOUND }),
-  );
+  app.setNotFoundHandler(function answerNotFound(_request, reply) {
+    return reply.code(404).send(NOT_FOUND_BODY);
+  });
 
   await app.register(healthRoutes, { store });
   await app.register(bucketRoutes, { store });

@@ -1,22 +1,18 @@
-import { AppError, ErrorCode, SECURITY_HEADERS } from '@selfdb/common';
+import {
+  type ErrorAnswer,
+  ErrorCode,
+  NOT_FOUND_BODY,
+  renderError,
+  SECURITY_HEADERS,
+  sendError,
+  toPgAppError,
+} from '@selfdb/common';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import FindMyWay from 'find-my-way';
-import { toPgAppError } from '../db/pg-errors.ts';
 import { toValidationDetails } from './validation.ts';
 
 /** The longest path parameter (a row_id of up to 1,000 characters, as documented); longer → 414 URI_TOO_LONG. */
 export const MAX_PARAM_LENGTH = 1000;
-
-/** Codes of the 4xx errors Fastify and its plugins raise themselves, by status. */
-const STATUS_ERRORS: Record<number, ErrorCode> = {
-  404: ErrorCode.NOT_FOUND,
-  405: ErrorCode.METHOD_NOT_ALLOWED,
-  408: ErrorCode.REQUEST_TIMEOUT,
-  413: ErrorCode.PAYLOAD_TOO_LARGE,
-  414: ErrorCode.URI_TOO_LONG,
-  415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-  431: ErrorCode.HEADERS_TOO_LARGE,
-};
 
 const FASTIFY_CODES: Record<string, { status: number; code: ErrorCode; detail: string }> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: {
@@ -37,44 +33,53 @@ const FASTIFY_CODES: Record<string, { status: number; code: ErrorCode; detail: s
 };
 
 /**
- * The one error handler: AppErrors as `{detail, code}`, validation errors as FastAPI's 422, Postgres errors by
- * SQLSTATE, and anything unexpected logged in full and answered 500 with a generic message.
+ * The backend's own known errors: a malformed path parameter (404), a JSON body that does not parse, Fastify's body
+ * errors with SelfDB's words, and Postgres errors by SQLSTATE (common/src/pg-errors.ts).
  */
-export function installErrorHandler(app: FastifyInstance) {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof AppError) {
-      return reply
-        .code(error.statusCode)
-        .headers(error.headers)
-        .send({ detail: error.message, code: error.code });
-    }
-    if (error.validation) {
-      // Malformed path parameters (a non-UUID id) mean no such resource, as SelfDB 0.0.5's uuid routes answer.
-      if (error.validationContext === 'params') {
-        return reply.code(404).send({ detail: 'Not Found', code: ErrorCode.NOT_FOUND });
-      }
-      const detail = toValidationDetails(error.validation as never, error.validationContext ?? 'body');
-      return reply.code(422).send({ detail, code: ErrorCode.VALIDATION_FAILED });
-    }
-    if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError) {
-      return reply.code(422).send({
+function knownBackendError(error: FastifyError, request: FastifyRequest): ErrorAnswer | null {
+  if (error.validation) {
+    // Malformed path parameters (a non-UUID id) mean no such resource, as SelfDB 0.0.5's uuid routes answer.
+    return error.validationContext === 'params' ? { status: 404, body: NOT_FOUND_BODY } : null;
+  }
+  if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError) {
+    return {
+      status: 422,
+      body: {
         detail: [{ type: 'json_invalid', loc: ['body'], msg: 'JSON decode error' }],
         code: ErrorCode.INVALID_JSON,
-      });
-    }
-    const known = FASTIFY_CODES[error.code];
-    if (known) return reply.code(known.status).send({ detail: known.detail, code: known.code });
-    const pgError = toPgAppError(error);
-    if (pgError) {
-      if (pgError.statusCode >= 500) request.log.error({ err: error }, 'database error');
-      return reply.code(pgError.statusCode).send({ detail: pgError.message, code: pgError.code });
-    }
-    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-      const code = STATUS_ERRORS[error.statusCode] ?? ErrorCode.BAD_REQUEST;
-      return reply.code(error.statusCode).send({ detail: error.message, code });
-    }
+      },
+    };
+  }
+  const known = FASTIFY_CODES[error.code];
+  if (known) return { status: known.status, body: { detail: known.detail, code: known.code } };
+  const pgError = toPgAppError(error);
+  if (!pgError) return null;
+  if (pgError.statusCode >= 500) request.log.error({ err: error }, 'database error');
+  return { status: pgError.statusCode, body: { detail: pgError.message, code: pgError.code } };
+}
+
+/** FastAPI's 422 detail list. */
+function validationDetail(error: FastifyError): unknown {
+  return toValidationDetails(error.validation as never, error.validationContext ?? 'body');
+}
+
+/**
+ * The one error handler: errors rendered as `{detail, code}` by the shared renderer (common/src/error-response.ts)
+ * with the backend's known errors and FastAPI's 422 details; anything unexpected logged in full and answered 500
+ * with a generic message.
+ */
+export function installErrorHandler(app: FastifyInstance) {
+  app.setErrorHandler(function handleError(error: FastifyError, request, reply) {
+    const answer = renderError(error, {
+      known: (err) => knownBackendError(err, request),
+      validationDetail,
+    });
+    if (answer) return sendError(reply, answer);
     request.log.error({ err: error }, 'unhandled error');
-    return reply.code(500).send({ detail: 'Internal server error', code: ErrorCode.INTERNAL_ERROR });
+    return sendError(reply, {
+      status: 500,
+      body: { detail: 'Internal server error', code: ErrorCode.INTERNAL_ERROR },
+    });
   });
 
   // Every route's path and methods, to tell "no such path" (404) from "not with this method" (405 with `Allow`).
@@ -110,7 +115,7 @@ export function installErrorHandler(app: FastifyInstance) {
         .header('allow', [...allowed].sort().join(', '))
         .send({ detail: 'Method Not Allowed', code: ErrorCode.METHOD_NOT_ALLOWED });
     }
-    return reply.code(404).send({ detail: 'Not Found', code: ErrorCode.NOT_FOUND });
+    return reply.code(404).send(NOT_FOUND_BODY);
   });
 }
 

@@ -1,4 +1,4 @@
-import { DB_ROLES, type Pool, withDatabaseUser } from '@selfdb/common';
+import { DB_ROLES, ERRORS, type Pool, withDatabaseUser } from '@selfdb/common';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
 import { createDatabaseTriggers } from '../modules/functions/database-triggers.ts';
@@ -6,12 +6,7 @@ import { createJobWorker } from '../modules/functions/job-worker.ts';
 import { createRecorder } from '../modules/functions/recorder.ts';
 import type { Deployer as FunctionsDeployer } from '../modules/functions/deployer.ts';
 import { findFunctionById } from '../modules/functions/functions.repository.ts';
-import {
-  createRunner,
-  createVersionPusher,
-  type Deployer,
-  notRunnable,
-} from '../modules/functions/runner.ts';
+import { createRunner, createVersionPusher, type Deployer } from '../modules/functions/runner.ts';
 import { createRuntimeClient, type RuntimeClient } from '../modules/functions/runtime-client.ts';
 import { createTriggerSchedules } from '../modules/functions/schedules.ts';
 import { createTriggersService } from '../modules/functions/triggers.service.ts';
@@ -27,7 +22,7 @@ export function functionsDeployerForRuns(
   return {
     async ensureDeployed(target) {
       const row = await findFunctionById(pool, target.id);
-      if (!row) throw notRunnable(target.name);
+      if (!row) throw ERRORS.functionNotRunnable(target.name);
       await deployer.ensureDeployed(row);
     },
   };

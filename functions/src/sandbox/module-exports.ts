@@ -1,11 +1,10 @@
-import type { FunctionTrigger, RuntimeDeployResult } from '@selfdb/common';
+import { type FunctionTrigger, isPlainIdentifier, type RuntimeDeployResult } from '@selfdb/common';
 import type { RawExports } from './sandbox.ts';
 
 const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 const OPERATIONS = new Set(['INSERT', 'UPDATE', 'DELETE']);
 /** A cron field: digits, names (JAN, MON), `*`, `?`, ranges, lists and steps. */
 const CRON_FIELD = /^[A-Za-z0-9*?,/-]+$/;
-const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const CHANNEL_NAME = /^[A-Za-z_][A-Za-z0-9_.:-]{0,62}$/;
 
 export class InvalidExports extends Error {}
@@ -49,7 +48,7 @@ function trigger(value: unknown, index: number): FunctionTrigger {
       return { type: 'schedule', cron: fields.join(' '), ...(name !== undefined && { name }) };
     }
     case 'database': {
-      if (typeof t.table !== 'string' || !TABLE_NAME.test(t.table))
+      if (typeof t.table !== 'string' || !isPlainIdentifier(t.table))
         fail(`${where}.table must be a table name`);
       let operations: ('INSERT' | 'UPDATE' | 'DELETE')[] | undefined;
       if (t.operations !== undefined && t.operations !== null) {

@@ -1,9 +1,17 @@
-import { type Actor, canRead, ErrorCode, isAdmin, type Queryable } from '@selfdb/common';
+import {
+  type Actor,
+  CAPTURED_SELFDB_TABLES,
+  canRead,
+  ErrorCode,
+  isAdmin,
+  isPlainIdentifier,
+  type Queryable,
+} from '@selfdb/common';
 import type { ChangeRow, TableIdentity } from '../pubsub/outbox.repository.ts';
 import { findTableAccess, type TableAccessRow } from './access.repository.ts';
 
 /** Tables every instance captures, whose topics only admins may join (SPEC §2.2). */
-export const SYSTEM_TABLES: ReadonlySet<string> = new Set(['users', 'tables', 'buckets', 'files']);
+export const SYSTEM_TABLES = CAPTURED_SELFDB_TABLES;
 
 /** Columns never captured (migration 0003), so never filterable either. */
 const HIDDEN_COLUMNS: Readonly<Record<string, readonly string[]>> = { users: ['password'] };
@@ -11,13 +19,11 @@ const HIDDEN_COLUMNS: Readonly<Record<string, readonly string[]>> = { users: ['p
 export const isHiddenColumn = (table: string, column: string): boolean =>
   HIDDEN_COLUMNS[table]?.includes(column) ?? false;
 
-const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
-
 /** The table behind a `table:<name>` topic, or null for a topic this service does not serve. */
 export function tableOfTopic(topic: string): string | null {
   if (!topic.startsWith('table:')) return null;
   const name = topic.slice('table:'.length);
-  return TABLE_NAME.test(name) ? name : null;
+  return isPlainIdentifier(name) ? name : null;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { AppError, type FilterCondition, parseFilterCondition } from '@selfdb/common';
+import { AppError, type FilterCondition, isPlainIdentifier, parseFilterCondition } from '@selfdb/common';
 import type { ColumnRow } from './access.repository.ts';
 
 /**
@@ -25,7 +25,6 @@ export interface RowFilter {
   matches(row: Record<string, unknown> | null): boolean;
 }
 
-const COLUMN = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_FILTER_LENGTH = 1000;
@@ -155,7 +154,7 @@ export function parseFilter(text: unknown): { column: string; condition: FilterC
   }
   const equals = text.indexOf('=');
   const column = equals < 0 ? '' : text.slice(0, equals);
-  if (!COLUMN.test(column)) {
+  if (!isPlainIdentifier(column)) {
     throw new FilterError(
       'filter must look like column=operator.value, with operator one of eq, neq, gt, gte, lt, lte, like, ilike, in, is',
     );
@@ -182,6 +181,8 @@ export function compileFilter(text: string, columns: readonly ColumnRow[]): RowF
   const wanted = !condition.negate;
   return {
     text,
-    matches: (row) => row !== null && test(rowValue(kind, row[column])) === wanted,
+    matches(row) {
+      return row !== null && test(rowValue(kind, row[column])) === wanted;
+    },
   };
 }

@@ -1,16 +1,8 @@
 import { statfs } from 'node:fs/promises';
-import { AppError, ErrorCode } from '@selfdb/common';
+import { ERRORS } from '@selfdb/common';
 
 /** How far ahead of its bytes a write of unknown length claims space: one statfs per this many bytes at most. */
 const CLAIM_STEP_BYTES = 8 * 1024 * 1024;
-const MIB = 1024 * 1024;
-
-const insufficientStorage = (reserveBytes: number) =>
-  new AppError(
-    507,
-    ErrorCode.INSUFFICIENT_STORAGE,
-    `Insufficient storage: this upload would leave less than ${Math.round(reserveBytes / MIB)} MiB free on the storage volume (STORAGE_MIN_FREE_MB)`,
-  );
 
 /**
  * Keeps the byte store's volume above a free-space reserve (STORAGE_MIN_FREE_MB). Every write claims its space
@@ -45,7 +37,7 @@ export class FreeSpace {
   assertRoomFor(bytes: number): Promise<void> {
     return this.inTurn(async () => {
       if ((await this.freeBytes()) - this.outstanding - bytes < this.reserveBytes) {
-        throw insufficientStorage(this.reserveBytes);
+        throw ERRORS.insufficientStorage(this.reserveBytes);
       }
     });
   }
@@ -62,7 +54,7 @@ export class FreeSpace {
       // The claim's own outstanding bytes are already counted in `outstanding`: only the growth is new.
       const fits = (size: number) => free - (size - claim.claimed) >= this.reserveBytes;
       const granted = fits(wanted) ? wanted : fits(total) ? total : null;
-      if (granted === null) throw insufficientStorage(this.reserveBytes);
+      if (granted === null) throw ERRORS.insufficientStorage(this.reserveBytes);
       this.outstanding += granted - claim.claimed;
       return granted;
     });

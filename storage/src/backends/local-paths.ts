@@ -1,18 +1,15 @@
 import { constants } from 'node:fs';
 import { type FileHandle, lstat, mkdir, open, realpath } from 'node:fs/promises';
 import { join, sep } from 'node:path';
-import { AppError, ErrorCode, errnoCode, isValidBucketName, objectPathProblem } from '@selfdb/common';
+import { AppError, errnoCode, ErrorCode, ERRORS, isValidBucketName, objectPathProblem } from '@selfdb/common';
 
 // Path safety for the local store. Names are validated as text first (no `..`, NUL, absolute paths, …: see
 // objectPathProblem), then every directory on the way is checked on disk to be a real directory, never a
 // symbolic link, so a link planted in the volume cannot lead a read or a write outside its bucket.
 
-export const invalidPath = (detail: string) => new AppError(400, ErrorCode.INVALID_PATH, detail);
-export const bucketNotFound = () => AppError.notFound('Bucket not found');
-
 export function assertBucketName(name: string): void {
   if (!isValidBucketName(name)) {
-    throw invalidPath(
+    throw ERRORS.invalidPath(
       'Invalid bucket name: 3-63 characters of a-z, 0-9 and -, starting and ending alphanumeric',
     );
   }
@@ -21,7 +18,7 @@ export function assertBucketName(name: string): void {
 /** Validates an object path as text and splits it into its directory segments and its name. */
 export function splitObjectPath(path: string): { dirs: string[]; name: string } {
   const problem = objectPathProblem(path);
-  if (problem) throw invalidPath(problem);
+  if (problem) throw ERRORS.invalidPath(problem);
   const segments = path.split('/');
   const name = segments.pop() as string;
   return { dirs: segments, name };
@@ -38,7 +35,8 @@ async function lstatOrNull(path: string) {
 
 /** `path` when it lies within `dir` (a second line of defence behind the name checks); 400 otherwise. */
 function inside(dir: string, path: string): string {
-  if (path !== dir && !path.startsWith(`${dir}${sep}`)) throw invalidPath('The path leaves its bucket');
+  if (path !== dir && !path.startsWith(`${dir}${sep}`))
+    throw ERRORS.invalidPath('The path leaves its bucket');
   return path;
 }
 
@@ -48,7 +46,8 @@ export async function findBucketDirectory(root: string, bucket: string): Promise
   const dir = join(root, bucket);
   const stats = await lstatOrNull(dir);
   if (!stats) return null;
-  if (stats.isSymbolicLink() || !stats.isDirectory()) throw invalidPath('The bucket is not a directory');
+  if (stats.isSymbolicLink() || !stats.isDirectory())
+    throw ERRORS.invalidPath('The bucket is not a directory');
   return dir;
 }
 
@@ -69,7 +68,7 @@ async function ensureDirectories(bucketDir: string, dirs: string[]): Promise<str
       }
       stats = await lstat(current);
     }
-    if (stats.isSymbolicLink()) throw invalidPath('The path goes through a symbolic link');
+    if (stats.isSymbolicLink()) throw ERRORS.invalidPath('The path goes through a symbolic link');
     if (!stats.isDirectory()) {
       throw new AppError(409, ErrorCode.FILE_EXISTS, `A file is in the way: "${segment}" is not a directory`);
     }
@@ -90,7 +89,7 @@ async function findDirectory(bucketDir: string, dirs: string[]): Promise<string 
     if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return null;
     throw err;
   }
-  if (real !== expected) throw invalidPath('The path goes through a symbolic link');
+  if (real !== expected) throw ERRORS.invalidPath('The path goes through a symbolic link');
   return expected;
 }
 
@@ -98,7 +97,7 @@ async function findDirectory(bucketDir: string, dirs: string[]): Promise<string 
 export async function prepareDirectory(root: string, bucket: string, path: string): Promise<string> {
   const { dirs } = splitObjectPath(path);
   const bucketDir = await findBucketDirectory(root, bucket);
-  if (!bucketDir) throw bucketNotFound();
+  if (!bucketDir) throw ERRORS.bucketNotFound();
   return ensureDirectories(bucketDir, dirs);
 }
 
@@ -125,7 +124,7 @@ export async function openRegularFile(path: string): Promise<FileHandle | null> 
   } catch (err) {
     const code = errnoCode(err);
     if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-    if (code === 'ELOOP') throw invalidPath('The path is a symbolic link');
+    if (code === 'ELOOP') throw ERRORS.invalidPath('The path is a symbolic link');
     throw err;
   }
   const stats = await handle.stat();

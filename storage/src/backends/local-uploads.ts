@@ -3,14 +3,8 @@ import { open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/pr
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AppError, ErrorCode, errnoCode, feed, syncDirectory } from '@selfdb/common';
-import {
-  bucketNotFound,
-  findBucketDirectory,
-  prepareDirectory,
-  splitObjectPath,
-  syncFile,
-} from './local-paths.ts';
+import { AppError, errnoCode, ErrorCode, ERRORS, feed, syncDirectory } from '@selfdb/common';
+import { findBucketDirectory, prepareDirectory, splitObjectPath, syncFile } from './local-paths.ts';
 import type { FreeSpace } from './free-space.ts';
 import { ByteMeter, etagOf, placeFile, STREAM_CHUNK_BYTES } from './local-write.ts';
 import type { IfExists, NewUpload, StoredObject, UploadState } from './types.ts';
@@ -18,8 +12,6 @@ import type { IfExists, NewUpload, StoredObject, UploadState } from './types.ts'
 const ID_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
 
 type StoredState = Omit<UploadState, 'offset'>;
-
-const uploadNotFound = () => AppError.notFound('Upload not found');
 
 /**
  * Resumable uploads on the local file system: `<dir>/<id>.part` accumulates the bytes (its size is the offset),
@@ -59,7 +51,7 @@ export class LocalUploads {
     if (!Number.isSafeInteger(upload.length) || upload.length < 0) {
       throw AppError.badRequest('Invalid upload length');
     }
-    if (!(await findBucketDirectory(this.root, upload.bucket))) throw bucketNotFound();
+    if (!(await findBucketDirectory(this.root, upload.bucket))) throw ERRORS.bucketNotFound();
     // The whole upload must fit now (507 at creation); each append claims its own bytes again as they arrive.
     await this.space.assertRoomFor(upload.length);
     const state: StoredState = { ...upload, createdAt: new Date().toISOString() };
@@ -92,7 +84,7 @@ export class LocalUploads {
     return this.withLock(id, async () => {
       const { data } = this.files(id);
       const state = await this.get(id);
-      if (!state) throw uploadNotFound();
+      if (!state) throw ERRORS.uploadNotFound();
       if (state.offset !== offset) {
         throw AppError.conflict(
           `The upload is at offset ${state.offset}, not ${offset}`,
@@ -121,7 +113,7 @@ export class LocalUploads {
     return this.withLock(id, async () => {
       const { data, info } = this.files(id);
       const state = await this.get(id);
-      if (!state) throw uploadNotFound();
+      if (!state) throw ERRORS.uploadNotFound();
       if (state.offset !== state.length) {
         throw AppError.conflict(
           `The upload has ${state.offset} of ${state.length} bytes`,

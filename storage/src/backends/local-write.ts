@@ -2,19 +2,22 @@ import { createHash } from 'node:crypto';
 import { type FileHandle, link, lstat, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
-import { AppError, ErrorCode, errnoCode, numberedPath, objectName, objectPathProblem } from '@selfdb/common';
+import {
+  AppError,
+  errnoCode,
+  ErrorCode,
+  ERRORS,
+  numberedPath,
+  objectName,
+  objectPathProblem,
+} from '@selfdb/common';
 import type { SpaceClaim } from './free-space.ts';
-import { invalidPath } from './local-paths.ts';
 import type { IfExists, ObjectInfo } from './types.ts';
 
 /** Buffer size of file streams: 128 KiB copied fastest here (64 KiB: more calls; 512 KiB+: fresh memory per read). */
 export const STREAM_CHUNK_BYTES = 128 * 1024;
 /** How many numbered names (`name (n).ext`) are tried before giving up. */
 const MAX_NUMBERED_NAMES = 10_000;
-
-const tooLarge = (limit: number) =>
-  new AppError(413, ErrorCode.FILE_TOO_LARGE, `File too large: the limit is ${limit} bytes`);
-const fileExists = () => new AppError(409, ErrorCode.FILE_EXISTS, 'A file already exists at this path');
 
 /**
  * Counts and hashes the bytes that flow through, and fails the stream as soon as they exceed `maxBytes`, so a
@@ -35,7 +38,7 @@ export class ByteMeter extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.bytes += chunk.length;
     if (this.bytes > this.maxBytes) {
-      callback(tooLarge(this.maxBytes));
+      callback(ERRORS.fileTooLarge(this.maxBytes));
       return;
     }
     this.hash.update(chunk);
@@ -78,7 +81,7 @@ export async function placeFile(
     const candidate = n === 0 ? path : numberedPath(path, n);
     if (n > 0) {
       const problem = objectPathProblem(candidate);
-      if (problem) throw invalidPath(`No free name for this path: ${problem}`);
+      if (problem) throw ERRORS.invalidPath(`No free name for this path: ${problem}`);
     }
     const target = join(dir, objectName(candidate));
     try {
@@ -88,7 +91,7 @@ export async function placeFile(
     } catch (err) {
       const code = errnoCode(err);
       if (code === 'EEXIST') {
-        if (ifExists === 'fail') throw fileExists();
+        if (ifExists === 'fail') throw ERRORS.fileExists();
         continue;
       }
       if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw err;
@@ -103,7 +106,7 @@ export async function placeFile(
       },
     );
     if (taken) {
-      if (ifExists === 'fail') throw fileExists();
+      if (ifExists === 'fail') throw ERRORS.fileExists();
       continue;
     }
     await rename(source, target);

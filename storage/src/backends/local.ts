@@ -154,7 +154,7 @@ export class LocalObjectStore implements ObjectStore {
     });
     return {
       info,
-      stream: (range?: ByteRange) => {
+      stream(range?: ByteRange) {
         if (!range && info.size === 0) {
           // A read stream cannot describe an empty range (end < start).
           void handle.close();
@@ -165,7 +165,9 @@ export class LocalObjectStore implements ObjectStore {
           ...(range ? { start: range.start, end: range.end } : { start: 0, end: info.size - 1 }),
         });
       },
-      close: () => handle.close(),
+      close() {
+        return handle.close();
+      },
     };
   }
 

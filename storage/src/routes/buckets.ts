@@ -23,7 +23,7 @@ export async function bucketRoutes(app: FastifyInstance, { store }: { store: Obj
   app.post<{ Body: { name: string } }>(
     '/api/v1/buckets',
     { schema: { body: BucketBody, response: { 201: BucketResponse } } },
-    async (request, reply) => {
+    async function createBucket(request, reply) {
       await store.createBucket(request.body.name);
       return reply.code(201).send({ name: request.body.name });
     },
@@ -32,7 +32,7 @@ export async function bucketRoutes(app: FastifyInstance, { store }: { store: Obj
   app.get<{ Params: { bucket: string } }>(
     '/api/v1/buckets/:bucket',
     { schema: { params: BucketParams, response: { 200: BucketResponse } } },
-    async (request) => {
+    async function getBucket(request) {
       if (!(await store.bucketExists(request.params.bucket))) throw AppError.notFound('Bucket not found');
       return { name: request.params.bucket };
     },
@@ -41,7 +41,7 @@ export async function bucketRoutes(app: FastifyInstance, { store }: { store: Obj
   app.delete<{ Params: { bucket: string } }>(
     '/api/v1/buckets/:bucket',
     { schema: { params: BucketParams } },
-    async (request, reply) => {
+    async function deleteBucket(request, reply) {
       await store.deleteBucket(request.params.bucket);
       return reply.code(204).send();
     },

@@ -12,7 +12,7 @@ export async function healthRoutes(app: FastifyInstance, { store }: { store: Obj
   app.get(
     '/health',
     { schema: { response: { 200: HealthResponse, 503: HealthResponse } } },
-    async (request, reply) => {
+    async function checkHealth(request, reply) {
       try {
         await store.checkHealth();
         return { status: 'healthy', service: 'storage' };

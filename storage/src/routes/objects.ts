@@ -117,7 +117,7 @@ export async function objectRoutes(app: FastifyInstance, { store }: { store: Obj
   app.delete<{ Params: { bucket: string; '*': string } }>(
     '/api/v1/files/:bucket/*',
     { schema: { params: ObjectParams } },
-    async (request, reply) => {
+    async function deleteObject(request, reply) {
       await store.deleteObject(request.params.bucket, request.params['*']);
       return reply.code(204).send();
     },

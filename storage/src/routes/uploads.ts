@@ -1,4 +1,4 @@
-import { AppError, drainAfterResponse } from '@selfdb/common';
+import { AppError, drainAfterResponse, ERRORS } from '@selfdb/common';
 import type { FastifyInstance } from 'fastify';
 import type { IfExists, NewUpload, ObjectStore } from '../backends/types.ts';
 import { StoredObjectSchema } from './schemas.ts';
@@ -51,15 +51,17 @@ export async function uploadRoutes(app: FastifyInstance, { store }: { store: Obj
   app.post<{ Body: NewUpload }>(
     '/api/v1/uploads',
     { schema: { body: NewUploadBody, response: { 201: UploadState } } },
-    async (request, reply) => reply.code(201).send(await store.createUpload(request.body)),
+    async function createUpload(request, reply) {
+      return reply.code(201).send(await store.createUpload(request.body));
+    },
   );
 
   app.get<{ Params: { id: string } }>(
     '/api/v1/uploads/:id',
     { schema: { params: IdParams, response: { 200: UploadState } } },
-    async (request) => {
+    async function getUpload(request) {
       const upload = await store.getUpload(request.params.id);
-      if (!upload) throw AppError.notFound('Upload not found');
+      if (!upload) throw ERRORS.uploadNotFound();
       return upload;
     },
   );
@@ -67,7 +69,7 @@ export async function uploadRoutes(app: FastifyInstance, { store }: { store: Obj
   app.post<{ Params: { id: string }; Body: { if_exists?: IfExists; path?: string } | undefined }>(
     '/api/v1/uploads/:id/complete',
     { schema: { params: IdParams, body: CompleteBody, response: { 201: StoredObjectSchema } } },
-    async (request, reply) => {
+    async function completeUpload(request, reply) {
       const { if_exists: ifExists = 'fail', path } = request.body ?? {};
       return reply.code(201).send(await store.completeUpload(request.params.id, ifExists, path));
     },
@@ -76,7 +78,7 @@ export async function uploadRoutes(app: FastifyInstance, { store }: { store: Obj
   app.delete<{ Params: { id: string } }>(
     '/api/v1/uploads/:id',
     { schema: { params: IdParams } },
-    async (request, reply) => {
+    async function deleteUpload(request, reply) {
       await store.deleteUpload(request.params.id);
       return reply.code(204).send();
     },
@@ -88,7 +90,7 @@ export async function uploadRoutes(app: FastifyInstance, { store }: { store: Obj
     bytes.patch<{ Params: { id: string } }>(
       '/api/v1/uploads/:id',
       { schema: { params: IdParams, response: { 200: UploadState } } },
-      async (request, reply) => {
+      async function appendUpload(request, reply) {
         const offset = Number(request.headers['upload-offset']);
         if (!Number.isSafeInteger(offset) || offset < 0)
           throw AppError.badRequest('Invalid Upload-Offset header');

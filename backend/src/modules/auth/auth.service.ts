@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   AppError,
   ErrorCode,
+  ERRORS,
   type Pool,
   signAccessToken,
   verifyAccessToken,
@@ -42,8 +43,6 @@ export interface AuthDeps {
   refreshTokenTtlDays: number;
 }
 
-const inactiveUser = () => new AppError(400, ErrorCode.USER_INACTIVE, 'Inactive user');
-
 export function createAuthService(deps: AuthDeps) {
   const { pool } = deps;
 
@@ -79,7 +78,7 @@ export function createAuthService(deps: AuthDeps) {
       if (!(await verifyPassword(user.password, password))) {
         throw AppError.unauthorized('Incorrect email or password', ErrorCode.INVALID_CREDENTIALS);
       }
-      if (!user.is_active) throw inactiveUser();
+      if (!user.is_active) throw ERRORS.inactiveUser();
       if (needsRehash(user.password)) {
         const rehashed = await hashPassword(password);
         // The same password in a stronger hash: the user's other sessions stay open.
@@ -122,7 +121,7 @@ export function createAuthService(deps: AuthDeps) {
         case 'no-user':
           throw AppError.unauthorized('User not found', ErrorCode.INVALID_REFRESH_TOKEN);
         case 'inactive':
-          throw inactiveUser();
+          throw ERRORS.inactiveUser();
         default:
           throw AppError.unauthorized('Invalid or expired refresh token', ErrorCode.INVALID_REFRESH_TOKEN);
       }
@@ -155,7 +154,7 @@ export function createAuthService(deps: AuthDeps) {
       if (!claims) throw AppError.unauthorized();
       const row = await findUserWithSession(pool, claims.sub, claims.sid);
       if (!row) throw AppError.unauthorized();
-      if (!row.is_active) throw inactiveUser();
+      if (!row.is_active) throw ERRORS.inactiveUser();
       if (!row.session_open) throw AppError.unauthorized();
       return { user: row, sessionId: claims.sid };
     },

@@ -6,7 +6,7 @@ import { open, stat, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type Actor, AppError, ErrorCode, isAdmin, type Queryable } from '@selfdb/common';
+import { type Actor, AppError, ErrorCode, ERRORS, isAdmin, type Queryable } from '@selfdb/common';
 import type { Config } from '../../config.ts';
 import { findSystemInitialized } from '../system/system.repository.ts';
 import { ArchiveError, RestoreError } from './archive-error.ts';
@@ -56,30 +56,9 @@ export interface BackupRequest {
 }
 
 const assertAdmin = (actor: Actor) => {
-  if (!isAdmin(actor)) throw AppError.forbidden('Admin access required');
+  if (!isAdmin(actor)) throw ERRORS.adminRequired();
 };
-const notFound = () => AppError.notFound('Backup file not found', ErrorCode.BACKUP_NOT_FOUND);
-const inProgress = () =>
-  AppError.conflict(
-    'A backup or restore is already running; try again when it has finished',
-    ErrorCode.BACKUP_IN_PROGRESS,
-  );
-const notAllowed = () =>
-  AppError.forbidden(
-    'System is already initialized. Restore is only available on fresh installs.',
-    ErrorCode.RESTORE_NOT_ALLOWED,
-  );
 
-const restoreTokenRequired = () =>
-  AppError.unauthorized(
-    'A restore on a fresh install needs the one-time restore token that ./selfdb.sh start printed (header X-Restore-Token), or an admin\'s bearer token',
-    ErrorCode.RESTORE_TOKEN_REQUIRED,
-  );
-const restoreTokenInvalid = () =>
-  AppError.unauthorized(
-    'The restore token is wrong or was used already; restart SelfDB for a new one (./selfdb.sh restart prints it)',
-    ErrorCode.RESTORE_TOKEN_INVALID,
-  );
 
 /** The whole story of a failure, for the server log (the tools' output included, secrets still redacted). */
 function fullMessage(err: unknown): string {
@@ -124,7 +103,7 @@ export function createBackupsService(config: BackupsConfig, db: Queryable, log: 
   const restoreDeps = (secrets: Redactor): RestoreDeps => ({
     directUrl: config.directDatabaseUrl,
     pgBinDir: settings.pgBinDir,
-    storageDir: settings.storageDataPath,
+    storageDir: settings.storagePath,
     backupsDir: settings.dir,
     migrationsDir: config.migrationsDir,
     log,
@@ -136,11 +115,11 @@ export function createBackupsService(config: BackupsConfig, db: Queryable, log: 
     operation: Operation,
     work: (session: MaintenanceSession) => Promise<T>,
   ): Promise<T> {
-    if (current) throw inProgress();
+    if (current) throw ERRORS.backupInProgress();
     current = operation;
     try {
       const session = await acquireOperationLock(config.directDatabaseUrl);
-      if (!session) throw inProgress();
+      if (!session) throw ERRORS.backupInProgress();
       try {
         return await work(session);
       } finally {
@@ -152,14 +131,14 @@ export function createBackupsService(config: BackupsConfig, db: Queryable, log: 
   }
 
   async function assertNotInitialized(): Promise<void> {
-    if (await findSystemInitialized(db)) throw notAllowed();
+    if (await findSystemInitialized(db)) throw ERRORS.restoreNotAllowed();
   }
 
   /** Through the API, the caller needs an admin's token or the restore token: which one (401 for neither). */
   async function authorizeApiRestore(auth: RestoreAuth): Promise<'admin' | 'token'> {
     if (isAdmin(auth.actor)) return 'admin';
-    if (!auth.restoreToken) throw restoreTokenRequired();
-    if (!(await tokens.matches(auth.restoreToken))) throw restoreTokenInvalid();
+    if (!auth.restoreToken) throw ERRORS.restoreTokenRequired();
+    if (!(await tokens.matches(auth.restoreToken))) throw ERRORS.restoreTokenInvalid();
     return 'token';
   }
 
@@ -213,7 +192,7 @@ export function createBackupsService(config: BackupsConfig, db: Queryable, log: 
           {
             directUrl: config.directDatabaseUrl,
             pgBinDir: settings.pgBinDir,
-            storageDir: settings.storageDataPath,
+            storageDir: settings.storagePath,
             envFile: settings.envFile,
             backupsDir: settings.dir,
           },
@@ -261,7 +240,9 @@ export function createBackupsService(config: BackupsConfig, db: Queryable, log: 
     createBackup,
 
     /** True while a restore runs in this process: the server then refuses other requests (503). */
-    isRestoring: () => restoring,
+    isRestoring() {
+      return restoring;
+    },
 
     async list(actor: Actor): Promise<BackupInfo[]> {
       assertAdmin(actor);
@@ -285,20 +266,20 @@ export function createBackupsService(config: BackupsConfig, db: Queryable, log: 
     /** The archive as a stream, for download. */
     async openDownload(actor: Actor, filename: string) {
       assertAdmin(actor);
-      if (!isArchiveFileName(filename)) throw notFound();
+      if (!isArchiveFileName(filename)) throw ERRORS.backupNotFound();
       const path = join(settings.dir, filename);
       const info = await stat(path).catch(() => null);
-      if (!info?.isFile()) throw notFound();
+      if (!info?.isFile()) throw ERRORS.backupNotFound();
       return { stream: createReadStream(path, { highWaterMark: 512 * 1024 }), size: info.size };
     },
 
     async remove(actor: Actor, filename: string) {
       assertAdmin(actor);
-      if (!isArchiveFileName(filename)) throw notFound();
+      if (!isArchiveFileName(filename)) throw ERRORS.backupNotFound();
       try {
         await unlink(join(settings.dir, filename));
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw notFound();
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw ERRORS.backupNotFound();
         throw err;
       }
       return { message: `Backup ${filename} deleted successfully` };
@@ -330,10 +311,10 @@ export function createBackupsService(config: BackupsConfig, db: Queryable, log: 
       if (await findSystemInitialized(db)) {
         // Someone logged in since the backend started: the token has no use any more.
         await tokens.revoke();
-        throw notAllowed();
+        throw ERRORS.restoreNotAllowed();
       }
       await authorizeApiRestore(auth);
-      if (current) throw inProgress();
+      if (current) throw ERRORS.backupInProgress();
       const path = await receivingPath(settings.dir);
       try {
         const out = await open(path, 'wx', 0o600);
@@ -361,7 +342,9 @@ export function createBackupsService(config: BackupsConfig, db: Queryable, log: 
     },
 
     /** The CLI's restore: no initialized check (the operator decided). */
-    restoreFile: (path: string) => restoreFile(path, null),
+    restoreFile(path: string) {
+      return restoreFile(path, null);
+    },
 
     /** Reads the whole archive and checks it (gzip, names, database.sql, manifest checksums); writes nothing. */
     async check(path: string) {
@@ -378,10 +361,10 @@ export function createBackupsService(config: BackupsConfig, db: Queryable, log: 
      */
     async verifyFile(actor: Actor, filename: string): Promise<VerifyReport> {
       assertAdmin(actor);
-      if (!isArchiveFileName(filename)) throw notFound();
+      if (!isArchiveFileName(filename)) throw ERRORS.backupNotFound();
       const path = join(settings.dir, filename);
       const info = await stat(path).catch(() => null);
-      if (!info?.isFile()) throw notFound();
+      if (!info?.isFile()) throw ERRORS.backupNotFound();
       return exclusively('verify', () => verify(path));
     },
 

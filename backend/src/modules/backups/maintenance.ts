@@ -7,6 +7,7 @@
 // counts against the pool and may cut (idle_transaction_timeout). A direct session holds the lock at no pool
 // cost and drops it when the process dies. It lives in `postgres`, not in the SelfDB database, because a
 // restore renames that database, which requires that nobody, the lock holder included, is connected to it.
+import { hasSqlState, SqlState } from '@selfdb/common';
 import pg from 'pg';
 import { tryLockOperation, unlockOperation } from './backups.repository.ts';
 import { databaseOf, withDatabase } from './postgres-tools.ts';
@@ -31,7 +32,7 @@ export async function openMaintenanceSession(directUrl: string): Promise<pg.Clie
   try {
     return await connect(withDatabase(directUrl, 'postgres'));
   } catch (err) {
-    if ((err as { code?: string }).code !== '3D000') throw err;
+    if (!hasSqlState(err, SqlState.INVALID_CATALOG_NAME)) throw err;
     return connect(withDatabase(directUrl, 'template1'));
   }
 }

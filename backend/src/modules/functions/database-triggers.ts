@@ -86,7 +86,11 @@ export function createDatabaseTriggers(options: DatabaseTriggersOptions) {
 
   return {
     feed,
-    start: () => feed.start(),
-    stop: () => feed.stop(),
+    start() {
+      return feed.start();
+    },
+    stop() {
+      return feed.stop();
+    },
   };
 }

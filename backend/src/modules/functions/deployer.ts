@@ -2,7 +2,7 @@
 // deploy, whenever the runtime says it lacks the version a run asks for (`ensureDeployed`), and for every deployed
 // function when the runtime restarted (its /health `boot_id` changed: `syncIfRestarted`, polled by
 // plugins/functions-sync.ts). The database is the only place deployed code lives (`function_versions`).
-import { AppError, ErrorCode, type Pool, type RuntimeDeployResult } from '@selfdb/common';
+import { AppError, ErrorCode, ERRORS, type Pool, type RuntimeDeployResult } from '@selfdb/common';
 import { deployedVersionOf } from './functions.dto.ts';
 import {
   findFunctionById,
@@ -47,8 +47,6 @@ export interface Deployer {
   syncIfRestarted(): Promise<SyncResult>;
 }
 
-const notFound = () => AppError.notFound('Function not found');
-
 /** `env_vars` as the runtime takes them: strings only (a 0.0.5 archive may hold other JSON values). */
 function envOf(row: FunctionRow): Record<string, string> {
   const env: Record<string, string> = {};
@@ -77,7 +75,7 @@ export function createDeployer(deps: { pool: Pool; runtime: RuntimeClient; log: 
 
   async function deploy(functionId: string): Promise<FunctionRow> {
     const row = await findFunctionById(pool, functionId);
-    if (!row) throw notFound();
+    if (!row) throw ERRORS.functionNotFound();
     let result: RuntimeDeployResult;
     try {
       result = await push(row, row.version, row.code);
@@ -96,7 +94,7 @@ export function createDeployer(deps: { pool: Pool; runtime: RuntimeClient; log: 
     if (!updated) {
       // Deleted while it was being deployed: the runtime must not keep it.
       await undeploy(row.name);
-      throw notFound();
+      throw ERRORS.functionNotFound();
     }
     log.info(`function ${row.name} deployed at version ${row.version}`);
     // An inactive function is checked and recorded, but the runtime holds only active ones.

@@ -1,4 +1,12 @@
-import { type Actor, AppError, ErrorCode, isAdmin, type Pool, withTransaction } from '@selfdb/common';
+import {
+  type Actor,
+  ERRORS,
+  hasSqlState,
+  isAdmin,
+  type Pool,
+  SqlState,
+  withTransaction,
+} from '@selfdb/common';
 import type { Deployer, DeployerLog } from './deployer.ts';
 import {
   deployedVersionOf,
@@ -49,15 +57,11 @@ export interface FunctionListQuery {
   sortOrder: 'asc' | 'desc';
 }
 
-const notFound = () => AppError.notFound('Function not found');
-const nameTaken = (name: string) =>
-  AppError.conflict(`Function with name '${name}' already exists`, ErrorCode.FUNCTION_EXISTS);
-
 function assertAdmin(actor: Actor) {
-  if (!isAdmin(actor)) throw AppError.forbidden('Admin access required');
+  if (!isAdmin(actor)) throw ERRORS.adminRequired();
 }
 
-const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
+const isUniqueViolation = (err: unknown) => hasSqlState(err, SqlState.UNIQUE_VIOLATION);
 
 /**
  * The `/functions` management operations (all admin only, as 0.0.5). Code changes are versions (`version + 1` and a
@@ -68,7 +72,7 @@ export function createFunctionsService(deps: { pool: Pool; deployer: Deployer; l
 
   async function load(functionId: string): Promise<FunctionRow> {
     const row = await findFunctionById(pool, functionId);
-    if (!row) throw notFound();
+    if (!row) throw ERRORS.functionNotFound();
     return row;
   }
 
@@ -106,7 +110,7 @@ export function createFunctionsService(deps: { pool: Pool; deployer: Deployer; l
     assertAdmin(actor);
     const { before, after } = await withTransaction(pool, async (client) => {
       const current = await findFunctionById(client, functionId, true);
-      if (!current) throw notFound();
+      if (!current) throw ERRORS.functionNotFound();
       let row: FunctionRow | null;
       try {
         row = await updateFunction(client, functionId, {
@@ -118,13 +122,13 @@ export function createFunctionsService(deps: { pool: Pool; deployer: Deployer; l
           env_vars: patch.env_vars ?? undefined,
         });
       } catch (err) {
-        if (isUniqueViolation(err)) throw nameTaken(patch.name ?? current.name);
+        if (isUniqueViolation(err)) throw ERRORS.functionExists(patch.name ?? current.name);
         throw err;
       }
       if (row && patch.code != null && patch.code !== current.code) {
         row = await updateFunctionCode(client, functionId, patch.code, actor.id);
       }
-      if (!row) throw notFound();
+      if (!row) throw ERRORS.functionNotFound();
       return { before: current, after: row };
     });
     await applyToRuntime(before, after);
@@ -162,7 +166,7 @@ export function createFunctionsService(deps: { pool: Pool; deployer: Deployer; l
           envVars: input.env_vars ?? {},
         }),
       );
-      if (!row) throw nameTaken(input.name);
+      if (!row) throw ERRORS.functionExists(input.name);
       return toFunctionDto(row);
     },
 
@@ -182,7 +186,7 @@ export function createFunctionsService(deps: { pool: Pool; deployer: Deployer; l
     async remove(actor: Actor, functionId: string): Promise<void> {
       assertAdmin(actor);
       const row = await deleteFunction(pool, functionId);
-      if (!row) throw notFound();
+      if (!row) throw ERRORS.functionNotFound();
       await deployer.undeploy(row.name);
     },
 

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import {
   AppError,
   ErrorCode,
+  ERRORS,
   type Pool,
   type RuntimeHttpRequest,
   type RuntimeLogLine,
@@ -94,7 +95,7 @@ export function createRunner(deps: { pool: Pool; runtime: RuntimeClient; deploye
       // The runtime restarted (it holds nothing) or holds another version: push the deployed one, read fresh (a
       // cached row may be older than what the runtime holds), and try once more.
       const fresh = (await findFunctionTargetById(pool, fn.id)) ?? fn;
-      if (!isRunnable(fresh)) throw notRunnable(fresh.name);
+      if (!isRunnable(fresh)) throw ERRORS.functionNotRunnable(fresh.name);
       await deployer.ensureDeployed(fresh);
       return await request(fresh);
     }
@@ -139,7 +140,7 @@ export function createRunner(deps: { pool: Pool; runtime: RuntimeClient; deploye
      * it with `record` (or inside its own transaction with `recordIn`).
      */
     async runFunction(fn: FunctionTarget, trigger: ExecutionTrigger, input: RunInput): Promise<RunOutcome> {
-      if (!isRunnable(fn)) throw notRunnable(fn.name);
+      if (!isRunnable(fn)) throw ERRORS.functionNotRunnable(fn.name);
       const id = input.executionId ?? randomUUID();
       const startedAt = new Date();
       const run = await callRuntime(fn, trigger, input, id);
@@ -185,7 +186,3 @@ export function createRunner(deps: { pool: Pool; runtime: RuntimeClient; deploye
 }
 
 export type Runner = ReturnType<typeof createRunner>;
-
-export function notRunnable(name: string): AppError {
-  return new AppError(404, ErrorCode.NOT_FOUND, `Function '${name}' not found, inactive or not deployed`);
-}

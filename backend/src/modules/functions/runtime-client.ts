@@ -93,10 +93,20 @@ export function createRuntimeClient(options: RuntimeClientOptions): RuntimeClien
 
   const fn = (name: string) => `/functions/${encodeURIComponent(name)}`;
   return {
-    health: () => call('GET', '/health'),
-    deploy: (name, request) => call('PUT', fn(name), request),
-    undeploy: (name) => call('DELETE', fn(name)),
-    run: (name, request) => call('POST', `${fn(name)}/run`, request),
-    close: () => pool.close(),
+    health() {
+      return call('GET', '/health');
+    },
+    deploy(name, request) {
+      return call('PUT', fn(name), request);
+    },
+    undeploy(name) {
+      return call('DELETE', fn(name));
+    },
+    run(name, request) {
+      return call('POST', `${fn(name)}/run`, request);
+    },
+    close() {
+      return pool.close();
+    },
   };
 }

@@ -1,11 +1,19 @@
 // The request-facing side of function triggers: the HTTP trigger (invoke), 0.0.5's execution-result callback, and
 // events sent through the API. No Fastify types here; routes translate requests into these calls.
 import { randomUUID } from 'node:crypto';
-import { type Actor, AppError, ErrorCode, isAdmin, type Pool, type RuntimeLogLine } from '@selfdb/common';
+import {
+  type Actor,
+  AppError,
+  ErrorCode,
+  ERRORS,
+  isAdmin,
+  type Pool,
+  type RuntimeLogLine,
+} from '@selfdb/common';
 import { recordExecutions } from './executions.repository.ts';
 import { enqueueEventJobs } from './jobs.repository.ts';
 import type { Recorder } from './recorder.ts';
-import { EVENT_JOB, isRunnable, notRunnable, type Runner } from './runner.ts';
+import { EVENT_JOB, isRunnable, type Runner } from './runner.ts';
 import { type FunctionTarget, findFunctionTargetByName } from './triggers.repository.ts';
 
 /** Largest request body the HTTP trigger passes to a function (413 PAYLOAD_TOO_LARGE above it). */
@@ -107,7 +115,7 @@ export function createTriggersService(deps: { pool: Pool; runner: Runner; record
      */
     async invoke(name: string, request: InvokeRequest): Promise<InvokeResponse> {
       const fn = await cache.get(name);
-      if (!fn || !isRunnable(fn)) throw notRunnable(name);
+      if (!fn || !isRunnable(fn)) throw ERRORS.functionNotRunnable(name);
       const allowed = allowedMethods(fn);
       if (allowed.length === 0) {
         throw new AppError(404, ErrorCode.NOT_FOUND, `Function '${name}' has no HTTP trigger`);
@@ -208,7 +216,7 @@ export function createTriggersService(deps: { pool: Pool; runner: Runner; record
 
     /** Admin: queues a run of every function subscribed to `event` ({type:'event', event}); returns how many. */
     async emitEvent(actor: Actor, event: string, data: unknown): Promise<{ event: string; queued: number }> {
-      if (!isAdmin(actor)) throw AppError.forbidden('Admin access required');
+      if (!isAdmin(actor)) throw ERRORS.adminRequired();
       const queued = await enqueueEventJobs(pool, [{ event, data: data ?? null }], {
         depth: 1,
         ...EVENT_JOB,

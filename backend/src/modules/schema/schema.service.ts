@@ -1,4 +1,4 @@
-import { type Actor, AppError, isAdmin, type Pool } from '@selfdb/common';
+import { type Actor, BOOKKEEPING_TABLES, ERRORS, isAdmin, type Pool } from '@selfdb/common';
 import {
   countSchemaChanges,
   listForeignKeys,
@@ -35,14 +35,11 @@ export interface SchemaEdge {
 // for its own bookkeeping: the console's history and snippets, migrations and the schema change log.
 const EXCLUDED_TABLES = new Set([
   'alembic_version',
-  'sql_history',
-  'sql_snippets',
   'storage_buckets',
   'storage_objects',
   'pg_stat_statements',
   'tables_metadata',
-  'selfdb_migrations',
-  'selfdb_schema_changes',
+  ...BOOKKEEPING_TABLES,
 ]);
 
 /** The tables the schema views show: every base table of `public` except bookkeeping (upstream's rule). */
@@ -51,7 +48,7 @@ export function isShownTable(name: string): boolean {
 }
 
 function assertSchemaAdmin(actor: Actor) {
-  if (!isAdmin(actor)) throw AppError.forbidden('Admin access required for schema visualization');
+  if (!isAdmin(actor)) throw ERRORS.adminRequired('Admin access required for schema visualization');
 }
 
 /** Schema views for the admin dashboard (SelfDB 0.0.5's `/schema`) and the schema change log. */

@@ -1,4 +1,4 @@
-import type { Queryable } from '@selfdb/common';
+import { isTableName, type Queryable, SELFDB_PUBLIC_TABLES } from '@selfdb/common';
 import {
   type CatalogColumn,
   type CatalogTable,
@@ -11,25 +11,12 @@ import {
   updateRegistrySchemas,
 } from './registry-sync.repository.ts';
 
-/** Tables SelfDB keeps in `public` for itself: never registered as user tables. */
-const SYSTEM_TABLES = new Set([
-  'users',
-  'tables',
-  'buckets',
-  'files',
-  'refresh_tokens',
-  'system_config',
-  'sql_history',
-  'sql_snippets',
-  'selfdb_migrations',
-  'selfdb_schema_changes',
-]);
-/** The tables API's name rule (SelfDB 0.0.5's): other names made in SQL stay out of the registry. */
-const REGISTRABLE_NAME = /^[a-z][a-z0-9_]{0,62}$/;
-
-/** Whether a table of `public` with this name belongs in the `tables` registry. */
+/**
+ * Whether a table of `public` with this name belongs in the `tables` registry: it follows the tables API's name rule
+ * (other names made in SQL stay out) and is none of SelfDB's own tables.
+ */
 export function isRegistrable(name: string): boolean {
-  return REGISTRABLE_NAME.test(name) && !SYSTEM_TABLES.has(name) && !/^(sql_|selfdb_|pg_)/.test(name);
+  return isTableName(name) && !SELFDB_PUBLIC_TABLES.has(name) && !/^(sql_|selfdb_|pg_)/.test(name);
 }
 
 /** The short spellings the tables API uses (`varchar(20)`, `timestamptz`) for format_type()'s long ones. */

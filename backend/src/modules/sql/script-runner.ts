@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from '@selfdb/common';
+import { type Pool, type PoolClient, SqlState } from '@selfdb/common';
 import {
   beginScript,
   commitScript,
@@ -10,7 +10,7 @@ import {
 import { snapshotTables, syncRegistry } from './registry-sync.ts';
 
 /** SQLSTATE read_only_sql_transaction: Postgres's word that the script writes. */
-const READ_ONLY_VIOLATION = '25006';
+const READ_ONLY_VIOLATION = SqlState.READ_ONLY_SQL_TRANSACTION;
 
 export interface ScriptOptions {
   statementTimeoutMs: number;

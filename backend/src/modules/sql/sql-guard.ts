@@ -1,5 +1,5 @@
 import type * as LibPgQuery from 'libpg-query';
-import { AppError, ErrorCode } from '@selfdb/common';
+import { AppError, CONSOLE_READ_ONLY_TABLES, ErrorCode, SELFDB_SCHEMAS } from '@selfdb/common';
 
 /** SelfDB 0.0.5's answer to a blocked pattern, kept word for word. */
 export const PROHIBITED_MESSAGE = 'Query contains prohibited pattern for security reasons';
@@ -69,15 +69,9 @@ const SESSION_LOCK_FUNCTIONS = new Set([
   'pg_try_advisory_lock_shared',
 ]);
 /** Tables (of `public`) the console may read but never write or alter: the console's own audit trail and SelfDB's. */
-const PROTECTED_TABLES = new Set([
-  'system_config',
-  'sql_history',
-  'sql_snippets',
-  'selfdb_migrations',
-  'selfdb_schema_changes',
-]);
+const PROTECTED_TABLES = CONSOLE_READ_ONLY_TABLES;
 /** Schemas whose relations the console may read but never write or alter. */
-const PROTECTED_SCHEMAS = new Set(['pg_catalog', 'information_schema', 'realtime', 'selfdb']);
+const PROTECTED_SCHEMAS = new Set(['pg_catalog', 'information_schema', ...SELFDB_SCHEMAS]);
 const CURSOR_OPT_HOLD = 0x20;
 const SAVEPOINT_KINDS = new Set(['TRANS_STMT_SAVEPOINT', 'TRANS_STMT_RELEASE', 'TRANS_STMT_ROLLBACK_TO']);
 const MAX_NESTING = 3;

@@ -1,5 +1,14 @@
-import { type Actor, AppError, DB_ROLES, ErrorCode, isAdmin, type Pool } from '@selfdb/common';
-import { toPgAppError } from '../../db/pg-errors.ts';
+import {
+  type Actor,
+  AppError,
+  DB_ROLES,
+  ErrorCode,
+  ERRORS,
+  isAdmin,
+  type Pool,
+  SqlState,
+  toPgAppError,
+} from '@selfdb/common';
 import { type ScriptProgress, runScript } from './script-runner.ts';
 import { checkScript, loadSqlParser } from './sql-guard.ts';
 import {
@@ -48,7 +57,7 @@ export interface SnippetInput {
 }
 
 function assertSqlAdmin(actor: Actor) {
-  if (!isAdmin(actor)) throw AppError.forbidden('Admin access required for SQL operations');
+  if (!isAdmin(actor)) throw ERRORS.adminRequired('Admin access required for SQL operations');
 }
 
 /**
@@ -58,13 +67,13 @@ function assertSqlAdmin(actor: Actor) {
 function toConsoleError(err: unknown, config: SqlConsoleConfig): AppError | null {
   if (err instanceof AppError) return err;
   const { code, message } = err as { code?: unknown; message?: string };
-  if (code === '57014')
+  if (code === SqlState.QUERY_CANCELED)
     return new AppError(
       504,
       ErrorCode.QUERY_TIMEOUT,
       `Query cancelled: a statement ran longer than the statement timeout (${config.statementTimeoutMs} ms, SQL_STATEMENT_TIMEOUT_MS); nothing was changed`,
     );
-  if (code === '42501' && message)
+  if (code === SqlState.INSUFFICIENT_PRIVILEGE && message)
     return new AppError(
       403,
       ErrorCode.SQL_PERMISSION_DENIED,

@@ -4,6 +4,7 @@ import {
   canManage,
   canRead,
   ErrorCode,
+  ERRORS,
   isAdmin,
   type Pool,
   withTransaction,
@@ -43,15 +44,13 @@ export interface BucketListQuery {
   sortOrder: 'asc' | 'desc';
 }
 
-export const bucketNotFound = () => AppError.notFound('Bucket not found');
-
 export function viewerOf(actor: Actor | null): Viewer {
   return { id: actor?.id ?? null, isAdmin: isAdmin(actor) };
 }
 
 /** The bucket when the actor may see it; 404 otherwise, so private buckets of others look like missing ones. */
 export function assertVisible(actor: Actor | null, bucket: BucketRow | null): BucketRow {
-  if (!bucket || !canRead(actor, bucket)) throw bucketNotFound();
+  if (!bucket || !canRead(actor, bucket)) throw ERRORS.bucketNotFound();
   return bucket;
 }
 
@@ -115,7 +114,7 @@ export function createBucketsService(pool: Pool, storage: StorageClient) {
         allowed_mime_types: normalizeMimeRules(patch.allowed_mime_types),
       };
       const row = await updateBucket(pool, id, changes);
-      if (!row) throw bucketNotFound();
+      if (!row) throw ERRORS.bucketNotFound();
       return toBucketDto(row);
     },
 
@@ -128,7 +127,7 @@ export function createBucketsService(pool: Pool, storage: StorageClient) {
       if (!canManage(actor, bucket)) throw AppError.forbidden('You can only delete buckets you own');
       await withTransaction(pool, async (client) => {
         const locked = await findBucketById(client, id, true);
-        if (!locked) throw bucketNotFound();
+        if (!locked) throw ERRORS.bucketNotFound();
         await deleteBucket(client, id);
         await storage.deleteBucket(locked.name);
       });

@@ -4,6 +4,7 @@ import {
   AppError,
   canRead,
   ErrorCode,
+  ERRORS,
   isValidBucketName,
   noneMatch,
   objectName,
@@ -12,8 +13,7 @@ import {
   rangeStillValid,
 } from '@selfdb/common';
 import { type BucketRow, findBucketById, findBucketByName } from './buckets.repository.ts';
-import { assertVisible, bucketNotFound } from './buckets.service.ts';
-import { fileNotFound } from './files.service.ts';
+import { assertVisible } from './buckets.service.ts';
 import { type FileRow, findFileById, findFileByPath } from './files.repository.ts';
 import type { UrlSigner } from './signed-urls.ts';
 import type { StorageClient } from './storage-client.ts';
@@ -77,12 +77,12 @@ export function createDownloadsService(pool: Pool, storage: StorageClient, signe
 
   /** Bucket and file by name and path, when the actor may read the bucket (404 otherwise). */
   async function findReadable(actor: Actor | null, bucketName: string, path: string) {
-    if (!isValidBucketName(bucketName)) throw bucketNotFound();
+    if (!isValidBucketName(bucketName)) throw ERRORS.bucketNotFound();
     const problem = objectPathProblem(path);
     if (problem) throw new AppError(400, ErrorCode.INVALID_PATH, problem);
     const bucket = assertVisible(actor, await findBucketByName(pool, bucketName));
     const file = await findFileByPath(pool, bucket.id, path);
-    if (!file) throw fileNotFound();
+    if (!file) throw ERRORS.fileNotFound();
     return { bucket, file };
   }
 
@@ -108,7 +108,7 @@ export function createDownloadsService(pool: Pool, storage: StorageClient, signe
     async createSignedUrl(actor: Actor, fileId: string, expiresIn: number) {
       const file = await findFileById(pool, fileId);
       const bucket = file ? await findBucketById(pool, file.bucket_id) : null;
-      if (!file || !bucket || !canRead(actor, bucket)) throw fileNotFound();
+      if (!file || !bucket || !canRead(actor, bucket)) throw ERRORS.fileNotFound();
       const expires = Math.floor(Date.now() / 1000) + expiresIn;
       return {
         url: signer.sign(file, bucket.name, expires),

@@ -1,4 +1,4 @@
-import { type Actor, AppError, canManage, canRead, type Pool, withTransaction } from '@selfdb/common';
+import { type Actor, AppError, canManage, canRead, ERRORS, type Pool, withTransaction } from '@selfdb/common';
 import { findBucketById } from './buckets.repository.ts';
 import { assertVisible, viewerOf } from './buckets.service.ts';
 import {
@@ -22,8 +22,6 @@ export interface FileListQuery {
   sortOrder: 'asc' | 'desc';
 }
 
-export const fileNotFound = () => AppError.notFound('File not found');
-
 /**
  * May change or delete a file: whoever uploaded it (while they can still see its bucket), the bucket's owner, or an
  * admin. SelfDB 0.0.5 let only the uploader or an admin; a bucket owner now tidies their own bucket too.
@@ -36,9 +34,9 @@ export function createFilesService(pool: Pool, storage: StorageClient) {
   /** The file and its bucket, when the actor may see the bucket; 404 otherwise. */
   async function findVisible(actor: Actor | null, id: string) {
     const file = await findFileById(pool, id);
-    if (!file) throw fileNotFound();
+    if (!file) throw ERRORS.fileNotFound();
     const bucket = await findBucketById(pool, file.bucket_id);
-    if (!bucket || !canRead(actor, bucket)) throw fileNotFound();
+    if (!bucket || !canRead(actor, bucket)) throw ERRORS.fileNotFound();
     return { file, bucket };
   }
 
@@ -76,7 +74,7 @@ export function createFilesService(pool: Pool, storage: StorageClient) {
       const { file, bucket } = await findVisible(actor, id);
       if (!canChangeFile(actor, file, bucket)) throw AppError.forbidden('You can only update files you own');
       const row = await replaceFileMetadata(pool, id, metadata);
-      if (!row) throw fileNotFound();
+      if (!row) throw ERRORS.fileNotFound();
       return toFileDto(row);
     },
 
@@ -89,7 +87,7 @@ export function createFilesService(pool: Pool, storage: StorageClient) {
       if (!canChangeFile(actor, file, bucket)) throw AppError.forbidden('You can only delete files you own');
       await withTransaction(pool, async (client) => {
         const deleted = await deleteFile(client, file.id);
-        if (!deleted) throw fileNotFound();
+        if (!deleted) throw ERRORS.fileNotFound();
         await storage.deleteObject(bucket.name, deleted.path);
       });
     },

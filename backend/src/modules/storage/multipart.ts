@@ -1,10 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Busboy, type BusboyFileStream, type BusboyHeaders, type BusboyInstance } from '@fastify/busboy';
-import { AppError, ErrorCode, preview } from '@selfdb/common';
+import { type AppError, ERRORS, preview } from '@selfdb/common';
 import type { UploadMeter } from './request-body.ts';
-
-const invalid = (detail: string) => new AppError(400, ErrorCode.MULTIPART_INVALID, detail);
-const cutShort = () => AppError.badRequest('The client closed the connection before the body ended');
 
 /** Transfer encodings that leave the part's bytes as they are (RFC 7578 deprecates the others). */
 const IDENTITY_ENCODINGS = new Set(['7bit', '8bit', 'binary']);
@@ -44,7 +41,7 @@ export function readFilePart(request: IncomingMessage): Promise<FilePart> {
         limits: { files: 1, fields: 16, fieldSize: 1024, parts: 16, headerPairs: 32 },
       });
     } catch (err) {
-      reject(invalid(`Malformed multipart/form-data request: ${(err as Error).message}`));
+      reject(ERRORS.multipartInvalid(`Malformed multipart/form-data request: ${(err as Error).message}`));
       return;
     }
     let file: BusboyFileStream | null = null;
@@ -71,10 +68,16 @@ export function readFilePart(request: IncomingMessage): Promise<FilePart> {
     };
 
     form.on('file', (_name, stream, filename, encoding, mimeType) => {
-      stream.on('error', (err: Error) => fail(invalid(`Malformed multipart/form-data body: ${err.message}`)));
+      stream.on('error', (err: Error) =>
+        fail(ERRORS.multipartInvalid(`Malformed multipart/form-data body: ${err.message}`)),
+      );
       if (!IDENTITY_ENCODINGS.has(encoding.toLowerCase())) {
         stream.resume();
-        fail(invalid(`The file part's Content-Transfer-Encoding ${preview(encoding)} is not supported`));
+        fail(
+          ERRORS.multipartInvalid(
+            `The file part's Content-Transfer-Encoding ${preview(encoding)} is not supported`,
+          ),
+        );
         return;
       }
       file = stream;
@@ -90,31 +93,41 @@ export function readFilePart(request: IncomingMessage): Promise<FilePart> {
           if (failure) into.destroy(failure);
           else stream.pipe(into, { end: false });
         },
-        discard: () => fail(invalid('The upload was refused')),
+        discard: () => fail(ERRORS.multipartInvalid('The upload was refused')),
       });
     });
     form.on('field', (name: string) =>
       fail(
-        invalid(
+        ERRORS.multipartInvalid(
           `The form field ${preview(name)} is not a file: send one file part (curl -F file=@path) and pass bucket_id, filename, path and content_type as query parameters`,
         ),
       ),
     );
     form.on('filesLimit', () =>
-      fail(invalid('The form has more than one file part: send exactly one file per upload')),
+      fail(ERRORS.multipartInvalid('The form has more than one file part: send exactly one file per upload')),
     );
-    form.on('partsLimit', () => fail(invalid('The form has too many parts: send exactly one file part')));
-    form.on('fieldsLimit', () => fail(invalid('The form has too many fields: send exactly one file part')));
-    form.on('error', (err: Error) => fail(invalid(`Malformed multipart/form-data body: ${err.message}`)));
+    form.on('partsLimit', () =>
+      fail(ERRORS.multipartInvalid('The form has too many parts: send exactly one file part')),
+    );
+    form.on('fieldsLimit', () =>
+      fail(ERRORS.multipartInvalid('The form has too many fields: send exactly one file part')),
+    );
+    form.on('error', (err: Error) =>
+      fail(ERRORS.multipartInvalid(`Malformed multipart/form-data body: ${err.message}`)),
+    );
     form.on('finish', () => {
       formEnded = true;
       if (!file)
-        fail(invalid('The form has no file part: send the file as a file part (curl -F file=@path)'));
+        fail(
+          ERRORS.multipartInvalid(
+            'The form has no file part: send the file as a file part (curl -F file=@path)',
+          ),
+        );
       else finishIfDone();
     });
-    request.on('error', () => fail(cutShort()));
+    request.on('error', () => fail(ERRORS.clientClosedEarly()));
     request.on('close', () => {
-      if (!request.readableEnded) fail(cutShort());
+      if (!request.readableEnded) fail(ERRORS.clientClosedEarly());
     });
     request.pipe(form);
   });

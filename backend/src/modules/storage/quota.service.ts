@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, ErrorCode, type Pool, withTransaction } from '@selfdb/common';
+import { ERRORS, type Pool, withTransaction } from '@selfdb/common';
 import type { FastifyBaseLogger } from 'fastify';
 import { deleteReservation, findQuotaUsage, lockUserQuota, upsertReservation } from './quota.repository.ts';
 
@@ -13,13 +13,6 @@ const reserveStep = (quotaBytes: number) =>
 /** Lease of a streamed upload's reservation, renewed while bytes flow: a dead process's reservation expires. */
 const STREAM_LEASE_SECONDS = 600;
 const RENEW_AFTER_MS = 60_000;
-
-const quotaExceeded = (quotaBytes: number) =>
-  new AppError(
-    413,
-    ErrorCode.STORAGE_QUOTA_EXCEEDED,
-    `Storage quota exceeded: each user may store up to ${quotaBytes} bytes, and this upload would pass it`,
-  );
 
 /**
  * The per-user storage quota (STORAGE_USER_QUOTA_MB; 0: none). Usage is the size of the files a user owns plus the
@@ -38,7 +31,7 @@ export function createQuotaService(pool: Pool, options: { quotaBytes: number; lo
     return withTransaction(pool, async (client) => {
       await lockUserQuota(client, userId);
       const available = quotaBytes - (await findQuotaUsage(client, userId, id));
-      if (bytes > available) throw quotaExceeded(quotaBytes);
+      if (bytes > available) throw ERRORS.storageQuotaExceeded(quotaBytes);
       const granted = Math.min(Math.max(wanted, bytes), available);
       await upsertReservation(client, { id, userId, bytes: granted, ttlSeconds });
       return granted;
@@ -67,7 +60,9 @@ export function createQuotaService(pool: Pool, options: { quotaBytes: number; lo
         else reserved = granted;
       };
       return {
-        reserveUpFront: (bytes) => grow(bytes, bytes),
+        reserveUpFront(bytes) {
+          return grow(bytes, bytes);
+        },
         cover(total) {
           if (total <= reserved && Date.now() - renewedAt < RENEW_AFTER_MS) return null;
           // Only renewing the lease (the bytes are covered) keeps the reservation's size; growing adds a step.

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
-import { AppError, ErrorCode, feed } from '@selfdb/common';
+import { ERRORS, feed } from '@selfdb/common';
 import type { QuotaReservation } from './quota.service.ts';
 
 /** The largest file an upload may be, and whose rule that is (for the message). */
@@ -9,15 +9,6 @@ export interface SizeLimit {
   /** true: the bucket's file_size_limit; false: the server's STORAGE_MAX_FILE_SIZE_MB. */
   fromBucket: boolean;
 }
-
-export const fileTooLarge = (limit: SizeLimit) =>
-  new AppError(
-    413,
-    ErrorCode.FILE_TOO_LARGE,
-    limit.fromBucket
-      ? `File too large: this bucket takes files up to ${limit.bytes} bytes`
-      : `File too large: files may be up to ${limit.bytes} bytes`,
-  );
 
 /**
  * An upload's bytes on their way to the storage service: counted, failed with 413 as soon as they pass the size
@@ -38,7 +29,7 @@ export class UploadMeter extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.bytes += chunk.length;
     if (this.limit && this.bytes > this.limit.bytes) {
-      callback(fileTooLarge(this.limit));
+      callback(ERRORS.fileTooLarge(this.limit.bytes, this.limit.fromBucket));
       return;
     }
     const growing = this.quota?.cover(this.bytes);

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import {
   AppError,
   ErrorCode,
+  ERRORS,
   type NewUpload,
   STORAGE_KEY_HEADER,
   type StoredObject,
@@ -40,9 +41,6 @@ const CONNECTION_FAILURES = new Set([
   'UND_ERR_BODY_TIMEOUT',
 ]);
 
-const storageUnavailable = () =>
-  new AppError(503, ErrorCode.STORAGE_UNAVAILABLE, 'Storage service unavailable');
-
 /** URL path of an object: each segment percent-encoded, so `%2e%2e` stays a literal name and never becomes `..`. */
 function objectUrlPath(bucket: string, path: string): string {
   return `/api/v1/files/${encodeURIComponent(bucket)}/${path.split('/').map(encodeURIComponent).join('/')}`;
@@ -52,7 +50,7 @@ function objectUrlPath(bucket: string, path: string): string {
 function toAppError(err: unknown): Error {
   if (err instanceof AppError) return err;
   const code = (err as { code?: string }).code;
-  if (code && CONNECTION_FAILURES.has(code)) return storageUnavailable();
+  if (code && CONNECTION_FAILURES.has(code)) return ERRORS.storageUnavailable();
   return err as Error;
 }
 
@@ -65,7 +63,7 @@ async function errorFromResponse(status: number, body: Readable & { json(): Prom
   const code = typeof payload.code === 'string' && KNOWN_CODES.has(payload.code) ? payload.code : null;
   // 507 is the storage volume's free-space reserve: the client's upload is refused, it is no server failure.
   if ((status >= 500 && status !== 507) || !code) {
-    if (status === 503) return storageUnavailable();
+    if (status === 503) return ERRORS.storageUnavailable();
     return new Error(`storage service answered ${status}: ${JSON.stringify(payload)}`);
   }
   return new AppError(status, code as ErrorCode, String(payload.detail ?? 'Storage error'));
@@ -129,9 +127,12 @@ export function createStorageClient(options: StorageClientOptions) {
       return response?.statusCode === 200;
     },
 
-    createBucket: (name: string) =>
-      json<{ name: string }>('POST', '/api/v1/buckets', 201, jsonBody({ name })),
-    deleteBucket: (name: string) => json<void>('DELETE', `/api/v1/buckets/${encodeURIComponent(name)}`, 204),
+    createBucket(name: string) {
+      return json<{ name: string }>('POST', '/api/v1/buckets', 201, jsonBody({ name }));
+    },
+    deleteBucket(name: string) {
+      return json<void>('DELETE', `/api/v1/buckets/${encodeURIComponent(name)}`, 204);
+    },
 
     /** Streams `body` into a new object; `rename` takes `name (n).ext` when the path is taken on disk. */
     putObject(
@@ -173,9 +174,13 @@ export function createStorageClient(options: StorageClientOptions) {
       return { status: response.statusCode, headers: response.headers, body: response.body };
     },
 
-    deleteObject: (bucket: string, path: string) => json<void>('DELETE', objectUrlPath(bucket, path), 204),
+    deleteObject(bucket: string, path: string) {
+      return json<void>('DELETE', objectUrlPath(bucket, path), 204);
+    },
 
-    createUpload: (upload: NewUpload) => json<UploadState>('POST', '/api/v1/uploads', 201, jsonBody(upload)),
+    createUpload(upload: NewUpload) {
+      return json<UploadState>('POST', '/api/v1/uploads', 201, jsonBody(upload));
+    },
     async getUpload(id: string): Promise<UploadState | null> {
       const response = await call('GET', `/api/v1/uploads/${encodeURIComponent(id)}`);
       if (response.statusCode === 404) {
@@ -185,21 +190,27 @@ export function createStorageClient(options: StorageClientOptions) {
       if (response.statusCode !== 200) throw await errorFromResponse(response.statusCode, response.body);
       return (await response.body.json()) as UploadState;
     },
-    appendUpload: (id: string, offset: number, body: Readable) =>
-      json<UploadState>('PATCH', `/api/v1/uploads/${encodeURIComponent(id)}`, 200, {
+    appendUpload(id: string, offset: number, body: Readable) {
+      return json<UploadState>('PATCH', `/api/v1/uploads/${encodeURIComponent(id)}`, 200, {
         headers: { 'content-type': 'application/offset+octet-stream', 'upload-offset': String(offset) },
         body,
-      }),
-    completeUpload: (id: string, ifExists: 'fail' | 'rename', path?: string) =>
-      json<StoredObject>(
+      });
+    },
+    completeUpload(id: string, ifExists: 'fail' | 'rename', path?: string) {
+      return json<StoredObject>(
         'POST',
         `/api/v1/uploads/${encodeURIComponent(id)}/complete`,
         201,
         jsonBody({ if_exists: ifExists, path }),
-      ),
-    deleteUpload: (id: string) => json<void>('DELETE', `/api/v1/uploads/${encodeURIComponent(id)}`, 204),
+      );
+    },
+    deleteUpload(id: string) {
+      return json<void>('DELETE', `/api/v1/uploads/${encodeURIComponent(id)}`, 204);
+    },
 
-    close: () => pool.close(),
+    close() {
+      return pool.close();
+    },
   };
 }
 

@@ -4,19 +4,22 @@ import {
   AppError,
   canWriteContent,
   ErrorCode,
+  ERRORS,
+  hasSqlState,
   numberedPath,
   numberingParts,
   objectName,
   objectPathProblem,
   type Pool,
+  SqlState,
   type StoredObject,
 } from '@selfdb/common';
 import type { FastifyBaseLogger } from 'fastify';
 import { type BucketRow, findBucketById } from './buckets.repository.ts';
-import { assertVisible, bucketNotFound } from './buckets.service.ts';
+import { assertVisible } from './buckets.service.ts';
 import { type FileRow, findTakenPaths, insertFile } from './files.repository.ts';
 import type { QuotaService } from './quota.service.ts';
-import { fileTooLarge, type SizeLimit, UploadMeter } from './request-body.ts';
+import { type SizeLimit, UploadMeter } from './request-body.ts';
 import type { StorageClient } from './storage-client.ts';
 import { downloadUrl, isMimeTypeAllowed, mimeEssence } from './storage.dto.ts';
 
@@ -51,8 +54,6 @@ export interface FileUploadResponse {
   message: string;
 }
 
-const invalidPath = (detail: string) => new AppError(400, ErrorCode.INVALID_PATH, detail);
-
 export function createUploadsService(
   pool: Pool,
   storage: StorageClient,
@@ -82,7 +83,7 @@ export function createUploadsService(
     }
     const path = target.path || target.filename;
     const problem = objectPathProblem(path);
-    if (problem) throw invalidPath(problem);
+    if (problem) throw ERRORS.invalidPath(problem);
     if (!isMimeTypeAllowed(bucket.allowed_mime_types, target.contentType)) {
       throw new AppError(
         415,
@@ -92,7 +93,7 @@ export function createUploadsService(
     }
     const limit = sizeLimit(bucket);
     if (limit && target.declaredSize !== undefined && target.declaredSize > limit.bytes)
-      throw fileTooLarge(limit);
+      throw ERRORS.fileTooLarge(limit.bytes, limit.fromBucket);
     return { bucket, path };
   }
 
@@ -104,7 +105,7 @@ export function createUploadsService(
       const candidate = numberedPath(requested, n);
       if (!taken.has(candidate)) {
         const problem = objectPathProblem(candidate);
-        if (problem) throw invalidPath(`No free name for this path: ${problem}`);
+        if (problem) throw ERRORS.invalidPath(`No free name for this path: ${problem}`);
         return candidate;
       }
     }
@@ -138,14 +139,13 @@ export function createUploadsService(
             'could not remove unrecorded bytes',
           ),
         );
-      const code = (err as { code?: string }).code;
-      if (code === '23505') {
+      if (hasSqlState(err, SqlState.UNIQUE_VIOLATION)) {
         throw AppError.conflict(
           'Another file took this path at the same moment: upload again',
           ErrorCode.FILE_EXISTS,
         );
       }
-      if (code === '23503') throw bucketNotFound();
+      if (hasSqlState(err, SqlState.FOREIGN_KEY_VIOLATION)) throw ERRORS.bucketNotFound();
       throw err;
     }
   }

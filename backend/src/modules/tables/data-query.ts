@@ -1,6 +1,7 @@
 import {
   AppError,
   ErrorCode,
+  ERRORS,
   type FilterIsValue,
   type FilterOperator,
   parseFilterCondition,
@@ -66,10 +67,9 @@ export const DATA_QUERY_KEYS = new Set([
 ]);
 const MAX_FILTERS = 50;
 
-const bad = (message: string) => AppError.badRequest(message, ErrorCode.INVALID_FILTER);
-
 function single(name: string, value: unknown): string {
-  if (typeof value !== 'string') throw bad(`Query parameter '${name}' may be given only once`);
+  if (typeof value !== 'string')
+    throw ERRORS.invalidFilter(`Query parameter '${name}' may be given only once`);
   return value;
 }
 
@@ -99,7 +99,10 @@ function parseOrder(meta: TableMeta, text: string): RowOrder[] {
       if (modifier === 'asc' || modifier === 'desc') order.desc = modifier === 'desc';
       else if (modifier === 'nullsfirst' || modifier === 'nullslast')
         order.nulls = modifier === 'nullsfirst' ? 'first' : 'last';
-      else throw bad(`Invalid order ${preview(item)}: use column[.asc|.desc][.nullsfirst|.nullslast]`);
+      else
+        throw ERRORS.invalidFilter(
+          `Invalid order ${preview(item)}: use column[.asc|.desc][.nullsfirst|.nullslast]`,
+        );
     }
     return order;
   });
@@ -134,10 +137,11 @@ export function parseDataQuery(meta: TableMeta, input: DataQueryInput): RowQuery
       filters.push(parseFilter(meta.columns.get(key)!, String(raw)));
     }
   }
-  if (filters.length > MAX_FILTERS) throw bad(`At most ${MAX_FILTERS} filters per query`);
+  if (filters.length > MAX_FILTERS) throw ERRORS.invalidFilter(`At most ${MAX_FILTERS} filters per query`);
 
   let order: RowOrder[] = [];
-  if (input.order !== undefined && input.sort_by) throw bad('Use either order or sort_by, not both');
+  if (input.order !== undefined && input.sort_by)
+    throw ERRORS.invalidFilter('Use either order or sort_by, not both');
   if (input.order !== undefined) order = parseOrder(meta, single('order', input.order));
   else if (input.sort_by) {
     if (!meta.columns.has(input.sort_by))
@@ -158,7 +162,7 @@ export function parseDataQuery(meta: TableMeta, input: DataQueryInput): RowQuery
 
   const count = input.count === undefined ? 'exact' : single('count', input.count);
   if (count !== 'exact' && count !== 'estimated' && count !== 'none')
-    throw bad(`Invalid count ${preview(count)}: use exact, estimated or none`);
+    throw ERRORS.invalidFilter(`Invalid count ${preview(count)}: use exact, estimated or none`);
 
   const pageSize = input.page_size ?? 100;
   const page = input.page ?? 1;

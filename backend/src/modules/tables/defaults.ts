@@ -1,4 +1,4 @@
-import { AppError, ErrorCode, preview } from '@selfdb/common';
+import { AppError, ERRORS } from '@selfdb/common';
 import type { ColumnType } from './column-types.ts';
 import { quoteLiteral } from './identifiers.ts';
 import { toColumnParam } from './values.ts';
@@ -12,12 +12,6 @@ const FUNCTIONS: Record<string, { sql: string; kinds: ReadonlyArray<ColumnType['
   current_timestamp: { sql: 'CURRENT_TIMESTAMP', kinds: ['timestamp', 'date', 'text'] },
   'gen_random_uuid()': { sql: 'gen_random_uuid()', kinds: ['uuid', 'text'] },
 };
-
-const fail = (column: string, raw: unknown, why: string) =>
-  AppError.badRequest(
-    `Invalid default for column '${column}': ${preview(raw)} (${why})`,
-    ErrorCode.INVALID_DEFAULT,
-  );
 
 /** `'it''s'` or `'{}'::jsonb` as upstream clients wrote SQL literals: the text inside the quotes. */
 function unquoteSqlLiteral(text: string): string | null {
@@ -40,14 +34,15 @@ export function parseDefault(raw: unknown, column: string, type: ColumnType): De
     const fn = FUNCTIONS[text.toLowerCase().replace(/\s+/g, '')];
     if (fn) {
       if (type.array || !fn.kinds.includes(type.kind))
-        throw fail(column, raw, `${fn.sql} does not suit type ${type.sql}`);
+        throw ERRORS.invalidDefault(column, raw, `${fn.sql} does not suit type ${type.sql}`);
       return { kind: 'function', sql: fn.sql };
     }
     literal = unquoteSqlLiteral(text) ?? raw;
   } else if (typeof raw === 'object' && type.kind !== 'json') {
-    throw fail(column, raw, `expected a ${type.sql} value`);
+    throw ERRORS.invalidDefault(column, raw, `expected a ${type.sql} value`);
   }
-  if (typeof literal === 'string' && literal.length > 10_000) throw fail(column, raw, 'too long');
+  if (typeof literal === 'string' && literal.length > 10_000)
+    throw ERRORS.invalidDefault(column, raw, 'too long');
   let value: unknown;
   try {
     // Strings for JSON columns are JSON text already ('{}'); other JSON values are serialized.
@@ -59,9 +54,13 @@ export function parseDefault(raw: unknown, column: string, type: ColumnType): De
             literal,
           );
   } catch (err) {
-    throw fail(column, raw, err instanceof AppError ? `not a valid ${type.sql}` : 'unreadable');
+    throw ERRORS.invalidDefault(
+      column,
+      raw,
+      err instanceof AppError ? `not a valid ${type.sql}` : 'unreadable',
+    );
   }
-  if (Array.isArray(value)) throw fail(column, raw, 'array defaults are not supported');
+  if (Array.isArray(value)) throw ERRORS.invalidDefault(column, raw, 'array defaults are not supported');
   return { kind: 'literal', value: String(value) };
 }
 

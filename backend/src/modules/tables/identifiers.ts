@@ -1,27 +1,24 @@
-import { AppError, ErrorCode, preview } from '@selfdb/common';
+import {
+  AppError,
+  ErrorCode,
+  ERRORS,
+  IDENTIFIER_PATTERN,
+  MAX_IDENTIFIER_LENGTH,
+  preview,
+  SELFDB_PUBLIC_TABLES,
+  TABLE_NAME_PATTERN,
+} from '@selfdb/common';
 
-/** Postgres truncates longer identifiers silently (NAMEDATALEN - 1), so longer names are refused instead. */
-export const MAX_IDENTIFIER_LENGTH = 63;
-
-/** SelfDB 0.0.5's table name rule. */
-export const TABLE_NAME_PATTERN = /^[a-z][a-z0-9_]*$/;
+export { MAX_IDENTIFIER_LENGTH, TABLE_NAME_PATTERN };
 /** New column names: letters, digits and underscores, not starting with a digit (existing columns may differ). */
-export const COLUMN_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const COLUMN_NAME_PATTERN = IDENTIFIER_PATTERN;
 
 // Upstream's reserved table names, the system tables SelfDB keeps in `public` (and the `selfdb_` prefix of its own
 // bookkeeping tables), and Postgres's reserved key words
 // (pg_get_keywords() categories R and T): quoting would make them legal, but they make every hand-written query a trap.
 const RESERVED_TABLE_NAMES = new Set([
   ...['table', 'user', 'users', 'select', 'insert', 'update', 'delete', 'from', 'where'],
-  ...['tables', 'buckets', 'files', 'sql_history', 'sql_snippets', 'system_config', 'refresh_tokens'],
-  ...[
-    'functions',
-    'webhooks',
-    'function_executions',
-    'function_logs',
-    'webhook_deliveries',
-    'selfdb_migrations',
-  ],
+  ...SELFDB_PUBLIC_TABLES,
   ...`all analyse analyze and any array as asc asymmetric authorization binary both case cast check collate collation
 column concurrently constraint create cross current_catalog current_date current_role current_schema current_time
 current_timestamp current_user default deferrable desc distinct do else end except false fetch for foreign freeze
@@ -33,8 +30,6 @@ verbose when window with`.split(/\s+/),
 
 /** Columns every Postgres table has already. */
 const SYSTEM_COLUMNS = new Set(['tableoid', 'xmin', 'cmin', 'xmax', 'cmax', 'ctid', 'oid']);
-
-const invalid = (message: string) => AppError.badRequest(message, ErrorCode.INVALID_IDENTIFIER);
 
 /** Why `name` cannot be a new table's name, or null when it can. */
 export function tableNameProblem(name: string): string | null {
@@ -60,9 +55,11 @@ export function assertTableName(name: string): string {
 /** Throws 400 `INVALID_IDENTIFIER` unless `name` may name a new column. */
 export function assertColumnName(name: string): string {
   if (name.length === 0 || name.length > MAX_IDENTIFIER_LENGTH)
-    throw invalid(`Column name must be 1 to ${MAX_IDENTIFIER_LENGTH} characters: '${preview(name)}'`);
+    throw ERRORS.invalidIdentifier(
+      `Column name must be 1 to ${MAX_IDENTIFIER_LENGTH} characters: '${preview(name)}'`,
+    );
   if (!COLUMN_NAME_PATTERN.test(name))
-    throw invalid(
+    throw ERRORS.invalidIdentifier(
       `Invalid column name '${preview(name)}': use letters, digits and underscores, not starting with a digit`,
     );
   if (SYSTEM_COLUMNS.has(name.toLowerCase()))
@@ -79,7 +76,7 @@ export function assertColumnName(name: string): string {
  * catalog first, so that errors are clear. Refuses NUL, which Postgres cannot store in a name.
  */
 export function quoteIdent(name: string): string {
-  if (name.includes('\0')) throw invalid('Identifiers cannot contain NUL characters');
+  if (name.includes('\0')) throw ERRORS.invalidIdentifier('Identifiers cannot contain NUL characters');
   return `"${name.replace(/"/g, '""')}"`;
 }
 

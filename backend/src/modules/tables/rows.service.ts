@@ -1,4 +1,4 @@
-import { type Actor, AppError, canManage, ErrorCode, type Queryable, preview } from '@selfdb/common';
+import { type Actor, AppError, canManage, ErrorCode, ERRORS, preview, type Queryable } from '@selfdb/common';
 import { type DataQueryInput, parseDataQuery } from './data-query.ts';
 import { isStaleMetadataError, toTableError } from './pg-detail.ts';
 import {
@@ -12,7 +12,7 @@ import {
   type Upsert,
   updateRow,
 } from './rows.repository.ts';
-import { assertCanInsertRows, assertCanSeeTable, rowOwnerScope, tableNotFound } from './table-access.ts';
+import { assertCanInsertRows, assertCanSeeTable, rowOwnerScope } from './table-access.ts';
 import type { MetaColumn, TableMeta, TableMetaCache } from './table-meta.ts';
 import { toColumnParam, toFilterParam } from './values.ts';
 
@@ -76,7 +76,7 @@ export function createRowsService(db: Queryable, cache: TableMetaCache) {
   async function withMeta<T>(tableId: string, work: (meta: TableMeta) => Promise<T>): Promise<T> {
     const load = async () => {
       const meta = await cache.get(tableId);
-      if (!meta) throw tableNotFound();
+      if (!meta) throw ERRORS.tableNotFound();
       return meta;
     };
     try {

@@ -1,7 +1,13 @@
-import { type Actor, AppError, canManage, canRead, ErrorCode, type OwnedResource } from '@selfdb/common';
+import {
+  type Actor,
+  AppError,
+  canManage,
+  canRead,
+  ErrorCode,
+  ERRORS,
+  type OwnedResource,
+} from '@selfdb/common';
 import type { TableMeta } from './table-meta.ts';
-
-export const tableNotFound = () => AppError.notFound('Table not found');
 
 /**
  * SPEC §2.1 for a table the caller names by id: a private table they cannot read does not exist for a signed-in
@@ -14,7 +20,7 @@ export function assertCanSeeTable(actor: Actor | null, table: OwnedResource): vo
       'Authentication required to access private tables',
       ErrorCode.NOT_AUTHENTICATED,
     );
-  throw tableNotFound();
+  throw ERRORS.tableNotFound();
 }
 
 /** Changing the table itself (metadata, columns, deletion): its owner or an admin. */

@@ -1,7 +1,7 @@
-import { type Actor, type Pool, type PoolClient, withTransaction } from '@selfdb/common';
+import { type Actor, ERRORS, type Pool, type PoolClient, withTransaction } from '@selfdb/common';
 import { enableCapture, prepareDdl, syncUpdatedAtTrigger } from './ddl.repository.ts';
 import { toTableError } from './pg-detail.ts';
-import { assertCanManageTable, tableNotFound } from './table-access.ts';
+import { assertCanManageTable } from './table-access.ts';
 import type { TableMetaCache } from './table-meta.ts';
 import { findTableById, type TableRow } from './tables.repository.ts';
 
@@ -25,7 +25,7 @@ export async function changeTable<T>(
     return await withTransaction(deps.pool, async (client) => {
       await prepareDdl(client, actor.id);
       const table = await findTableById(client, id, { forUpdate: true });
-      if (!table) throw tableNotFound();
+      if (!table) throw ERRORS.tableNotFound();
       assertCanManageTable(actor, table);
       return await work(client, table);
     });

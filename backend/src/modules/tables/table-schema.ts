@@ -1,4 +1,4 @@
-import { AppError, ErrorCode, preview } from '@selfdb/common';
+import { ERRORS, preview } from '@selfdb/common';
 import { type ColumnType, parseColumnType } from './column-types.ts';
 import { type DefaultSpec, parseDefault } from './defaults.ts';
 import { assertColumnName } from './identifiers.ts';
@@ -25,8 +25,6 @@ export type TableSchema = Record<string, SchemaEntry>;
 
 export const MAX_COLUMNS = 250;
 
-const badSchema = (message: string) => AppError.badRequest(message, ErrorCode.VALIDATION_FAILED);
-
 // JSON Schema types (the example in SelfDB 0.0.5's OpenAPI document) mapped to column types.
 const JSON_SCHEMA_TYPES: Record<string, string> = {
   string: 'text',
@@ -48,7 +46,8 @@ function fromJsonSchema(schema: Record<string, unknown>): Record<string, unknown
     Object.entries(properties).map(([name, property]) => {
       const jsonType = (property as { type?: unknown } | null)?.type;
       const type = typeof jsonType === 'string' ? JSON_SCHEMA_TYPES[jsonType] : undefined;
-      if (!type) throw badSchema(`Unsupported JSON Schema type for column '${preview(name)}'`);
+      if (!type)
+        throw ERRORS.invalidTableSchema(`Unsupported JSON Schema type for column '${preview(name)}'`);
       return [name, { type, nullable: !required.has(name) }];
     }),
   );
@@ -59,9 +58,12 @@ export function parseColumnEntry(name: string, entry: unknown): ColumnSpec {
   assertColumnName(name);
   const value = typeof entry === 'string' ? { type: entry } : entry;
   if (value === null || typeof value !== 'object' || Array.isArray(value))
-    throw badSchema(`Column '${name}' must be an object like {"type": "text", "nullable": true}`);
+    throw ERRORS.invalidTableSchema(
+      `Column '${name}' must be an object like {"type": "text", "nullable": true}`,
+    );
   const { type: rawType = 'text', nullable = true, default: rawDefault } = value as Record<string, unknown>;
-  if (typeof nullable !== 'boolean') throw badSchema(`'nullable' of column '${name}' must be true or false`);
+  if (typeof nullable !== 'boolean')
+    throw ERRORS.invalidTableSchema(`'nullable' of column '${name}' must be true or false`);
   const type = parseColumnType(rawType, name);
   return {
     name,
@@ -84,8 +86,9 @@ export function parseTableSchema(input: Record<string, unknown>): ColumnSpec[] {
       ? fromJsonSchema(input)
       : input;
   const entries = Object.entries(flat);
-  if (entries.length === 0) throw badSchema('table_schema must describe at least one column');
-  if (entries.length > MAX_COLUMNS) throw badSchema(`A table may have at most ${MAX_COLUMNS} columns`);
+  if (entries.length === 0) throw ERRORS.invalidTableSchema('table_schema must describe at least one column');
+  if (entries.length > MAX_COLUMNS)
+    throw ERRORS.invalidTableSchema(`A table may have at most ${MAX_COLUMNS} columns`);
   const columns = entries.map(([name, entry]) => parseColumnEntry(name, entry));
   const id = columns.find((c) => c.name === 'id');
   if (id) {

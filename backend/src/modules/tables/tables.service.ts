@@ -1,5 +1,15 @@
 import { isDeepStrictEqual } from 'node:util';
-import { type Actor, AppError, ErrorCode, isAdmin, type Pool, withTransaction } from '@selfdb/common';
+import {
+  type Actor,
+  AppError,
+  ErrorCode,
+  ERRORS,
+  hasSqlState,
+  isAdmin,
+  type Pool,
+  SqlState,
+  withTransaction,
+} from '@selfdb/common';
 import {
   createTable,
   disableCapture,
@@ -11,7 +21,7 @@ import {
 } from './ddl.repository.ts';
 import { assertTableName } from './identifiers.ts';
 import { toTableError } from './pg-detail.ts';
-import { assertCanSeeTable, tableNotFound } from './table-access.ts';
+import { assertCanSeeTable } from './table-access.ts';
 import { changeTable } from './table-changes.ts';
 import type { TableMetaCache } from './table-meta.ts';
 import { parseTableSchema, toTableSchema } from './table-schema.ts';
@@ -51,9 +61,6 @@ function visibilityOf(actor: Actor | null): Visibility {
   return isAdmin(actor) ? { all: true } : { all: false, ownerId: actor?.id ?? null };
 }
 
-const tableExists = (name: string) =>
-  AppError.conflict(`Table '${name}' already exists`, ErrorCode.TABLE_EXISTS);
-
 export function createTablesService(pool: Pool, cache: TableMetaCache) {
   const deps = { pool, cache };
   return {
@@ -67,7 +74,7 @@ export function createTablesService(pool: Pool, cache: TableMetaCache) {
 
     async get(actor: Actor | null, id: string): Promise<TableDto> {
       const row = await findTableById(pool, id);
-      if (!row) throw tableNotFound();
+      if (!row) throw ERRORS.tableNotFound();
       assertCanSeeTable(actor, row);
       return toTableDto(row);
     },
@@ -96,8 +103,8 @@ export function createTablesService(pool: Pool, cache: TableMetaCache) {
         });
         return toTableDto(row);
       } catch (err) {
-        const code = (err as { code?: string }).code;
-        if (code === '42P07' || code === '23505') throw tableExists(input.name);
+        if (hasSqlState(err, SqlState.DUPLICATE_TABLE, SqlState.UNIQUE_VIOLATION))
+          throw ERRORS.tableExists(input.name);
         throw toTableError(err);
       }
     },
@@ -133,7 +140,7 @@ export function createTablesService(pool: Pool, cache: TableMetaCache) {
         });
       } catch (err) {
         if ((err as { code?: string }).code === ErrorCode.CONFLICT && patch.name)
-          throw tableExists(patch.name);
+          throw ERRORS.tableExists(patch.name);
         throw err;
       }
     },

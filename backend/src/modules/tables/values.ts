@@ -1,4 +1,4 @@
-import { AppError, ErrorCode, jsonDepthExceeds, MAX_JSON_DEPTH, preview } from '@selfdb/common';
+import { AppError, ErrorCode, ERRORS, jsonDepthExceeds, MAX_JSON_DEPTH } from '@selfdb/common';
 import pg from 'pg';
 import type { ValueKind } from './column-types.ts';
 
@@ -18,15 +18,8 @@ const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d{1,4})?$/i;
 const INT4 = { min: -2147483648, max: 2147483647 };
 const INT8 = { min: -(2n ** 63n), max: 2n ** 63n - 1n };
 
-export function invalidValue(column: ValueColumn, value: unknown, why = ''): AppError {
-  return AppError.badRequest(
-    `Invalid value for column '${column.name}' (${column.type}): ${preview(value)}${why ? ` (${why})` : ''}`,
-    ErrorCode.INVALID_VALUE,
-  );
-}
-
 function checkScalar(column: ValueColumn, value: unknown, fromQuery: boolean): unknown {
-  const bad = (why?: string) => invalidValue(column, value, why);
+  const bad = (why?: string) => ERRORS.invalidValue(column, value, why);
   if (typeof value === 'string' && value.includes('\0')) throw bad('NUL characters are not allowed');
   switch (column.kind) {
     case 'text': {
@@ -87,11 +80,11 @@ function checkScalar(column: ValueColumn, value: unknown, fromQuery: boolean): u
 export function toColumnParam(column: ValueColumn, value: unknown): unknown {
   if (value === null) return null;
   if (column.array && column.kind !== 'json') {
-    if (!Array.isArray(value)) throw invalidValue(column, value, 'expected an array');
+    if (!Array.isArray(value)) throw ERRORS.invalidValue(column, value, 'expected an array');
     return value.map((item) => (item === null ? null : checkScalar(column, item, false)));
   }
   if (column.array) {
-    if (!Array.isArray(value)) throw invalidValue(column, value, 'expected an array');
+    if (!Array.isArray(value)) throw ERRORS.invalidValue(column, value, 'expected an array');
     return value.map((item) => JSON.stringify(item));
   }
   return checkScalar(column, value, false);

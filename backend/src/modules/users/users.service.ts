@@ -2,6 +2,7 @@ import {
   type Actor,
   AppError,
   ErrorCode,
+  ERRORS,
   isAdmin,
   type Pool,
   type Queryable,
@@ -49,12 +50,8 @@ export interface UserListQuery {
   sortOrder: 'asc' | 'desc';
 }
 
-const userNotFound = () => AppError.notFound('User not found');
-const emailTaken = () => AppError.conflict('Email already taken', ErrorCode.EMAIL_TAKEN);
-const badCurrentPassword = (detail: string) => new AppError(400, ErrorCode.INVALID_CURRENT_PASSWORD, detail);
-
 function assertAdmin(actor: Actor) {
-  if (!isAdmin(actor)) throw AppError.forbidden('Admin access required');
+  if (!isAdmin(actor)) throw ERRORS.adminRequired();
 }
 
 /** Users see and edit themselves; admins everyone. Asked before existence, so a 403 tells nothing about others. */
@@ -118,7 +115,7 @@ export function createUsersService(pool: Pool) {
     async get(actor: Actor, userId: string): Promise<UserDto> {
       assertSelfOrAdmin(actor, userId);
       const row = await findUserById(pool, userId);
-      if (!row) throw userNotFound();
+      if (!row) throw ERRORS.userNotFound();
       return toUserDto(row);
     },
 
@@ -136,11 +133,11 @@ export function createUsersService(pool: Pool) {
       if (patch.password && actor.id === userId) {
         // A stolen access token must not be enough to take the account over for good.
         if (!patch.currentPassword) {
-          throw badCurrentPassword('current_password is required to change your own password');
+          throw ERRORS.invalidCurrentPassword('current_password is required to change your own password');
         }
         const self = await findUserById(pool, userId);
         if (!self || !(await verifyPassword(self.password, patch.currentPassword))) {
-          throw badCurrentPassword('Current password is incorrect');
+          throw ERRORS.invalidCurrentPassword('Current password is incorrect');
         }
       }
       const changes: UserChanges = {
@@ -153,17 +150,17 @@ export function createUsersService(pool: Pool) {
       };
       const row = await withTransaction(pool, async (client) => {
         const target = await findUserById(client, userId);
-        if (!target) throw userNotFound();
+        if (!target) throw ERRORS.userNotFound();
         if (changes.email && changes.email.toLowerCase() !== target.email.toLowerCase()) {
           const holder = await findUserByEmail(client, changes.email);
-          if (holder && holder.id !== userId) throw emailTaken();
+          if (holder && holder.id !== userId) throw ERRORS.emailTaken();
         }
         await assertKeepsAnAdmin(client, target, {
           role: changes.role ?? target.role,
           isActive: changes.is_active ?? target.is_active,
         });
         const updated = await updateUser(client, userId, changes);
-        if (!updated) throw userNotFound();
+        if (!updated) throw ERRORS.userNotFound();
         return updated;
       });
       return toUserDto(row);
@@ -173,7 +170,7 @@ export function createUsersService(pool: Pool) {
       assertAdmin(actor);
       await withTransaction(pool, async (client) => {
         const target = await findUserById(client, userId);
-        if (!target) throw userNotFound();
+        if (!target) throw ERRORS.userNotFound();
         await assertKeepsAnAdmin(client, target, { role: 'USER', isActive: false });
         await deleteUser(client, userId);
       });

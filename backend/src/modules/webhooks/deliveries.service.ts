@@ -2,10 +2,13 @@ import {
   type Actor,
   AppError,
   ErrorCode,
+  ERRORS,
+  hasSqlState,
   isAdmin,
   jsonDepthExceeds,
   MAX_JSON_DEPTH,
   type Pool,
+  SqlState,
   withTransaction,
 } from '@selfdb/common';
 import { enqueueJob, type NewJob } from '../functions/jobs.repository.ts';
@@ -114,7 +117,7 @@ const jobFor = (
 
 /** Values Postgres cannot hold in jsonb (\u0000, lone surrogates): 22P05/22P02 on insert. */
 const isUnstorableJson = (err: unknown) =>
-  ['22P05', '22P02'].includes((err as { code?: string })?.code ?? '');
+  hasSqlState(err, SqlState.UNTRANSLATABLE_CHARACTER, SqlState.INVALID_TEXT_REPRESENTATION);
 
 /**
  * Incoming webhook deliveries: the public trigger (token → webhook, signature, rate limit, delivery + job in one
@@ -194,7 +197,7 @@ export function createDeliveriesService(pool: Pool, options: DeliveriesOptions) 
      * 404 for an unknown delivery; 409 while it is still queued or running, or when its signature was invalid.
      */
     async retryDelivery(actor: Actor, deliveryId: string): Promise<WebhookDeliveryDto> {
-      if (!isAdmin(actor)) throw AppError.forbidden('Admin access required');
+      if (!isAdmin(actor)) throw ERRORS.adminRequired();
       return withTransaction(pool, async (client) => {
         const delivery = await lockDelivery(client, deliveryId);
         if (!delivery) throw AppError.notFound('Delivery not found');

@@ -1,14 +1,5 @@
 import type { Readable } from 'node:stream';
-import { AppError, ErrorCode } from '@selfdb/common';
-
-/** The 413 of a webhook body over the limit. */
-export function bodyTooLarge(maxBytes: number): AppError {
-  return new AppError(
-    413,
-    ErrorCode.PAYLOAD_TOO_LARGE,
-    `Webhook body too large: at most ${Math.floor(maxBytes / 1024)} KiB`,
-  );
-}
+import { AppError, ERRORS } from '@selfdb/common';
 
 /**
  * Reads a request body into memory, refusing (413) as soon as it passes `maxBytes`; a declared Content-Length over
@@ -20,7 +11,7 @@ export async function readLimitedBody(
   declaredLength: string | undefined,
 ): Promise<Buffer> {
   if (declaredLength !== undefined && /^\d+$/.test(declaredLength) && Number(declaredLength) > maxBytes) {
-    throw bodyTooLarge(maxBytes);
+    throw ERRORS.webhookBodyTooLarge(maxBytes);
   }
   // Events rather than `for await`: leaving an async iterator early destroys the request, and with it the socket the
   // 413 must still be written to (the error hook drains the rest after the response).
@@ -39,7 +30,7 @@ export async function readLimitedBody(
       if (size > maxBytes) {
         stop();
         stream.pause();
-        reject(bodyTooLarge(maxBytes));
+        reject(ERRORS.webhookBodyTooLarge(maxBytes));
         return;
       }
       chunks.push(chunk);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Actor, AppError, isAdmin, type Pool } from '@selfdb/common';
+import { type Actor, AppError, ERRORS, hasSqlState, isAdmin, type Pool, SqlState } from '@selfdb/common';
 import { toDeliveryDto, toWebhookDto, type WebhookDeliveryDto, type WebhookDto } from './webhooks.dto.ts';
 import {
   deleteWebhook,
@@ -34,16 +34,14 @@ export interface WebhookPatch {
   retry_delay_seconds?: number | null;
 }
 
-const notFound = () => AppError.notFound('Webhook not found');
-
 function assertAdmin(actor: Actor) {
-  if (!isAdmin(actor)) throw AppError.forbidden('Admin access required');
+  if (!isAdmin(actor)) throw ERRORS.adminRequired();
 }
 
 /** A new trigger token: 32 random bytes, URL-safe base64 (43 characters), as 0.0.5's `secrets.token_urlsafe(32)`. */
 export const newWebhookToken = () => randomBytes(32).toString('base64url');
 
-const isForeignKeyViolation = (err: unknown) => (err as { code?: string }).code === '23503';
+const isForeignKeyViolation = (err: unknown) => hasSqlState(err, SqlState.FOREIGN_KEY_VIOLATION);
 
 /**
  * The `/webhooks` management operations (admin only, as 0.0.5). `secret_key` is returned in clear only by the
@@ -89,7 +87,7 @@ export function createWebhooksService(pool: Pool) {
     async get(actor: Actor, webhookId: string): Promise<WebhookDto> {
       assertAdmin(actor);
       const row = await findWebhookById(pool, webhookId);
-      if (!row) throw notFound();
+      if (!row) throw ERRORS.webhookNotFound();
       return toWebhookDto(row);
     },
 
@@ -105,20 +103,20 @@ export function createWebhooksService(pool: Pool) {
         retry_attempts: patch.retry_attempts ?? undefined,
         retry_delay_seconds: patch.retry_delay_seconds ?? undefined,
       });
-      if (!row) throw notFound();
+      if (!row) throw ERRORS.webhookNotFound();
       return toWebhookDto(row, patch.secret_key != null);
     },
 
     async remove(actor: Actor, webhookId: string): Promise<void> {
       assertAdmin(actor);
-      if (!(await deleteWebhook(pool, webhookId))) throw notFound();
+      if (!(await deleteWebhook(pool, webhookId))) throw ERRORS.webhookNotFound();
     },
 
     /** A new trigger token: the old URL stops working at once. */
     async regenerateToken(actor: Actor, webhookId: string): Promise<WebhookDto> {
       assertAdmin(actor);
       const row = await updateWebhookToken(pool, webhookId, newWebhookToken());
-      if (!row) throw notFound();
+      if (!row) throw ERRORS.webhookNotFound();
       return toWebhookDto(row);
     },
 
@@ -128,7 +126,7 @@ export function createWebhooksService(pool: Pool) {
       page: { limit: number; offset: number },
     ): Promise<{ deliveries: WebhookDeliveryDto[]; total: number; limit: number; offset: number }> {
       assertAdmin(actor);
-      if (!(await findWebhookById(pool, webhookId))) throw notFound();
+      if (!(await findWebhookById(pool, webhookId))) throw ERRORS.webhookNotFound();
       const { rows, total } = await listDeliveries(pool, webhookId, page);
       return { deliveries: rows.map(toDeliveryDto), total, ...page };
     },

@@ -9,9 +9,8 @@ import { BackupResult } from './schemas.ts';
  */
 const createBackup: BackupsRouteModule = (app, ctx) => {
   app.post(
-    '/',
+    '/backups',
     {
-      prefixTrailingSlash: 'no-slash',
       schema: {
         operationId: 'createNewBackup',
         summary: 'Create a backup',
@@ -21,7 +20,9 @@ const createBackup: BackupsRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => ctx.backups.create(currentUser(request)),
+    async function handleCreateNewBackup(request) {
+      return ctx.backups.create(currentUser(request));
+    },
   );
 };
 

@@ -6,7 +6,7 @@ import { BackupDeleteResult, FilenameParams } from './schemas.ts';
 /** DELETE /backups/{filename}: removes one archive (admins only); 404 BACKUP_NOT_FOUND for any other name. */
 const deleteBackup: BackupsRouteModule = (app, ctx) => {
   app.delete<{ Params: FilenameParams }>(
-    '/:filename',
+    '/backups/:filename',
     {
       schema: {
         operationId: 'deleteBackupFile',
@@ -18,7 +18,9 @@ const deleteBackup: BackupsRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => ctx.backups.remove(currentUser(request), request.params.filename),
+    async function handleDeleteBackupFile(request) {
+      return ctx.backups.remove(currentUser(request), request.params.filename);
+    },
   );
 };
 

@@ -5,7 +5,7 @@ import { FilenameParams } from './schemas.ts';
 /** GET /backups/{filename}/download: the archive, streamed from disk (admins only). */
 const downloadBackup: BackupsRouteModule = (app, ctx) => {
   app.get<{ Params: FilenameParams }>(
-    '/:filename/download',
+    '/backups/:filename/download',
     {
       schema: {
         operationId: 'downloadBackup',
@@ -22,7 +22,7 @@ const downloadBackup: BackupsRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request, reply) => {
+    async function handleDownloadBackup(request, reply) {
       const { filename } = request.params;
       const { stream, size } = await ctx.backups.openDownload(currentUser(request), filename);
       return reply

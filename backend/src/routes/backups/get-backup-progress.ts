@@ -11,7 +11,7 @@ import { BackupProgress } from './schemas.ts';
  */
 const getBackupProgress: BackupsRouteModule = (app, ctx) => {
   app.get(
-    '/progress',
+    '/backups/progress',
     {
       schema: {
         operationId: 'getBackupProgress',

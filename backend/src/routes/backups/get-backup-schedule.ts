@@ -1,4 +1,4 @@
-import { AppError, isAdmin } from '@selfdb/common';
+import { ERRORS, isAdmin } from '@selfdb/common';
 import { currentUser } from '../../plugins/auth.ts';
 import { ref } from '../../schemas/common.ts';
 import type { BackupsRouteModule } from './context.ts';
@@ -10,7 +10,7 @@ import { BackupSchedule } from './schemas.ts';
  */
 const getBackupSchedule: BackupsRouteModule = (app, ctx) => {
   app.get(
-    '/schedule',
+    '/backups/schedule',
     {
       schema: {
         operationId: 'getBackupSchedule',
@@ -21,8 +21,8 @@ const getBackupSchedule: BackupsRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async function getBackupScheduleHandler(request) {
-      if (!isAdmin(currentUser(request))) throw AppError.forbidden('Admin access required');
+    async function handleGetBackupSchedule(request) {
+      if (!isAdmin(currentUser(request))) throw ERRORS.adminRequired();
       const settings = ctx.config.backups;
       return {
         cron: settings.scheduleCron || null,

@@ -7,9 +7,8 @@ import { BackupInfo } from './schemas.ts';
 /** GET /backups: every archive in the backups folder, newest first, named CLI backups included (admins only). */
 const listBackups: BackupsRouteModule = (app, ctx) => {
   app.get(
-    '/',
+    '/backups',
     {
-      prefixTrailingSlash: 'no-slash',
       schema: {
         operationId: 'listAllBackups',
         summary: 'List backups',
@@ -19,7 +18,9 @@ const listBackups: BackupsRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => ctx.backups.list(currentUser(request)),
+    async function handleListAllBackups(request) {
+      return ctx.backups.list(currentUser(request));
+    },
   );
 };
 

@@ -18,7 +18,7 @@ const missingFile = () =>
  */
 const restoreBackup: BackupsRouteModule = (app, ctx) => {
   app.post(
-    '/restore',
+    '/backups/restore',
     {
       schema: {
         operationId: 'restoreFromBackupFile',
@@ -40,7 +40,7 @@ const restoreBackup: BackupsRouteModule = (app, ctx) => {
       validatorCompiler: () => () => true,
       preHandler: ctx.auth.optionalUser,
     },
-    async (request) => {
+    async function handleRestoreFromBackupFile(request) {
       const header = request.headers['x-restore-token'];
       const auth = {
         actor: request.user,

@@ -11,7 +11,7 @@ import { BackupVerifyResult, FilenameParams } from './schemas.ts';
  */
 const verifyBackup: BackupsRouteModule = (app, ctx) => {
   app.post<{ Params: FilenameParams }>(
-    '/:filename/verify',
+    '/backups/:filename/verify',
     {
       schema: {
         operationId: 'verifyBackupFile',
@@ -23,7 +23,7 @@ const verifyBackup: BackupsRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async function verifyBackupHandler(request) {
+    async function handleVerifyBackupFile(request) {
       const report = await ctx.backups.verifyFile(currentUser(request), request.params.filename);
       return {
         ok: report.ok,

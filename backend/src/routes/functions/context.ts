@@ -1,18 +1,14 @@
-import type { FastifyInstance } from 'fastify';
-import type { Deployer } from '../../modules/functions/deployer.ts';
 import type { FunctionsService } from '../../modules/functions/functions.service.ts';
-import type { RuntimeClient } from '../../modules/functions/runtime-client.ts';
-import type { RouteContext } from '../context.ts';
+import type { TriggersService } from '../../modules/functions/triggers.service.ts';
+import type { RouteContext, RouteModule } from '../context.ts';
 
 /**
- * What the `/functions` and `/webhooks` areas get (built once in app.ts, `functionsCtx`): the runtime client, the
- * deployer that pushes deployed code to it, and the management service. Whatever runs functions (the runner, the
- * invoke route, the job worker) takes its deployer and runtime client from here.
+ * What `/functions` routes get: the management service (CRUD, deploy) and the triggers service that runs functions
+ * (the HTTP trigger, events, 0.0.5's execution-result callback).
  */
 export interface FunctionsContext extends RouteContext {
-  runtime: RuntimeClient;
-  deployer: Deployer;
   functions: FunctionsService;
+  functionTriggers: TriggersService;
 }
 
-export type FunctionsRouteModule = (app: FastifyInstance, ctx: FunctionsContext) => void;
+export type FunctionsRouteModule = RouteModule<FunctionsContext>;

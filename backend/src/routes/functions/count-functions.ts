@@ -7,7 +7,7 @@ import type { FunctionsRouteModule } from './context.ts';
 /** GET /functions/count: number of functions whose name or description contains `search` (admins only). */
 const countFunctions: FunctionsRouteModule = (app, ctx) => {
   app.get<{ Querystring: SearchQuery }>(
-    '/count',
+    '/functions/count',
     {
       schema: {
         operationId: 'getFunctionCount',

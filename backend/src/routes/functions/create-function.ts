@@ -7,9 +7,8 @@ import { FunctionCreate, FunctionRead } from './schemas.ts';
 /** POST /functions/: a new function at version 1, `pending` (not deployed); 409 FUNCTION_EXISTS (admins only). */
 const createFunction: FunctionsRouteModule = (app, ctx) => {
   app.post<{ Body: FunctionCreate }>(
-    '/',
+    '/functions/',
     {
-      prefixTrailingSlash: 'slash',
       schema: {
         operationId: 'createFunction',
         summary: 'Create a function',

@@ -6,7 +6,7 @@ import { FunctionIdParams, NoContent } from './schemas.ts';
 /** DELETE /functions/{function_id}: deletes it (webhooks, runs, logs too) and removes it from the runtime (admins only). */
 const deleteFunction: FunctionsRouteModule = (app, ctx) => {
   app.delete<{ Params: FunctionIdParams }>(
-    '/:function_id',
+    '/functions/:function_id',
     {
       schema: {
         operationId: 'deleteFunction',

@@ -11,7 +11,7 @@ import { FunctionIdParams, FunctionRead } from './schemas.ts';
  */
 const deployFunction: FunctionsRouteModule = (app, ctx) => {
   app.post<{ Params: FunctionIdParams }>(
-    '/:function_id/deploy',
+    '/functions/:function_id/deploy',
     {
       schema: {
         operationId: 'deployFunction',

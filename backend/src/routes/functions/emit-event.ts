@@ -1,13 +1,13 @@
 import { currentUser } from '../../plugins/auth.ts';
 import { BEARER } from '../context.ts';
-import type { FunctionTriggerRouteModule } from './trigger-context.ts';
+import type { FunctionsRouteModule } from './context.ts';
 
 /**
  * POST /functions/events: admin. Sends an event to every active, deployed function that declares
  * `{type: 'event', event}`: each gets one run from the job queue with `{event, data}` as its body. Answers 202 with
  * how many runs were queued (0 when no function listens).
  */
-const emitEvent: FunctionTriggerRouteModule = (app, ctx) => {
+const emitEvent: FunctionsRouteModule = (app, ctx) => {
   app.post(
     '/functions/events',
     {

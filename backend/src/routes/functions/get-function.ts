@@ -7,7 +7,7 @@ import { FunctionIdParams, FunctionRead } from './schemas.ts';
 /** GET /functions/{function_id}: one function (admins only). */
 const getFunction: FunctionsRouteModule = (app, ctx) => {
   app.get<{ Params: FunctionIdParams }>(
-    '/:function_id',
+    '/functions/:function_id',
     {
       schema: {
         operationId: 'getFunction',

@@ -8,11 +8,16 @@ import getFunction from './get-function.ts';
 import listFunctionExecutions from './list-function-executions.ts';
 import listFunctionLogs from './list-function-logs.ts';
 import listFunctions from './list-functions.ts';
+import { functionTriggerRoutes } from './triggers.ts';
 import updateFunctionEnv from './update-function-env.ts';
 import updateFunction from './update-function.ts';
 
-/** The `/functions` operations of SelfDB 0.0.5 (all admin only), in its document's order. */
+/**
+ * `/functions`: the routes that run functions (./triggers.ts), then the management operations of SelfDB 0.0.5 (all
+ * admin only), in its document's order.
+ */
 export async function functionsRoutes(app: FastifyInstance, ctx: FunctionsContext) {
+  await app.register(functionTriggerRoutes, ctx);
   for (const route of [
     countFunctions,
     listFunctions,

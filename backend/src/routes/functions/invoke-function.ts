@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { OPTIONAL_BEARER } from '../context.ts';
-import type { FunctionTriggerRouteModule } from './trigger-context.ts';
+import type { FunctionsRouteModule } from './context.ts';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 const PREFIX = '/functions/';
@@ -20,7 +20,7 @@ function pathAfterInvoke(url: string): string {
  * INVOKE_MAX_BODY_BYTES, 413 above), and the function's response comes back as it gave it (status, headers without
  * hop-by-hop ones, body), once the run is recorded.
  */
-const invokeFunction: FunctionTriggerRouteModule = (app, ctx) => {
+const invokeFunction: FunctionsRouteModule = (app, ctx) => {
   async function authenticate(request: FastifyRequest) {
     if (request.headers.authorization !== undefined) await ctx.auth.requireUser(request);
   }

@@ -7,7 +7,7 @@ import { FunctionExecutionListResponse, FunctionIdParams, ListExecutionsQuery } 
 /** GET /functions/{function_id}/executions: the function's runs, newest first (admins only). */
 const listFunctionExecutions: FunctionsRouteModule = (app, ctx) => {
   app.get<{ Params: FunctionIdParams; Querystring: ListExecutionsQuery }>(
-    '/:function_id/executions',
+    '/functions/:function_id/executions',
     {
       schema: {
         operationId: 'listFunctionExecutions',

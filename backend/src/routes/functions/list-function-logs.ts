@@ -7,7 +7,7 @@ import { FunctionIdParams, FunctionLogListResponse, ListLogsQuery } from './sche
 /** GET /functions/{function_id}/logs: the function's log lines, newest first, optionally of one `level` (admins only). */
 const listFunctionLogs: FunctionsRouteModule = (app, ctx) => {
   app.get<{ Params: FunctionIdParams; Querystring: ListLogsQuery }>(
-    '/:function_id/logs',
+    '/functions/:function_id/logs',
     {
       schema: {
         operationId: 'listFunctionLogs',

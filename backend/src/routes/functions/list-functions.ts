@@ -7,9 +7,8 @@ import { FunctionListResponse, ListFunctionsQuery } from './schemas.ts';
 /** GET /functions/: a page of functions, `{functions, total, limit, offset}`, NULLS LAST (admins only). */
 const listFunctions: FunctionsRouteModule = (app, ctx) => {
   app.get<{ Querystring: ListFunctionsQuery }>(
-    '/',
+    '/functions/',
     {
-      prefixTrailingSlash: 'slash',
       schema: {
         operationId: 'listFunctions',
         summary: 'List functions',

@@ -1,12 +1,12 @@
 import type { ExecutionResultInput } from '../../modules/functions/triggers.service.ts';
-import type { FunctionTriggerRouteModule } from './trigger-context.ts';
+import type { FunctionsRouteModule } from './context.ts';
 
 /**
  * POST /functions/{function_name}/execution-result: 0.0.5's internal callback (API key only, no token). Records the
  * reported run as an execution of the function with its log lines (level from their `[ERROR]`/`[WARN]` prefix) and
  * updates its counters; an unknown function gives 200 with a warning, as 0.0.5.
  */
-const receiveExecutionResult: FunctionTriggerRouteModule = (app, ctx) => {
+const receiveExecutionResult: FunctionsRouteModule = (app, ctx) => {
   app.post(
     '/functions/:function_name/execution-result',
     {

@@ -7,7 +7,7 @@ import { FunctionEnvVarsUpdate, FunctionIdParams, FunctionRead } from './schemas
 /** PUT /functions/{function_id}/env: replaces `env_vars`; a deployed function gets them at once (admins only). */
 const updateFunctionEnv: FunctionsRouteModule = (app, ctx) => {
   app.put<{ Params: FunctionIdParams; Body: FunctionEnvVarsUpdate }>(
-    '/:function_id/env',
+    '/functions/:function_id/env',
     {
       schema: {
         operationId: 'updateFunctionEnvVars',

@@ -7,7 +7,7 @@ import { FunctionIdParams, FunctionRead, FunctionUpdate } from './schemas.ts';
 /** PATCH /functions/{function_id}: edits a function; new code is a new version, `pending` (admins only). */
 const updateFunction: FunctionsRouteModule = (app, ctx) => {
   app.patch<{ Params: FunctionIdParams; Body: FunctionUpdate }>(
-    '/:function_id',
+    '/functions/:function_id',
     {
       schema: {
         operationId: 'updateFunction',

@@ -43,7 +43,7 @@ const websocketRealtimeSocket: RouteModule = (app) => {
         },
       },
     },
-    async () => {
+    async function handleWebsocketRealtimeSocket() {
       throw AppError.notFound('Not Found - This endpoint only accepts WebSocket connections');
     },
   );

@@ -1,12 +1,12 @@
 import { currentUser } from '../../plugins/auth.ts';
 import { ref } from '../../schemas/common.ts';
-import type { SchemaRouteModule } from './index.ts';
+import type { SchemaRouteModule } from './context.ts';
 import { SchemaVisualizationResponse } from './schemas.ts';
 
 /** GET /schema/visualization: tables as nodes, foreign keys as edges (admins only). */
-const getSchemaVisualization: SchemaRouteModule = (app, ctx, schema) => {
+const getSchemaVisualization: SchemaRouteModule = (app, ctx) => {
   app.get(
-    '/visualization',
+    '/schema/visualization',
     {
       schema: {
         operationId: 'getSchemaVisualization',
@@ -23,7 +23,9 @@ const getSchemaVisualization: SchemaRouteModule = (app, ctx, schema) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => schema.visualization(currentUser(request)),
+    async function handleGetSchemaVisualization(request) {
+      return ctx.schema.visualization(currentUser(request));
+    },
   );
 };
 

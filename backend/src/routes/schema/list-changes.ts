@@ -1,15 +1,15 @@
 import { currentUser } from '../../plugins/auth.ts';
 import { ref } from '../../schemas/common.ts';
-import type { SchemaRouteModule } from './index.ts';
+import type { SchemaRouteModule } from './context.ts';
 import { SchemaChangeListResponse, SchemaChangesQuery } from './schemas.ts';
 
 /**
  * GET /schema/changes (not in SelfDB 0.0.5): the schema change log, newest first. Every DDL command, from the API,
  * the SQL console or any other client, with who ran it and when (admins only).
  */
-const listSchemaChanges: SchemaRouteModule = (app, ctx, schema) => {
+const listSchemaChanges: SchemaRouteModule = (app, ctx) => {
   app.get<{ Querystring: SchemaChangesQuery }>(
-    '/changes',
+    '/schema/changes',
     {
       schema: {
         operationId: 'listSchemaChanges',
@@ -27,10 +27,10 @@ const listSchemaChanges: SchemaRouteModule = (app, ctx, schema) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => {
+    async function handleListSchemaChanges(request) {
       // Ajv fills the defaults; the fallbacks only satisfy the types.
       const { skip = 0, limit = 100 } = request.query;
-      return schema.changes(currentUser(request), { skip, limit });
+      return ctx.schema.changes(currentUser(request), { skip, limit });
     },
   );
 };

@@ -1,11 +1,11 @@
 import { Type } from 'typebox';
 import { currentUser } from '../../plugins/auth.ts';
-import type { SchemaRouteModule } from './index.ts';
+import type { SchemaRouteModule } from './context.ts';
 
 /** GET /schema/tables: names of the tables the visualization shows (admins only). */
-const listSchemaTables: SchemaRouteModule = (app, ctx, schema) => {
+const listSchemaTables: SchemaRouteModule = (app, ctx) => {
   app.get(
-    '/tables',
+    '/schema/tables',
     {
       schema: {
         operationId: 'listSchemaTables',
@@ -19,7 +19,9 @@ const listSchemaTables: SchemaRouteModule = (app, ctx, schema) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => schema.tableNames(currentUser(request)),
+    async function handleListSchemaTables(request) {
+      return ctx.schema.tableNames(currentUser(request));
+    },
   );
 };
 

@@ -1,11 +1,11 @@
 import { currentUser } from '../../plugins/auth.ts';
-import type { SqlRouteModule } from './index.ts';
+import type { SqlRouteModule } from './context.ts';
 import { NoContent } from './schemas.ts';
 
 /** DELETE /sql/history: clears the caller's own console history (admins only). */
-const clearQueryHistory: SqlRouteModule = (app, ctx, sql) => {
+const clearQueryHistory: SqlRouteModule = (app, ctx) => {
   app.delete(
-    '/history',
+    '/sql/history',
     {
       schema: {
         operationId: 'clearQueryHistory',
@@ -16,8 +16,8 @@ const clearQueryHistory: SqlRouteModule = (app, ctx, sql) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request, reply) => {
-      await sql.clearHistory(currentUser(request));
+    async function handleClearQueryHistory(request, reply) {
+      await ctx.sql.clearHistory(currentUser(request));
       return reply.code(204).send();
     },
   );

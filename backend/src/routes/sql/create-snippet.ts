@@ -1,12 +1,12 @@
 import { currentUser } from '../../plugins/auth.ts';
 import { ref } from '../../schemas/common.ts';
-import type { SqlRouteModule } from './index.ts';
+import type { SqlRouteModule } from './context.ts';
 import { SqlSnippetCreate, SqlSnippetRead } from './schemas.ts';
 
 /** POST /sql/snippets: saves a snippet, private unless `is_shared` (admins only). */
-const createSnippet: SqlRouteModule = (app, ctx, sql) => {
+const createSnippet: SqlRouteModule = (app, ctx) => {
   app.post<{ Body: SqlSnippetCreate }>(
-    '/snippets',
+    '/sql/snippets',
     {
       schema: {
         operationId: 'createSnippet',
@@ -18,8 +18,9 @@ const createSnippet: SqlRouteModule = (app, ctx, sql) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request, reply) =>
-      reply.code(201).send(await sql.createSnippet(currentUser(request), request.body)),
+    async function handleCreateSnippet(request, reply) {
+      return reply.code(201).send(await ctx.sql.createSnippet(currentUser(request), request.body));
+    },
   );
 };
 

@@ -1,11 +1,11 @@
 import { currentUser } from '../../plugins/auth.ts';
-import type { SqlRouteModule } from './index.ts';
+import type { SqlRouteModule } from './context.ts';
 import { NoContent, SnippetIdParams } from './schemas.ts';
 
 /** DELETE /sql/snippets/{snippet_id}: the caller's own snippets and shared ones (admins only). */
-const deleteSnippet: SqlRouteModule = (app, ctx, sql) => {
+const deleteSnippet: SqlRouteModule = (app, ctx) => {
   app.delete<{ Params: SnippetIdParams }>(
-    '/snippets/:snippet_id',
+    '/sql/snippets/:snippet_id',
     {
       schema: {
         operationId: 'deleteSnippet',
@@ -17,8 +17,8 @@ const deleteSnippet: SqlRouteModule = (app, ctx, sql) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request, reply) => {
-      await sql.deleteSnippet(currentUser(request), request.params.snippet_id);
+    async function handleDeleteSnippet(request, reply) {
+      await ctx.sql.deleteSnippet(currentUser(request), request.params.snippet_id);
       return reply.code(204).send();
     },
   );

@@ -1,6 +1,6 @@
 import { currentUser } from '../../plugins/auth.ts';
 import { ref } from '../../schemas/common.ts';
-import type { SqlRouteModule } from './index.ts';
+import type { SqlRouteModule } from './context.ts';
 import { SqlExecutionResult, SqlQueryRequest } from './schemas.ts';
 
 const errorRef = { $ref: 'ErrorResponse#' };
@@ -9,9 +9,9 @@ const errorRef = { $ref: 'ErrorResponse#' };
  * POST /sql/query: runs a script in one transaction (admins only) and answers the last statement's rows. A result cut
  * at SQL_MAX_ROWS says so in `message` and in the `X-SelfDB-Truncated: true` header.
  */
-const executeQuery: SqlRouteModule = (app, ctx, sql) => {
+const executeQuery: SqlRouteModule = (app, ctx) => {
   app.post<{ Body: SqlQueryRequest }>(
-    '/query',
+    '/sql/query',
     {
       schema: {
         operationId: 'executeQuery',
@@ -31,8 +31,8 @@ const executeQuery: SqlRouteModule = (app, ctx, sql) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request, reply) => {
-      const { result, truncated } = await sql.execute(
+    async function handleExecuteQuery(request, reply) {
+      const { result, truncated } = await ctx.sql.execute(
         currentUser(request),
         { query: request.body.query, confirmDestructive: request.body.confirm_destructive === true },
         request.log,

@@ -1,12 +1,12 @@
 import { currentUser } from '../../plugins/auth.ts';
 import { ref } from '../../schemas/common.ts';
-import type { SqlRouteModule } from './index.ts';
+import type { SqlRouteModule } from './context.ts';
 import { HistoryQuery, SqlHistoryListResponse } from './schemas.ts';
 
 /** GET /sql/history: the caller's console history, newest first (admins only). */
-const getQueryHistory: SqlRouteModule = (app, ctx, sql) => {
+const getQueryHistory: SqlRouteModule = (app, ctx) => {
   app.get<{ Querystring: HistoryQuery }>(
-    '/history',
+    '/sql/history',
     {
       schema: {
         operationId: 'getQueryHistory',
@@ -19,7 +19,9 @@ const getQueryHistory: SqlRouteModule = (app, ctx, sql) => {
       preHandler: ctx.auth.requireUser,
     },
     // Ajv fills the default; the fallback only satisfies the types.
-    async (request) => sql.listHistory(currentUser(request), request.query.limit ?? 100),
+    async function handleGetQueryHistory(request) {
+      return ctx.sql.listHistory(currentUser(request), request.query.limit ?? 100);
+    },
   );
 };
 

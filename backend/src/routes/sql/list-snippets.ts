@@ -1,12 +1,12 @@
 import { currentUser } from '../../plugins/auth.ts';
 import { ref } from '../../schemas/common.ts';
-import type { SqlRouteModule } from './index.ts';
+import type { SqlRouteModule } from './context.ts';
 import { SqlSnippetListResponse } from './schemas.ts';
 
 /** GET /sql/snippets: the caller's snippets and every shared one, newest first (admins only). */
-const getSnippets: SqlRouteModule = (app, ctx, sql) => {
+const getSnippets: SqlRouteModule = (app, ctx) => {
   app.get(
-    '/snippets',
+    '/sql/snippets',
     {
       schema: {
         operationId: 'getSnippets',
@@ -17,7 +17,9 @@ const getSnippets: SqlRouteModule = (app, ctx, sql) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => sql.listSnippets(currentUser(request)),
+    async function handleGetSnippets(request) {
+      return ctx.sql.listSnippets(currentUser(request));
+    },
   );
 };
 

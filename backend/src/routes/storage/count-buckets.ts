@@ -5,7 +5,7 @@ import { OPTIONAL_BEARER, type StorageRoute } from './context.ts';
 /** GET /storage/buckets/count: buckets the caller can see (public ones, plus their own; admins: all). */
 const countBuckets: StorageRoute = (app, ctx) => {
   app.get<{ Querystring: SearchQuery }>(
-    '/count',
+    '/storage/buckets/count',
     {
       schema: {
         operationId: 'getBucketCount',
@@ -17,7 +17,9 @@ const countBuckets: StorageRoute = (app, ctx) => {
       },
       preHandler: ctx.auth.optionalUser,
     },
-    async (request) => ctx.buckets.count(request.user, request.query.search),
+    async function handleGetBucketCount(request) {
+      return ctx.buckets.count(request.user, request.query.search);
+    },
   );
 };
 

@@ -5,7 +5,7 @@ import { FileCountQuery } from './schemas.ts';
 /** GET /storage/files/count?bucket_id=: files of one bucket the caller can see. */
 const countFiles: StorageRoute = (app, ctx) => {
   app.get<{ Querystring: FileCountQuery }>(
-    '/count',
+    '/storage/files/count',
     {
       schema: {
         operationId: 'getFileCount',
@@ -17,7 +17,9 @@ const countFiles: StorageRoute = (app, ctx) => {
       },
       preHandler: ctx.auth.optionalUser,
     },
-    async (request) => ctx.files.count(request.user, request.query.bucket_id, request.query.search),
+    async function handleGetFileCount(request) {
+      return ctx.files.count(request.user, request.query.bucket_id, request.query.search);
+    },
   );
 };
 

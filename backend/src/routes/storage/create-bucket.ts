@@ -6,9 +6,8 @@ import { BucketCreate, BucketResponse } from './schemas.ts';
 /** POST /storage/buckets/: a signed-in user creates a bucket they own. Taken name → 409; storage down → 503. */
 const createBucket: StorageRoute = (app, ctx) => {
   app.post<{ Body: BucketCreate }>(
-    '/',
+    '/storage/buckets/',
     {
-      prefixTrailingSlash: 'slash',
       schema: {
         operationId: 'createBucket',
         summary: 'Create a bucket',
@@ -19,8 +18,9 @@ const createBucket: StorageRoute = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request, reply) =>
-      reply.code(201).send(await ctx.buckets.create(currentUser(request), request.body)),
+    async function handleCreateBucket(request, reply) {
+      return reply.code(201).send(await ctx.buckets.create(currentUser(request), request.body));
+    },
   );
 };
 

@@ -24,7 +24,7 @@ const createSignedUrl: StorageRoute = (app, ctx) => {
     { additionalProperties: false, title: 'SignedUrlRequest' },
   );
   app.post<{ Params: FileIdParams; Body: Static<typeof SignedUrlRequest> | undefined }>(
-    '/files/:file_id/signed-url',
+    '/storage/files/:file_id/signed-url',
     {
       schema: {
         operationId: 'createSignedUrl',
@@ -36,17 +36,18 @@ const createSignedUrl: StorageRoute = (app, ctx) => {
         ...optionalBody,
         response: { 200: ref(SignedUrlResponse) },
       },
-      preValidation: async (request) => {
+      preValidation: async function defaultEmptyBody(request) {
         request.body ??= {};
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) =>
-      ctx.downloads.createSignedUrl(
+    async function handleCreateSignedUrl(request) {
+      return ctx.downloads.createSignedUrl(
         currentUser(request),
         request.params.file_id,
         request.body?.expires_in ?? 3600,
-      ),
+      );
+    },
   );
 };
 

@@ -5,7 +5,7 @@ import { BucketIdParams } from './schemas.ts';
 /** DELETE /storage/buckets/{bucket_id}: its owner or an admin deletes it with every file (rows and bytes). */
 const deleteBucket: StorageRoute = (app, ctx) => {
   app.delete<{ Params: BucketIdParams }>(
-    '/:bucket_id',
+    '/storage/buckets/:bucket_id',
     {
       schema: {
         operationId: 'deleteBucket',
@@ -17,7 +17,7 @@ const deleteBucket: StorageRoute = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request, reply) => {
+    async function handleDeleteBucket(request, reply) {
       await ctx.buckets.remove(currentUser(request), request.params.bucket_id);
       return reply.code(204).send();
     },

@@ -5,7 +5,7 @@ import { FileIdParams } from './schemas.ts';
 /** DELETE /storage/files/{file_id}: the uploader, the bucket's owner or an admin deletes the row and the bytes. */
 const deleteFile: StorageRoute = (app, ctx) => {
   app.delete<{ Params: FileIdParams }>(
-    '/:file_id',
+    '/storage/files/:file_id',
     {
       schema: {
         operationId: 'deleteFile',
@@ -17,7 +17,7 @@ const deleteFile: StorageRoute = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request, reply) => {
+    async function handleDeleteFile(request, reply) {
       await ctx.files.remove(currentUser(request), request.params.file_id);
       return reply.code(204).send();
     },

@@ -44,7 +44,7 @@ export const FILE_PARTS = {
  * Content-Type, Content-Disposition, ETag (its SHA-256), Range (206, 416) and If-None-Match (304).
  */
 const downloadFile: StorageRoute = (app, ctx) => {
-  const handler = async (request: DownloadRequest, reply: FastifyReply) => {
+  const handler = async function handleSingle(request: DownloadRequest, reply: FastifyReply) {
     const method = request.method === 'HEAD' ? 'HEAD' : 'GET';
     const { bucket_name, '*': path } = request.params;
     return sendDownload(
@@ -65,11 +65,11 @@ const downloadFile: StorageRoute = (app, ctx) => {
     preHandler: ctx.auth.optionalUser,
   };
   app.get<{ Params: ObjectParams }>(
-    '/files/download/:bucket_name/*',
+    '/storage/files/download/:bucket_name/*',
     { ...options, exposeHeadRoute: false },
     handler,
   );
-  app.head<{ Params: ObjectParams }>('/files/download/:bucket_name/*', options, handler);
+  app.head<{ Params: ObjectParams }>('/storage/files/download/:bucket_name/*', options, handler);
 };
 
 export default downloadFile;

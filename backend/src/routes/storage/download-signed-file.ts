@@ -12,7 +12,7 @@ type SignedRequest = FastifyRequest<{ Params: ObjectParams; Querystring: SignedQ
  * SIGNED_URL_INVALID.
  */
 const downloadSignedFile: StorageRoute = (app, ctx) => {
-  const handler = async (request: SignedRequest, reply: FastifyReply) => {
+  const handler = async function handleDownloadSignedFile(request: SignedRequest, reply: FastifyReply) {
     const method = request.method === 'HEAD' ? 'HEAD' : 'GET';
     const { bucket_name, '*': path } = request.params;
     const { expires, signature } = request.query;
@@ -40,8 +40,8 @@ const downloadSignedFile: StorageRoute = (app, ctx) => {
     config: { swaggerTransform: documentObjectPath({ apiKey: false }) },
   };
   type Route = { Params: ObjectParams; Querystring: SignedQuery };
-  app.get<Route>('/signed/:bucket_name/*', { ...options, exposeHeadRoute: false }, handler);
-  app.head<Route>('/signed/:bucket_name/*', options, handler);
+  app.get<Route>('/storage/signed/:bucket_name/*', { ...options, exposeHeadRoute: false }, handler);
+  app.head<Route>('/storage/signed/:bucket_name/*', options, handler);
 };
 
 export default downloadSignedFile;

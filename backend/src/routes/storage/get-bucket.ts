@@ -5,7 +5,7 @@ import { BucketIdParams, BucketResponse } from './schemas.ts';
 /** GET /storage/buckets/{bucket_id}: a bucket the caller can see; a private bucket of someone else is a 404. */
 const getBucket: StorageRoute = (app, ctx) => {
   app.get<{ Params: BucketIdParams }>(
-    '/:bucket_id',
+    '/storage/buckets/:bucket_id',
     {
       schema: {
         operationId: 'getBucket',
@@ -17,7 +17,9 @@ const getBucket: StorageRoute = (app, ctx) => {
       },
       preHandler: ctx.auth.optionalUser,
     },
-    async (request) => ctx.buckets.get(request.user, request.params.bucket_id),
+    async function handleGetBucket(request) {
+      return ctx.buckets.get(request.user, request.params.bucket_id);
+    },
   );
 };
 

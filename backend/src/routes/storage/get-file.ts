@@ -5,7 +5,7 @@ import { FileIdParams, FileResponse } from './schemas.ts';
 /** GET /storage/files/{file_id}: a file's metadata, when the caller can see its bucket. */
 const getFile: StorageRoute = (app, ctx) => {
   app.get<{ Params: FileIdParams }>(
-    '/:file_id',
+    '/storage/files/:file_id',
     {
       schema: {
         operationId: 'getFileMetadata',
@@ -17,7 +17,9 @@ const getFile: StorageRoute = (app, ctx) => {
       },
       preHandler: ctx.auth.optionalUser,
     },
-    async (request) => ctx.files.get(request.user, request.params.file_id),
+    async function handleGetFileMetadata(request) {
+      return ctx.files.get(request.user, request.params.file_id);
+    },
   );
 };
 

@@ -5,7 +5,7 @@ import { StorageStatsResponse } from './schemas.ts';
 /** GET /storage/files/stats: files, bytes and buckets over the buckets the caller can see (`search`: buckets). */
 const getStorageStats: StorageRoute = (app, ctx) => {
   app.get<{ Querystring: SearchQuery }>(
-    '/stats',
+    '/storage/files/stats',
     {
       schema: {
         operationId: 'getStorageStats',
@@ -17,7 +17,9 @@ const getStorageStats: StorageRoute = (app, ctx) => {
       },
       preHandler: ctx.auth.optionalUser,
     },
-    async (request) => ctx.buckets.stats(request.user, request.query.search),
+    async function handleGetStorageStats(request) {
+      return ctx.buckets.stats(request.user, request.query.search);
+    },
   );
 };
 

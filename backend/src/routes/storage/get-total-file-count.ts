@@ -5,7 +5,7 @@ import { OPTIONAL_BEARER, type StorageRoute } from './context.ts';
 /** GET /storage/files/total-count: files in every bucket the caller can see (`search`: name or path). */
 const getTotalFileCount: StorageRoute = (app, ctx) => {
   app.get<{ Querystring: SearchQuery }>(
-    '/total-count',
+    '/storage/files/total-count',
     {
       schema: {
         operationId: 'getTotalFileCount',
@@ -17,7 +17,9 @@ const getTotalFileCount: StorageRoute = (app, ctx) => {
       },
       preHandler: ctx.auth.optionalUser,
     },
-    async (request) => ctx.files.totalCount(request.user, request.query.search),
+    async function handleGetTotalFileCount(request) {
+      return ctx.files.totalCount(request.user, request.query.search);
+    },
   );
 };
 

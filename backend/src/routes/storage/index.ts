@@ -1,14 +1,5 @@
 import { drainAfterResponse } from '@selfdb/common';
 import type { FastifyInstance } from 'fastify';
-import { createBucketsService } from '../../modules/storage/buckets.service.ts';
-import { createDownloadsService } from '../../modules/storage/downloads.service.ts';
-import { createFilesService } from '../../modules/storage/files.service.ts';
-import { createQuotaService } from '../../modules/storage/quota.service.ts';
-import { createResumableUploads } from '../../modules/storage/resumable.ts';
-import { createUrlSigner } from '../../modules/storage/signed-urls.ts';
-import { createStorageClient } from '../../modules/storage/storage-client.ts';
-import { createUploadsService } from '../../modules/storage/uploads.service.ts';
-import type { RouteContext } from '../context.ts';
 import countBuckets from './count-buckets.ts';
 import countFiles from './count-files.ts';
 import createBucket from './create-bucket.ts';
@@ -34,60 +25,17 @@ import uploadFile from './upload-file.ts';
  * `/storage`: the 15 bucket and file operations of SelfDB 0.0.5 (in its document's order), plus signed URLs and
  * tus resumable uploads. Bytes flow between the client and the storage service without being buffered here.
  */
-export async function storageRoutes(app: FastifyInstance, ctx: RouteContext) {
-  const storage = createStorageClient(ctx.config.storage);
-  app.addHook('onClose', async () => storage.close());
-  const quota = createQuotaService(ctx.pool, { quotaBytes: ctx.config.storage.userQuotaBytes, log: app.log });
-  const uploads = createUploadsService(
-    ctx.pool,
-    storage,
-    quota,
-    { maxFileBytes: ctx.config.storage.maxFileBytes },
-    app.log,
-  );
-  const storageCtx: StorageContext = {
-    ...ctx,
-    buckets: createBucketsService(ctx.pool, storage),
-    files: createFilesService(ctx.pool, storage),
-    uploads,
-    downloads: createDownloadsService(ctx.pool, storage, createUrlSigner(ctx.config.secretKey)),
-    resumable: createResumableUploads({
-      storage,
-      uploads,
-      quota,
-      uploadExpirySeconds: ctx.config.storage.uploadExpirySeconds,
-      pool: ctx.pool,
-      log: app.log,
-      corsOrigins: ctx.config.corsOrigins,
-      trustProxy: ctx.config.trustProxy,
-    }),
-  };
+export async function storageRoutes(app: FastifyInstance, ctx: StorageContext) {
   app.addHook('onRoute', (route) => {
     if (!route.schema || route.schema.hide) return;
     route.schema.response = { ...STORAGE_ROUTE_ERRORS, ...(route.schema.response as object) };
   });
   const register = (scope: FastifyInstance, routes: StorageRoute[]) => {
-    for (const route of routes) route(scope, storageCtx);
+    for (const route of routes) route(scope, ctx);
   };
 
-  await app.register(
-    async (buckets) =>
-      register(buckets, [countBuckets, createBucket, listBuckets, getBucket, updateBucket, deleteBucket]),
-    { prefix: '/buckets' },
-  );
-  await app.register(
-    async (files) =>
-      register(files, [
-        getStorageStats,
-        getTotalFileCount,
-        countFiles,
-        listFiles,
-        getFile,
-        deleteFile,
-        updateFile,
-      ]),
-    { prefix: '/files' },
-  );
+  register(app, [countBuckets, createBucket, listBuckets, getBucket, updateBucket, deleteBucket]);
+  register(app, [getStorageStats, getTotalFileCount, countFiles, listFiles, getFile, deleteFile, updateFile]);
   // Routes whose body is a file: whatever its Content-Type, it reaches the handler unread, as a stream.
   await app.register(async (bytes) => {
     bytes.removeAllContentTypeParsers();

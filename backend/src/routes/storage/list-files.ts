@@ -5,9 +5,8 @@ import { FileDataResponse, ListFilesQuery } from './schemas.ts';
 /** GET /storage/files/?bucket_id=: a page of a bucket's files with the total, as SelfDB 0.0.5. */
 const listFiles: StorageRoute = (app, ctx) => {
   app.get<{ Querystring: ListFilesQuery }>(
-    '/',
+    '/storage/files/',
     {
-      prefixTrailingSlash: 'slash',
       schema: {
         operationId: 'listFiles',
         summary: 'List files of a bucket',
@@ -18,7 +17,7 @@ const listFiles: StorageRoute = (app, ctx) => {
       },
       preHandler: ctx.auth.optionalUser,
     },
-    async (request) => {
+    async function handleListFiles(request) {
       // Ajv fills the defaults; the fallbacks only satisfy the types.
       const {
         bucket_id,

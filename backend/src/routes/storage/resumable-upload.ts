@@ -9,7 +9,7 @@ import type { StorageRoute } from './context.ts';
  * the OpenAPI document, whose request/response model cannot describe the protocol's headers).
  */
 const resumableUpload: StorageRoute = (app, ctx) => {
-  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+  const handler = async function handleResumableUpload(request: FastifyRequest, reply: FastifyReply) {
     reply.hijack();
     try {
       await ctx.resumable.handle(request.raw, reply.raw, currentUser(request));
@@ -19,8 +19,8 @@ const resumableUpload: StorageRoute = (app, ctx) => {
     }
   };
   const common = { schema: { hide: true }, preHandler: ctx.auth.requireUser, handler };
-  app.route({ method: 'POST', url: '/uploads', ...common });
-  app.route({ method: ['HEAD', 'PATCH', 'DELETE'], url: '/uploads/:id', ...common });
+  app.route({ method: 'POST', url: '/storage/uploads', ...common });
+  app.route({ method: ['HEAD', 'PATCH', 'DELETE'], url: '/storage/uploads/:id', ...common });
 };
 
 export default resumableUpload;

@@ -6,7 +6,7 @@ import { BucketIdParams, BucketResponse, BucketUpdate } from './schemas.ts';
 /** PATCH /storage/buckets/{bucket_id}: its owner or an admin changes visibility, description, metadata, limits. */
 const updateBucket: StorageRoute = (app, ctx) => {
   app.patch<{ Params: BucketIdParams; Body: BucketUpdate }>(
-    '/:bucket_id',
+    '/storage/buckets/:bucket_id',
     {
       schema: {
         operationId: 'updateBucket',
@@ -19,7 +19,9 @@ const updateBucket: StorageRoute = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => ctx.buckets.update(currentUser(request), request.params.bucket_id, request.body),
+    async function handleUpdateBucket(request) {
+      return ctx.buckets.update(currentUser(request), request.params.bucket_id, request.body);
+    },
   );
 };
 

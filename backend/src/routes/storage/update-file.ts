@@ -9,7 +9,7 @@ const Metadata = Type.Record(Type.String(), Type.Unknown(), { title: 'Metadata' 
 /** PATCH /storage/files/{file_id}: the body replaces the file's metadata (uploader, bucket owner or admin). */
 const updateFile: StorageRoute = (app, ctx) => {
   app.patch<{ Params: FileIdParams; Body: Record<string, unknown> }>(
-    '/:file_id',
+    '/storage/files/:file_id',
     {
       schema: {
         operationId: 'updateFileMetadata',
@@ -22,7 +22,9 @@ const updateFile: StorageRoute = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => ctx.files.updateMetadata(currentUser(request), request.params.file_id, request.body),
+    async function handleUpdateFileMetadata(request) {
+      return ctx.files.updateMetadata(currentUser(request), request.params.file_id, request.body);
+    },
   );
 };
 

@@ -43,7 +43,7 @@ const missingFilename = () =>
  */
 const uploadFile: StorageRoute = (app, ctx) => {
   app.post<{ Querystring: UploadQuery }>(
-    '/files/upload',
+    '/storage/files/upload',
     {
       schema: {
         operationId: 'uploadFile',
@@ -69,7 +69,7 @@ const uploadFile: StorageRoute = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request, reply) => {
+    async function handleUploadFile(request, reply) {
       const result = isMultipartForm(request.headers['content-type'])
         ? await uploadForm(request)
         : await uploadRaw(request);

@@ -1,10 +1,10 @@
 import { Type } from 'typebox';
-import type { RouteModule } from '../context.ts';
+import type { SystemRouteModule } from './context.ts';
 
 const Health = Type.Object({ status: Type.String(), service: Type.String(), database: Type.String() });
 
 /** GET /health: 200 when the database answers through the pool, 503 otherwise. No API key needed. */
-const health: RouteModule = (app, ctx) => {
+const health: SystemRouteModule = (app, ctx) => {
   app.get(
     '/health',
     {
@@ -17,7 +17,7 @@ const health: RouteModule = (app, ctx) => {
         response: { 200: Health, 503: Health },
       },
     },
-    async (_request, reply) => {
+    async function handleGetHealth(_request, reply) {
       if (await ctx.system.isDatabaseHealthy())
         return { status: 'healthy', service: 'backend', database: 'connected' };
       return reply.code(503).send({ status: 'unhealthy', service: 'backend', database: 'unreachable' });

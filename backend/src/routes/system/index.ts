@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import type { RouteContext } from '../context.ts';
+import type { SystemContext } from './context.ts';
 import health from './health.ts';
 import status from './status.ts';
 
-export async function systemRoutes(app: FastifyInstance, ctx: RouteContext) {
+export async function systemRoutes(app: FastifyInstance, ctx: SystemContext) {
   health(app, ctx);
   status(app, ctx);
 }

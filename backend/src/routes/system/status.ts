@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import type { RouteModule } from '../context.ts';
+import type { SystemRouteModule } from './context.ts';
 
 const SystemStatus = Type.Object(
   { initialized: Type.Boolean(), version: Type.String() },
@@ -7,7 +7,7 @@ const SystemStatus = Type.Object(
 );
 
 /** GET /system/status: whether anyone has logged in yet (the UI offers restore until then) and the real version. */
-const status: RouteModule = (app, ctx) => {
+const status: SystemRouteModule = (app, ctx) => {
   app.get(
     '/system/status',
     {
@@ -18,7 +18,9 @@ const status: RouteModule = (app, ctx) => {
         response: { 200: SystemStatus },
       },
     },
-    async () => ctx.system.status(),
+    async function handleGetSystemStatus() {
+      return ctx.system.status();
+    },
   );
 };
 

@@ -6,7 +6,7 @@ import { ColumnChangeResponse, ColumnDefinition, TableIdParams } from './schemas
 /** POST /tables/{table_id}/columns: owner or admin adds a column; `table_schema` follows. */
 const addColumn: TablesRouteModule = (app, ctx) => {
   app.post<{ Params: TableIdParams; Body: ColumnDefinition }>(
-    '/:table_id/columns',
+    '/tables/:table_id/columns',
     {
       schema: {
         operationId: 'addColumn',
@@ -21,7 +21,9 @@ const addColumn: TablesRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => ctx.columns.add(currentUser(request), request.params.table_id, request.body),
+    async function handleAddColumn(request) {
+      return ctx.columns.add(currentUser(request), request.params.table_id, request.body);
+    },
   );
 };
 

@@ -5,7 +5,7 @@ import { OPTIONAL_BEARER, type TablesRouteModule } from './context.ts';
 /** GET /tables/count: how many tables the caller can see (the same rule as the list). */
 const countTables: TablesRouteModule = (app, ctx) => {
   app.get<{ Querystring: SearchQuery }>(
-    '/count',
+    '/tables/count',
     {
       schema: {
         operationId: 'getTableCount',
@@ -20,7 +20,9 @@ const countTables: TablesRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.optionalUser,
     },
-    async (request) => ctx.tables.count(request.user, request.query.search),
+    async function handleGetTableCount(request) {
+      return ctx.tables.count(request.user, request.query.search);
+    },
   );
 };
 

@@ -6,9 +6,8 @@ import { TableCreate, TableRead } from './schemas.ts';
 /** POST /tables/: creates a table and its registry entry (signed-in users). */
 const createTable: TablesRouteModule = (app, ctx) => {
   app.post<{ Body: TableCreate }>(
-    '/',
+    '/tables/',
     {
-      prefixTrailingSlash: 'slash',
       schema: {
         operationId: 'createTable',
         summary: 'Create Table',
@@ -22,7 +21,7 @@ const createTable: TablesRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request, reply) => {
+    async function handleCreateTable(request, reply) {
       const table = await ctx.tables.create(currentUser(request), request.body);
       return reply.code(201).send(table);
     },

@@ -5,7 +5,7 @@ import { ColumnChangeResponse, ColumnParams } from './schemas.ts';
 /** DELETE /tables/{table_id}/columns/{column_name}: owner or admin; 404 when there is no such column. */
 const deleteColumn: TablesRouteModule = (app, ctx) => {
   app.delete<{ Params: ColumnParams }>(
-    '/:table_id/columns/:column_name',
+    '/tables/:table_id/columns/:column_name',
     {
       schema: {
         operationId: 'deleteColumn',
@@ -18,8 +18,9 @@ const deleteColumn: TablesRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) =>
-      ctx.columns.remove(currentUser(request), request.params.table_id, request.params.column_name),
+    async function handleDeleteColumn(request) {
+      return ctx.columns.remove(currentUser(request), request.params.table_id, request.params.column_name);
+    },
   );
 };
 

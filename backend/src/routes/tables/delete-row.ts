@@ -6,7 +6,7 @@ import { IdColumnQuery, RowDeleteResponse, RowParams } from './schemas.ts';
 /** DELETE /tables/{table_id}/data/{row_id}: the same rule as updating a row. */
 const deleteRow: TablesRouteModule = (app, ctx) => {
   app.delete<{ Params: RowParams; Querystring: IdColumnQuery }>(
-    '/:table_id/data/:row_id',
+    '/tables/:table_id/data/:row_id',
     {
       schema: {
         operationId: 'deleteRow',
@@ -19,13 +19,14 @@ const deleteRow: TablesRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) =>
-      ctx.rows.remove(
+    async function handleDeleteRow(request) {
+      return ctx.rows.remove(
         currentUser(request),
         request.params.table_id,
         request.params.row_id,
         request.query.id_column ?? 'id',
-      ),
+      );
+    },
   );
 };
 

@@ -6,7 +6,7 @@ import { TableDeleteResponse, TableIdParams } from './schemas.ts';
 /** DELETE /tables/{table_id}: owner or admin; drops the table and its registry entry together. */
 const deleteTable: TablesRouteModule = (app, ctx) => {
   app.delete<{ Params: TableIdParams }>(
-    '/:table_id',
+    '/tables/:table_id',
     {
       schema: {
         operationId: 'deleteTable',
@@ -18,7 +18,9 @@ const deleteTable: TablesRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => ctx.tables.remove(currentUser(request), request.params.table_id),
+    async function handleDeleteTable(request) {
+      return ctx.tables.remove(currentUser(request), request.params.table_id);
+    },
   );
 };
 

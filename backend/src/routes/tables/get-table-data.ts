@@ -7,7 +7,7 @@ import { TableDataQuery, TableDataResponse, TableIdParams } from './schemas.ts';
 /** GET /tables/{table_id}/data: a page of rows, filtered, ordered and counted as asked. */
 const getTableData: TablesRouteModule = (app, ctx) => {
   app.get<{ Params: TableIdParams; Querystring: TableDataQuery }>(
-    '/:table_id/data',
+    '/tables/:table_id/data',
     {
       schema: {
         operationId: 'getTableData',
@@ -33,7 +33,9 @@ const getTableData: TablesRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.optionalUser,
     },
-    async (request) => ctx.rows.query(request.user, request.params.table_id, request.query as DataQueryInput),
+    async function handleGetTableData(request) {
+      return ctx.rows.query(request.user, request.params.table_id, request.query as DataQueryInput);
+    },
   );
 };
 

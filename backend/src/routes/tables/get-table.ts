@@ -5,7 +5,7 @@ import { TableIdParams, TableRead } from './schemas.ts';
 /** GET /tables/{table_id}: a table the caller can see. */
 const getTable: TablesRouteModule = (app, ctx) => {
   app.get<{ Params: TableIdParams }>(
-    '/:table_id',
+    '/tables/:table_id',
     {
       schema: {
         operationId: 'readTable',
@@ -19,7 +19,9 @@ const getTable: TablesRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.optionalUser,
     },
-    async (request) => ctx.tables.get(request.user, request.params.table_id),
+    async function handleReadTable(request) {
+      return ctx.tables.get(request.user, request.params.table_id);
+    },
   );
 };
 

@@ -1,9 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { createColumnsService } from '../../modules/tables/columns.service.ts';
-import { createRowsService } from '../../modules/tables/rows.service.ts';
-import { TableMetaCache } from '../../modules/tables/table-meta.ts';
-import { createTablesService } from '../../modules/tables/tables.service.ts';
-import type { RouteContext } from '../context.ts';
 import addColumn from './add-column.ts';
 import countTables from './count-tables.ts';
 import createTable from './create-table.ts';
@@ -20,15 +15,7 @@ import updateRow from './update-row.ts';
 import updateTable from './update-table.ts';
 
 /** The 13 `/tables` operations of SelfDB 0.0.5 (tables, columns, rows), in its document's order. */
-export async function tablesRoutes(app: FastifyInstance, ctx: RouteContext) {
-  // One metadata cache per app, shared by the services, so a table change drops what data requests would reuse.
-  const cache = new TableMetaCache(ctx.pool, ctx.config.tables.metadataTtlMs);
-  const tablesCtx: TablesContext = {
-    ...ctx,
-    tables: createTablesService(ctx.pool, cache),
-    columns: createColumnsService({ pool: ctx.pool, cache }),
-    rows: createRowsService(ctx.pool, cache),
-  };
+export async function tablesRoutes(app: FastifyInstance, ctx: TablesContext) {
   for (const route of [
     countTables,
     createTable,
@@ -44,6 +31,6 @@ export async function tablesRoutes(app: FastifyInstance, ctx: RouteContext) {
     updateRow,
     deleteRow,
   ]) {
-    route(app, tablesCtx);
+    route(app, ctx);
   }
 }

@@ -25,7 +25,7 @@ function onConflictOf(request: FastifyRequest): string[] | null {
 /** POST /tables/{table_id}/data: one row, or an array of rows in one statement; `on_conflict` makes it an upsert. */
 const insertRow: TablesRouteModule = (app, ctx) => {
   app.post<{ Params: TableIdParams; Body: unknown }>(
-    '/:table_id/data',
+    '/tables/:table_id/data',
     {
       schema: {
         operationId: 'insertRow',
@@ -44,7 +44,7 @@ const insertRow: TablesRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.optionalUser,
     },
-    async (request) => {
+    async function handleInsertRow(request) {
       const onConflict = onConflictOf(request);
       // optionalUser: the service answers an anonymous insert 401 (or 404 for a table it may not know about).
       return ctx.rows.insert(request.user, request.params.table_id, request.body, onConflict);

@@ -6,9 +6,8 @@ import { ListTablesQuery, TableRead } from './schemas.ts';
 /** GET /tables/: the tables the caller can see, bare array as SelfDB 0.0.5. */
 const listTables: TablesRouteModule = (app, ctx) => {
   app.get<{ Querystring: ListTablesQuery }>(
-    '/',
+    '/tables/',
     {
-      prefixTrailingSlash: 'slash',
       schema: {
         operationId: 'readTables',
         summary: 'List Tables',
@@ -22,7 +21,7 @@ const listTables: TablesRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.optionalUser,
     },
-    async (request) => {
+    async function handleReadTables(request) {
       // Ajv fills the defaults; the fallbacks only satisfy the types.
       const { skip = 0, limit = 100, search, sort_by = 'created_at', sort_order = 'desc' } = request.query;
       return ctx.tables.list(request.user, { skip, limit, search, sortBy: sort_by, sortOrder: sort_order });

@@ -1,10 +1,11 @@
+import { MAX_IDENTIFIER_LENGTH, TABLE_NAME_PATTERN_SOURCE } from '@selfdb/common';
 import { type Static, Type } from 'typebox';
 import { Nullable, SearchTerm, Skip, SortOrder, Uuid } from '../../schemas/common.ts';
 
 const TableName = Type.String({
   minLength: 1,
-  maxLength: 63,
-  pattern: '^[a-z][a-z0-9_]*$',
+  maxLength: MAX_IDENTIFIER_LENGTH,
+  pattern: TABLE_NAME_PATTERN_SOURCE,
   description: 'Table name (lowercase letters, numbers, underscores, must start with letter)',
 });
 const AnyObject = Type.Unsafe<Record<string, unknown>>({ type: 'object', additionalProperties: true });

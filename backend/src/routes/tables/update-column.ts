@@ -6,7 +6,7 @@ import { ColumnParams, ColumnUpdate, ColumnUpdateResponse } from './schemas.ts';
 /** PATCH /tables/{table_id}/columns/{column_name}: rename, type, nullability, default (owner or admin). */
 const updateColumn: TablesRouteModule = (app, ctx) => {
   app.patch<{ Params: ColumnParams; Body: ColumnUpdate }>(
-    '/:table_id/columns/:column_name',
+    '/tables/:table_id/columns/:column_name',
     {
       schema: {
         operationId: 'updateColumn',
@@ -22,13 +22,14 @@ const updateColumn: TablesRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) =>
-      ctx.columns.update(
+    async function handleUpdateColumn(request) {
+      return ctx.columns.update(
         currentUser(request),
         request.params.table_id,
         request.params.column_name,
         request.body,
-      ),
+      );
+    },
   );
 };
 

@@ -5,7 +5,7 @@ import { IdColumnQuery, RowBody, RowParams, UpdateRowResponse } from './schemas.
 /** PATCH /tables/{table_id}/data/{row_id}: admins and the table owner any row, others rows with their user_id. */
 const updateRow: TablesRouteModule = (app, ctx) => {
   app.patch<{ Params: RowParams; Querystring: IdColumnQuery; Body: unknown }>(
-    '/:table_id/data/:row_id',
+    '/tables/:table_id/data/:row_id',
     {
       schema: {
         operationId: 'updateRow',
@@ -23,14 +23,15 @@ const updateRow: TablesRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) =>
-      ctx.rows.update(
+    async function handleUpdateRow(request) {
+      return ctx.rows.update(
         currentUser(request),
         request.params.table_id,
         request.params.row_id,
         request.query.id_column ?? 'id',
         request.body,
-      ),
+      );
+    },
   );
 };
 

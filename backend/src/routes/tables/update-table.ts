@@ -6,7 +6,7 @@ import { TableIdParams, TableRead, TableUpdate } from './schemas.ts';
 /** PATCH /tables/{table_id}: owner or admin; renames, visibility, realtime capture, description, metadata. */
 const updateTable: TablesRouteModule = (app, ctx) => {
   app.patch<{ Params: TableIdParams; Body: TableUpdate }>(
-    '/:table_id',
+    '/tables/:table_id',
     {
       schema: {
         operationId: 'updateTable',
@@ -22,7 +22,9 @@ const updateTable: TablesRouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => ctx.tables.update(currentUser(request), request.params.table_id, request.body),
+    async function handleUpdateTable(request) {
+      return ctx.tables.update(currentUser(request), request.params.table_id, request.body);
+    },
   );
 };
 

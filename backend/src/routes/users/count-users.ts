@@ -1,12 +1,12 @@
 import { Type } from 'typebox';
 import { currentUser } from '../../plugins/auth.ts';
 import { SearchQuery } from '../../schemas/common.ts';
-import type { RouteModule } from '../context.ts';
+import type { UsersRouteModule } from './context.ts';
 
 /** GET /users/count: number of users matching `search` (admins only). */
-const countUsers: RouteModule = (app, ctx) => {
+const countUsers: UsersRouteModule = (app, ctx) => {
   app.get<{ Querystring: SearchQuery }>(
-    '/count',
+    '/users/count',
     {
       schema: {
         operationId: 'getUserCount',
@@ -18,7 +18,9 @@ const countUsers: RouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => ctx.users.count(currentUser(request), request.query.search),
+    async function handleGetUserCount(request) {
+      return ctx.users.count(currentUser(request), request.query.search);
+    },
   );
 };
 

@@ -1,7 +1,8 @@
 import { AppError, ErrorCode, isAdmin } from '@selfdb/common';
 import type { FastifyRequest } from 'fastify';
 import { ref } from '../../schemas/common.ts';
-import { OPTIONAL_BEARER, type RouteModule } from '../context.ts';
+import { OPTIONAL_BEARER } from '../context.ts';
+import type { UsersRouteModule } from './context.ts';
 import { UserCreate, UserRead } from './schemas.ts';
 
 /**
@@ -9,7 +10,7 @@ import { UserCreate, UserRead } from './schemas.ts';
  * sign-up (no admin token) is refused when ALLOW_SIGNUP=false and rate limited per client address; an admin's
  * token skips both (admins create users).
  */
-const createUser: RouteModule = (app, ctx) => {
+const createUser: UsersRouteModule = (app, ctx) => {
   const guardSignup = async (request: FastifyRequest) => {
     await ctx.auth.optionalUser(request);
     if (request.user && isAdmin(request.user)) return;
@@ -28,9 +29,8 @@ const createUser: RouteModule = (app, ctx) => {
     }
   };
   app.post<{ Body: UserCreate }>(
-    '/',
+    '/users/',
     {
-      prefixTrailingSlash: 'slash',
       schema: {
         operationId: 'createUser',
         summary: 'Register a user',
@@ -43,7 +43,9 @@ const createUser: RouteModule = (app, ctx) => {
       },
       preHandler: guardSignup,
     },
-    async (request, reply) => reply.code(201).send(await ctx.users.register(request.body)),
+    async function handleCreateUser(request, reply) {
+      return reply.code(201).send(await ctx.users.register(request.body));
+    },
   );
 };
 

@@ -1,12 +1,12 @@
 import { currentUser } from '../../plugins/auth.ts';
 import { ref } from '../../schemas/common.ts';
-import type { RouteModule } from '../context.ts';
+import type { UsersRouteModule } from './context.ts';
 import { UserDeleteResponse, UserIdParams } from './schemas.ts';
 
 /** DELETE /users/{user_id}: admins only; the last active admin cannot be deleted. */
-const deleteUser: RouteModule = (app, ctx) => {
+const deleteUser: UsersRouteModule = (app, ctx) => {
   app.delete<{ Params: UserIdParams }>(
-    '/:user_id',
+    '/users/:user_id',
     {
       schema: {
         operationId: 'deleteUser',
@@ -18,7 +18,9 @@ const deleteUser: RouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => ctx.users.remove(currentUser(request), request.params.user_id),
+    async function handleDeleteUser(request) {
+      return ctx.users.remove(currentUser(request), request.params.user_id);
+    },
   );
 };
 

@@ -1,13 +1,13 @@
 import { toUserDto } from '../../modules/users/users.dto.ts';
 import { currentUser } from '../../plugins/auth.ts';
 import { ref } from '../../schemas/common.ts';
-import type { RouteModule } from '../context.ts';
+import type { UsersRouteModule } from './context.ts';
 import { UserRead } from './schemas.ts';
 
 /** GET /users/me: the signed-in user's profile. */
-const getMe: RouteModule = (app, ctx) => {
+const getMe: UsersRouteModule = (app, ctx) => {
   app.get(
-    '/me',
+    '/users/me',
     {
       schema: {
         operationId: 'readUsersMe',
@@ -18,7 +18,9 @@ const getMe: RouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => toUserDto(currentUser(request)),
+    async function handleReadUsersMe(request) {
+      return toUserDto(currentUser(request));
+    },
   );
 };
 

@@ -1,12 +1,12 @@
 import { currentUser } from '../../plugins/auth.ts';
 import { ref } from '../../schemas/common.ts';
-import type { RouteModule } from '../context.ts';
+import type { UsersRouteModule } from './context.ts';
 import { UserIdParams, UserRead } from './schemas.ts';
 
 /** GET /users/{user_id}: a user's profile (yourself, or anyone for admins). */
-const getUser: RouteModule = (app, ctx) => {
+const getUser: UsersRouteModule = (app, ctx) => {
   app.get<{ Params: UserIdParams }>(
-    '/:user_id',
+    '/users/:user_id',
     {
       schema: {
         operationId: 'readUser',
@@ -18,7 +18,9 @@ const getUser: RouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => ctx.users.get(currentUser(request), request.params.user_id),
+    async function handleReadUser(request) {
+      return ctx.users.get(currentUser(request), request.params.user_id);
+    },
   );
 };
 

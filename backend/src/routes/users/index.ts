@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { RouteContext } from '../context.ts';
+import type { UsersContext } from './context.ts';
 import countUsers from './count-users.ts';
 import createUser from './create-user.ts';
 import deleteUser from './delete-user.ts';
@@ -13,7 +13,7 @@ import refreshToken from './refresh-token.ts';
 import updateUser from './update-user.ts';
 
 /** The 11 `/users` operations of SelfDB 0.0.5, in its document's order. */
-export async function usersRoutes(app: FastifyInstance, ctx: RouteContext) {
+export async function usersRoutes(app: FastifyInstance, ctx: UsersContext) {
   for (const route of [
     login,
     refreshToken,

@@ -1,15 +1,14 @@
 import { Type } from 'typebox';
 import { currentUser } from '../../plugins/auth.ts';
 import { ref } from '../../schemas/common.ts';
-import type { RouteModule } from '../context.ts';
+import type { UsersRouteModule } from './context.ts';
 import { ListUsersQuery, UserRead } from './schemas.ts';
 
 /** GET /users/: a page of users, bare array as SelfDB 0.0.5 (admins only). */
-const listUsers: RouteModule = (app, ctx) => {
+const listUsers: UsersRouteModule = (app, ctx) => {
   app.get<{ Querystring: ListUsersQuery }>(
-    '/',
+    '/users/',
     {
-      prefixTrailingSlash: 'slash',
       schema: {
         operationId: 'readUsers',
         summary: 'List users',
@@ -20,7 +19,7 @@ const listUsers: RouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => {
+    async function handleReadUsers(request) {
       // Ajv fills the defaults; the fallbacks only satisfy the types.
       const { skip = 0, limit = 100, search, sort_by = 'created_at', sort_order = 'desc' } = request.query;
       return ctx.users.list(currentUser(request), {

@@ -1,11 +1,11 @@
 import { AppError, ErrorCode } from '@selfdb/common';
 import type { FastifyRequest } from 'fastify';
 import { ref } from '../../schemas/common.ts';
-import type { RouteModule } from '../context.ts';
+import type { UsersRouteModule } from './context.ts';
 import { LoginRequest, TokenPair } from './schemas.ts';
 
 /** POST /users/token: email + password (JSON) → access and refresh tokens. Rate-limited per address and account. */
-const login: RouteModule = (app, ctx) => {
+const login: UsersRouteModule = (app, ctx) => {
   const limit = async (request: FastifyRequest<{ Body: LoginRequest }>) => {
     const email = request.body.email.toLowerCase();
     const wait = Math.max(
@@ -19,7 +19,7 @@ const login: RouteModule = (app, ctx) => {
     }
   };
   app.post<{ Body: LoginRequest }>(
-    '/token',
+    '/users/token',
     {
       schema: {
         operationId: 'loginForAccessToken',
@@ -30,7 +30,9 @@ const login: RouteModule = (app, ctx) => {
       },
       preHandler: limit,
     },
-    async (request) => ctx.authService.login(request.body.email, request.body.password),
+    async function handleLoginForAccessToken(request) {
+      return ctx.authService.login(request.body.email, request.body.password);
+    },
   );
 };
 

@@ -1,12 +1,12 @@
 import { currentUser } from '../../plugins/auth.ts';
 import { ref } from '../../schemas/common.ts';
-import type { RouteModule } from '../context.ts';
+import type { UsersRouteModule } from './context.ts';
 import { LogoutResponse } from './schemas.ts';
 
 /** POST /users/logout/all: ends every session of the caller (all devices): every token of theirs is refused. */
-const logoutAll: RouteModule = (app, ctx) => {
+const logoutAll: UsersRouteModule = (app, ctx) => {
   app.post(
-    '/logout/all',
+    '/users/logout/all',
     {
       schema: {
         operationId: 'logoutAllDevices',
@@ -19,7 +19,7 @@ const logoutAll: RouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => {
+    async function handleLogoutAllDevices(request) {
       await ctx.authService.logoutAll(currentUser(request).id);
       return { status: 'logged_out' };
     },

@@ -1,16 +1,16 @@
 import { currentSession, currentUser } from '../../plugins/auth.ts';
 import { optionalBody } from '../../plugins/openapi.ts';
 import { ref } from '../../schemas/common.ts';
-import type { RouteModule } from '../context.ts';
+import type { UsersRouteModule } from './context.ts';
 import { LogoutRequest, LogoutResponse } from './schemas.ts';
 
 /**
  * POST /users/logout: ends the session of the caller's access token (and of the given refresh token, when it is
  * another of theirs). Its access tokens are refused from then on; the caller's other sessions stay open.
  */
-const logout: RouteModule = (app, ctx) => {
+const logout: UsersRouteModule = (app, ctx) => {
   app.post<{ Body: LogoutRequest | undefined }>(
-    '/logout',
+    '/users/logout',
     {
       schema: {
         operationId: 'logout',
@@ -24,12 +24,12 @@ const logout: RouteModule = (app, ctx) => {
         response: { 200: ref(LogoutResponse) },
       },
       // The body is optional (SelfDB 0.0.5 clients send none): validate an absent one as `{}`.
-      preValidation: async (request) => {
+      preValidation: async function defaultEmptyBody(request) {
         request.body ??= {};
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => {
+    async function handleLogout(request) {
       await ctx.authService.logout(
         currentUser(request).id,
         currentSession(request),

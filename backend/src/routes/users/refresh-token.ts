@@ -1,12 +1,12 @@
 import { AppError, ErrorCode } from '@selfdb/common';
 import { ref } from '../../schemas/common.ts';
-import type { RouteModule } from '../context.ts';
+import type { UsersRouteModule } from './context.ts';
 import { RefreshRequest, TokenPair } from './schemas.ts';
 
 /** POST /users/token/refresh: rotates a refresh token; a reused one revokes every session of its user. */
-const refreshToken: RouteModule = (app, ctx) => {
+const refreshToken: UsersRouteModule = (app, ctx) => {
   app.post<{ Body: RefreshRequest }>(
-    '/token/refresh',
+    '/users/token/refresh',
     {
       schema: {
         operationId: 'refreshAccessToken',
@@ -15,7 +15,7 @@ const refreshToken: RouteModule = (app, ctx) => {
         body: ref(RefreshRequest),
         response: { 200: ref(TokenPair) },
       },
-      preHandler: async (request) => {
+      preHandler: async function limitRefreshAttempts(request) {
         const wait = ctx.limiters.refreshPerAddress.hit(request.ip);
         if (wait > 0) {
           throw new AppError(429, ErrorCode.RATE_LIMITED, `Too many refresh attempts: retry in ${wait} s`, {
@@ -24,7 +24,9 @@ const refreshToken: RouteModule = (app, ctx) => {
         }
       },
     },
-    async (request) => ctx.authService.refresh(request.body.refresh_token),
+    async function handleRefreshAccessToken(request) {
+      return ctx.authService.refresh(request.body.refresh_token);
+    },
   );
 };
 

@@ -1,16 +1,16 @@
 import { AppError, ErrorCode } from '@selfdb/common';
 import { currentUser } from '../../plugins/auth.ts';
 import { ref } from '../../schemas/common.ts';
-import type { RouteModule } from '../context.ts';
+import type { UsersRouteModule } from './context.ts';
 import { UserIdParams, UserRead, UserUpdate } from './schemas.ts';
 
 /**
  * PATCH /users/{user_id}: users edit their own profile, and their password with the current one; admins anyone,
  * including role/isActive. A new password, role or deactivation ends every session of the user.
  */
-const updateUser: RouteModule = (app, ctx) => {
+const updateUser: UsersRouteModule = (app, ctx) => {
   app.patch<{ Params: UserIdParams; Body: UserUpdate }>(
-    '/:user_id',
+    '/users/:user_id',
     {
       schema: {
         operationId: 'updateUser',
@@ -23,7 +23,7 @@ const updateUser: RouteModule = (app, ctx) => {
       },
       preHandler: ctx.auth.requireUser,
     },
-    async (request) => {
+    async function handleUpdateUser(request) {
       const body = request.body;
       const user = currentUser(request);
       if (body.password && user.id === request.params.user_id) {

@@ -1,10 +1,11 @@
-import type { FastifyInstance } from 'fastify';
+import type { DeliveriesService } from '../../modules/webhooks/deliveries.service.ts';
 import type { WebhooksService } from '../../modules/webhooks/webhooks.service.ts';
-import type { FunctionsContext } from '../functions/context.ts';
+import type { RouteContext, RouteModule } from '../context.ts';
 
-/** What `/webhooks` routes get: the functions area's context plus the webhooks management service. */
-export interface WebhooksContext extends FunctionsContext {
+/** What `/webhooks` routes get: the webhooks management service and the deliveries service (trigger, retry). */
+export interface WebhooksContext extends RouteContext {
   webhooks: WebhooksService;
+  deliveries: DeliveriesService;
 }
 
-export type WebhooksRouteModule = (app: FastifyInstance, ctx: WebhooksContext) => void;
+export type WebhooksRouteModule = RouteModule<WebhooksContext>;

@@ -10,9 +10,8 @@ import { WebhookCreate, WebhookRead } from './schemas.ts';
  */
 const createWebhook: WebhooksRouteModule = (app, ctx) => {
   app.post<{ Body: WebhookCreate }>(
-    '/',
+    '/webhooks/',
     {
-      prefixTrailingSlash: 'slash',
       schema: {
         operationId: 'createWebhook',
         summary: 'Create a webhook',

@@ -6,7 +6,7 @@ import { NoContent, WebhookIdParams } from './schemas.ts';
 /** DELETE /webhooks/{webhook_id}: deletes a webhook and its deliveries (admins only). */
 const deleteWebhook: WebhooksRouteModule = (app, ctx) => {
   app.delete<{ Params: WebhookIdParams }>(
-    '/:webhook_id',
+    '/webhooks/:webhook_id',
     {
       schema: {
         operationId: 'deleteWebhook',

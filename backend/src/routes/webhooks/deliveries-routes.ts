@@ -1,29 +1,15 @@
 import { drainAfterResponse } from '@selfdb/common';
 import type { FastifyInstance } from 'fastify';
-import {
-  createDeliveriesService,
-  type DeliveriesService,
-} from '../../modules/webhooks/deliveries.service.ts';
-import type { RouteContext } from '../context.ts';
+import type { WebhooksContext } from './context.ts';
 import retryDelivery from './retry-delivery.ts';
 import triggerWebhook from './trigger-webhook.ts';
 
-export interface DeliveriesContext extends RouteContext {
-  deliveries: DeliveriesService;
-}
-
-export type DeliveriesRoute = (app: FastifyInstance, ctx: DeliveriesContext) => void;
-
 /**
- * The delivery side of `/webhooks` (registered with that prefix): the public trigger URL and the admin's manual
+ * The delivery side of `/webhooks`: the public trigger URL and the admin's manual
  * retry. The webhooks' own CRUD lives in ./index.ts.
  */
-export async function webhookDeliveryRoutes(app: FastifyInstance, ctx: RouteContext) {
-  const deliveriesCtx: DeliveriesContext = {
-    ...ctx,
-    deliveries: createDeliveriesService(ctx.pool, { requireSignature: ctx.config.webhooks.requireSignature }),
-  };
-  retryDelivery(app, deliveriesCtx);
+export async function webhookDeliveryRoutes(app: FastifyInstance, ctx: WebhooksContext) {
+  retryDelivery(app, ctx);
   // The trigger takes any body in any Content-Type, unread: it reads the raw bytes itself (the signature is over
   // them) under its own size limit.
   await app.register(async (raw) => {
@@ -31,6 +17,6 @@ export async function webhookDeliveryRoutes(app: FastifyInstance, ctx: RouteCont
     raw.addContentTypeParser('*', (_request, _payload, done) => done(null));
     // Refused before the body was read (413, 404): the rest is dropped after the response.
     raw.addHook('onError', async (request, reply) => drainAfterResponse(request.raw, reply.raw));
-    triggerWebhook(raw, deliveriesCtx);
+    triggerWebhook(raw, ctx);
   });
 }

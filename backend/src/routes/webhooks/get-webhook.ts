@@ -7,7 +7,7 @@ import { WebhookIdParams, WebhookRead } from './schemas.ts';
 /** GET /webhooks/{webhook_id}: one webhook, secret masked (admins only). */
 const getWebhook: WebhooksRouteModule = (app, ctx) => {
   app.get<{ Params: WebhookIdParams }>(
-    '/:webhook_id',
+    '/webhooks/:webhook_id',
     {
       schema: {
         operationId: 'getWebhook',

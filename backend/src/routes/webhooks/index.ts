@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { createWebhooksService } from '../../modules/webhooks/webhooks.service.ts';
-import type { FunctionsContext } from '../functions/context.ts';
 import type { WebhooksContext } from './context.ts';
 import createWebhook from './create-webhook.ts';
+import { webhookDeliveryRoutes } from './deliveries-routes.ts';
 import deleteWebhook from './delete-webhook.ts';
 import getWebhook from './get-webhook.ts';
 import listWebhookDeliveries from './list-webhook-deliveries.ts';
@@ -11,8 +10,7 @@ import regenerateWebhookToken from './regenerate-webhook-token.ts';
 import updateWebhook from './update-webhook.ts';
 
 /** The `/webhooks` operations of SelfDB 0.0.5 (admin only, except the public trigger), in its document's order. */
-export async function webhooksRoutes(app: FastifyInstance, ctx: FunctionsContext) {
-  const areaCtx: WebhooksContext = { ...ctx, webhooks: createWebhooksService(ctx.pool) };
+export async function webhooksRoutes(app: FastifyInstance, ctx: WebhooksContext) {
   for (const route of [
     listWebhooks,
     createWebhook,
@@ -22,6 +20,7 @@ export async function webhooksRoutes(app: FastifyInstance, ctx: FunctionsContext
     regenerateWebhookToken,
     listWebhookDeliveries,
   ]) {
-    route(app, areaCtx);
+    route(app, ctx);
   }
+  await app.register(webhookDeliveryRoutes, ctx);
 }

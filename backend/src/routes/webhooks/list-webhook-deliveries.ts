@@ -7,7 +7,7 @@ import { PageQuery, WebhookDeliveryListResponse, WebhookIdParams } from './schem
 /** GET /webhooks/{webhook_id}/deliveries: the webhook's deliveries, newest first (admins only). */
 const listWebhookDeliveries: WebhooksRouteModule = (app, ctx) => {
   app.get<{ Params: WebhookIdParams; Querystring: PageQuery }>(
-    '/:webhook_id/deliveries',
+    '/webhooks/:webhook_id/deliveries',
     {
       schema: {
         operationId: 'listWebhookDeliveries',

@@ -7,9 +7,8 @@ import { PageQuery, WebhookListResponse } from './schemas.ts';
 /** GET /webhooks/: a page of webhooks, newest first, secrets masked (admins only). */
 const listWebhooks: WebhooksRouteModule = (app, ctx) => {
   app.get<{ Querystring: PageQuery }>(
-    '/',
+    '/webhooks/',
     {
-      prefixTrailingSlash: 'slash',
       schema: {
         operationId: 'listWebhooks',
         summary: 'List webhooks',

@@ -7,7 +7,7 @@ import { WebhookIdParams, WebhookRead } from './schemas.ts';
 /** POST /webhooks/{webhook_id}/regenerate-token: a new trigger token; the old URL answers 404 from now on (admins only). */
 const regenerateWebhookToken: WebhooksRouteModule = (app, ctx) => {
   app.post<{ Params: WebhookIdParams }>(
-    '/:webhook_id/regenerate-token',
+    '/webhooks/:webhook_id/regenerate-token',
     {
       schema: {
         operationId: 'regenerateWebhookToken',

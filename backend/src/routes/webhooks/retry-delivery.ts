@@ -1,6 +1,6 @@
 import { currentUser } from '../../plugins/auth.ts';
 import { ref } from '../../schemas/common.ts';
-import type { DeliveriesRoute } from './deliveries-routes.ts';
+import type { WebhooksRouteModule } from './context.ts';
 import { DeliveryIdParams } from './delivery-schemas.ts';
 import { WebhookDeliveryRead } from './schemas.ts';
 
@@ -9,9 +9,9 @@ import { WebhookDeliveryRead } from './schemas.ts';
  * the delivery, queued again with retry_count and delivery_attempt incremented; 404 for an unknown id, 409 while it
  * is still queued or running (or when it failed its signature check).
  */
-const retryDelivery: DeliveriesRoute = (app, ctx) => {
+const retryDelivery: WebhooksRouteModule = (app, ctx) => {
   app.post<{ Params: DeliveryIdParams }>(
-    '/deliveries/:delivery_id/retry',
+    '/webhooks/deliveries/:delivery_id/retry',
     {
       schema: {
         operationId: 'retryWebhookDelivery',

@@ -1,6 +1,6 @@
 import { readLimitedBody } from '../../modules/webhooks/request-body.ts';
 import { ref } from '../../schemas/common.ts';
-import type { DeliveriesRoute } from './deliveries-routes.ts';
+import type { WebhooksRouteModule } from './context.ts';
 import { WebhookTokenParams, WebhookTriggerAccepted } from './delivery-schemas.ts';
 
 /**
@@ -9,9 +9,9 @@ import { WebhookTokenParams, WebhookTriggerAccepted } from './delivery-schemas.t
  * unknown, malformed or inactive token; 413 past WEBHOOK_MAX_BODY_KB; 401 WEBHOOK_SIGNATURE_INVALID for a signature
  * that does not verify (recorded, not run); 429 past the webhook's rate_limit_per_minute (Retry-After).
  */
-const triggerWebhook: DeliveriesRoute = (app, ctx) => {
+const triggerWebhook: WebhooksRouteModule = (app, ctx) => {
   app.post<{ Params: WebhookTokenParams }>(
-    '/trigger/:webhook_token',
+    '/webhooks/trigger/:webhook_token',
     {
       schema: {
         operationId: 'triggerWebhook',

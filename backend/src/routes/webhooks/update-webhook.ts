@@ -7,7 +7,7 @@ import { WebhookIdParams, WebhookRead, WebhookUpdate } from './schemas.ts';
 /** PATCH /webhooks/{webhook_id}: edits a webhook; a new `secret_key` is shown in this response only (admins only). */
 const updateWebhook: WebhooksRouteModule = (app, ctx) => {
   app.patch<{ Params: WebhookIdParams; Body: WebhookUpdate }>(
-    '/:webhook_id',
+    '/webhooks/:webhook_id',
     {
       schema: {
         operationId: 'updateWebhook',
