@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { errorMessage } from '../../lib/errors.ts';
+import type { AsyncState } from '../../lib/use-async.ts';
 import { Button } from './button.tsx';
 
 export function Loading({ label = 'Loading…' }: { label?: string }) {
@@ -30,6 +31,22 @@ export function ErrorMessage({ message, onRetry }: { message: string; onRetry?: 
 /** The error of a failed load, with a retry. */
 export function LoadError({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   return <ErrorMessage message={errorMessage(error)} onRetry={onRetry} />;
+}
+
+/** A `useAsync` state's error (with a retry) and its first load; nothing once its data is there. */
+export function AsyncStatus({
+  state,
+  label,
+}: {
+  state: Pick<AsyncState<unknown>, 'data' | 'error' | 'loading' | 'reload'>;
+  label?: string;
+}) {
+  return (
+    <>
+      {state.error ? <LoadError error={state.error} onRetry={state.reload} /> : null}
+      {state.loading && !state.data ? <Loading label={label} /> : null}
+    </>
+  );
 }
 
 export function EmptyState({ title, children }: { title: string; children?: ReactNode }) {

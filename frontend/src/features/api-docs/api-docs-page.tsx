@@ -10,7 +10,7 @@ import { unwrap } from '@selfdb/sdk';
 import { useMemo, useState } from 'react';
 import { Button } from '../../components/ui/button.tsx';
 import { Input } from '../../components/ui/field.tsx';
-import { Badge, EmptyState, LoadError, Loading, PageHeader } from '../../components/ui/states.tsx';
+import { AsyncStatus, Badge, EmptyState, PageHeader } from '../../components/ui/states.tsx';
 import { DataTable, Td, Th } from '../../components/ui/table.tsx';
 import { useSession } from '../../lib/session.tsx';
 import { useAsync } from '../../lib/use-async.ts';
@@ -223,8 +223,7 @@ export function ApiDocsPage() {
         value={search}
         onChange={(e) => setSearch(e.target.value)}
       />
-      {docs.error ? <LoadError error={docs.error} onRetry={docs.reload} /> : null}
-      {docs.loading && !docs.data ? <Loading /> : null}
+      <AsyncStatus state={docs} />
       {docs.data && shown.length === 0 ? (
         <EmptyState
           title={term.trim() ? 'No operation matches this search' : 'The document lists no operations'}

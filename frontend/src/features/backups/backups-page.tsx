@@ -14,14 +14,7 @@ import {
 import { useEffect, useState } from 'react';
 import { Button } from '../../components/ui/button.tsx';
 import { ConfirmDialog, Dialog } from '../../components/ui/dialog.tsx';
-import {
-  Badge,
-  EmptyState,
-  ErrorMessage,
-  LoadError,
-  Loading,
-  PageHeader,
-} from '../../components/ui/states.tsx';
+import { AsyncStatus, Badge, EmptyState, ErrorMessage, PageHeader } from '../../components/ui/states.tsx';
 import { DataTable, Td, Th } from '../../components/ui/table.tsx';
 import { errorMessage } from '../../lib/errors.ts';
 import { formatBytes, formatDate } from '../../lib/format.ts';
@@ -183,8 +176,7 @@ export function BackupsPage() {
           <ErrorMessage message={actionError} />
         </div>
       ) : null}
-      {backups.error ? <LoadError error={backups.error} onRetry={backups.reload} /> : null}
-      {backups.loading && !backups.data ? <Loading /> : null}
+      <AsyncStatus state={backups} />
       {backups.data && rows.length === 0 ? (
         <EmptyState title="No backups yet">
           Create one now; the schedule (BACKUP_SCHEDULE_CRON) and <code>./selfdb.sh backup</code> add theirs

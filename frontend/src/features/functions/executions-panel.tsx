@@ -9,7 +9,7 @@ import { Fragment, useState } from 'react';
 import { Button } from '../../components/ui/button.tsx';
 import { Select } from '../../components/ui/field.tsx';
 import { Pager } from '../../components/ui/pager.tsx';
-import { Badge, EmptyState, LoadError, Loading } from '../../components/ui/states.tsx';
+import { AsyncStatus, Badge, EmptyState } from '../../components/ui/states.tsx';
 import { DataTable, Td, Th } from '../../components/ui/table.tsx';
 import { formatDate } from '../../lib/format.ts';
 import { useSelfDB } from '../../lib/session.tsx';
@@ -67,8 +67,7 @@ function ExecutionDetail({ fn, execution }: { fn: FunctionRead; execution: Funct
         </pre>
       ) : null}
       <div className="text-xs font-semibold uppercase tracking-wide text-zinc-500">Logs</div>
-      {logs.error ? <LoadError error={logs.error} onRetry={logs.reload} /> : null}
-      {logs.loading && !logs.data ? <Loading label="Loading logs…" /> : null}
+      <AsyncStatus state={logs} label="Loading logs…" />
       {logs.data && logs.data.lines.length === 0 ? (
         <p className="text-sm text-zinc-500">No log lines.</p>
       ) : null}
@@ -117,8 +116,7 @@ export function ExecutionsPanel({ fn, onRefresh }: { fn: FunctionRead; onRefresh
           Refresh
         </Button>
       </div>
-      {executions.error ? <LoadError error={executions.error} onRetry={executions.reload} /> : null}
-      {executions.loading && !executions.data ? <Loading /> : null}
+      <AsyncStatus state={executions} />
       {executions.data && rows.length === 0 ? (
         <EmptyState title="No executions yet">
           Runs appear here with their logs once the function runs.
@@ -219,8 +217,7 @@ export function LogsPanel({ fn }: { fn: FunctionRead }) {
           Refresh
         </Button>
       </div>
-      {logs.error ? <LoadError error={logs.error} onRetry={logs.reload} /> : null}
-      {logs.loading && !logs.data ? <Loading /> : null}
+      <AsyncStatus state={logs} />
       {logs.data && logs.data.logs.length === 0 ? (
         <EmptyState title={level ? `No ${level} lines` : 'No log lines yet'}>
           What the function writes with console.log, warn and error appears here.

@@ -5,14 +5,7 @@ import { Button } from '../../components/ui/button.tsx';
 import { ConfirmDialog } from '../../components/ui/dialog.tsx';
 import { Input, Select } from '../../components/ui/field.tsx';
 import { Pager } from '../../components/ui/pager.tsx';
-import {
-  Badge,
-  EmptyState,
-  ErrorMessage,
-  LoadError,
-  Loading,
-  PageHeader,
-} from '../../components/ui/states.tsx';
+import { AsyncStatus, Badge, EmptyState, ErrorMessage, PageHeader } from '../../components/ui/states.tsx';
 import { DataTable, Td, Th } from '../../components/ui/table.tsx';
 import { errorMessage } from '../../lib/errors.ts';
 import { formatDate } from '../../lib/format.ts';
@@ -124,8 +117,7 @@ export function FunctionsPage() {
         </Select>
       </div>
       {actionError ? <ErrorMessage message={actionError} /> : null}
-      {functions.error ? <LoadError error={functions.error} onRetry={functions.reload} /> : null}
-      {functions.loading && !functions.data ? <Loading /> : null}
+      <AsyncStatus state={functions} />
       {functions.data && rows.length === 0 ? (
         <EmptyState title={term ? 'No function matches this search' : 'No functions yet'}>
           {term ? null : 'Create one: it runs on HTTP calls, schedules, table changes, events and webhooks.'}

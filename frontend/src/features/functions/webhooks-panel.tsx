@@ -13,7 +13,7 @@ import { Fragment, useState } from 'react';
 import { Button } from '../../components/ui/button.tsx';
 import { ConfirmDialog } from '../../components/ui/dialog.tsx';
 import { Pager } from '../../components/ui/pager.tsx';
-import { Badge, EmptyState, ErrorMessage, LoadError, Loading } from '../../components/ui/states.tsx';
+import { AsyncStatus, Badge, EmptyState, ErrorMessage } from '../../components/ui/states.tsx';
 import { DataTable, Td, Th } from '../../components/ui/table.tsx';
 import { errorMessage } from '../../lib/errors.ts';
 import { formatDate } from '../../lib/format.ts';
@@ -89,8 +89,7 @@ function Deliveries({ webhook, onChanged }: { webhook: WebhookRead; onChanged():
         </Button>
       </div>
       {error ? <ErrorMessage message={error} /> : null}
-      {deliveries.error ? <LoadError error={deliveries.error} onRetry={deliveries.reload} /> : null}
-      {deliveries.loading && !deliveries.data ? <Loading /> : null}
+      <AsyncStatus state={deliveries} />
       {deliveries.data && rows.length === 0 ? (
         <EmptyState title="No deliveries yet">
           They appear here when something POSTs to the webhook's URL.
@@ -232,8 +231,7 @@ export function WebhooksPanel({ fn }: { fn: FunctionRead }) {
           Create webhook
         </Button>
       </div>
-      {webhooks.error ? <LoadError error={webhooks.error} onRetry={webhooks.reload} /> : null}
-      {webhooks.loading && !webhooks.data ? <Loading /> : null}
+      <AsyncStatus state={webhooks} />
       {webhooks.data && rows.length === 0 ? (
         <EmptyState title="No webhooks for this function">
           Create one to get a URL that runs this function.

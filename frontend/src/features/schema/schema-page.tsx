@@ -1,7 +1,7 @@
 import { getSchemaVisualization, listSchemaChanges, unwrap } from '@selfdb/sdk';
 import { lazy, Suspense, useState } from 'react';
 import { Pager } from '../../components/ui/pager.tsx';
-import { Badge, EmptyState, LoadError, Loading, PageHeader } from '../../components/ui/states.tsx';
+import { AsyncStatus, Badge, EmptyState, Loading, PageHeader } from '../../components/ui/states.tsx';
 import { DataTable, Td, Th } from '../../components/ui/table.tsx';
 import { formatDate } from '../../lib/format.ts';
 import { useSelfDB } from '../../lib/session.tsx';
@@ -46,8 +46,7 @@ export function SchemaPage() {
         }
       />
       <section aria-label="Schema graph" className="mb-8">
-        {schema.error ? <LoadError error={schema.error} onRetry={schema.reload} /> : null}
-        {schema.loading && !schema.data ? <Loading label="Loading the schema…" /> : null}
+        <AsyncStatus state={schema} label="Loading the schema…" />
         {schema.data && schema.data.nodes.length === 0 ? (
           <EmptyState title="No tables yet">Tables you create show up here with their relations.</EmptyState>
         ) : null}
@@ -65,8 +64,7 @@ export function SchemaPage() {
         <p className="mb-3 text-sm text-zinc-500">
           Every schema change (CREATE, ALTER, DROP…) from the API, the SQL Editor or any other client.
         </p>
-        {changes.error ? <LoadError error={changes.error} onRetry={changes.reload} /> : null}
-        {changes.loading && !changes.data ? <Loading /> : null}
+        <AsyncStatus state={changes} />
         {changes.data && changes.data.changes.length === 0 ? (
           <EmptyState title="No schema changes recorded yet" />
         ) : null}

@@ -2,7 +2,7 @@ import { clearQueryHistory, type SqlHistoryRead, unwrap } from '@selfdb/sdk';
 import { useState } from 'react';
 import { Button } from '../../components/ui/button.tsx';
 import { ConfirmDialog } from '../../components/ui/dialog.tsx';
-import { Badge, EmptyState, LoadError, Loading } from '../../components/ui/states.tsx';
+import { AsyncStatus, Badge, EmptyState } from '../../components/ui/states.tsx';
 import { formatDate } from '../../lib/format.ts';
 import { useSelfDB } from '../../lib/session.tsx';
 import type { AsyncState } from '../../lib/use-async.ts';
@@ -28,8 +28,7 @@ export function HistoryPanel({
           Clear
         </Button>
       </div>
-      {history.error ? <LoadError error={history.error} onRetry={history.reload} /> : null}
-      {history.loading && !history.data ? <Loading /> : null}
+      <AsyncStatus state={history} />
       {history.data && history.data.length === 0 ? (
         <EmptyState title="No queries yet">Queries you run appear here.</EmptyState>
       ) : null}

@@ -2,7 +2,7 @@ import { deleteSnippet, type SqlSnippetRead, unwrap } from '@selfdb/sdk';
 import { useMemo, useState } from 'react';
 import { Button } from '../../components/ui/button.tsx';
 import { ConfirmDialog } from '../../components/ui/dialog.tsx';
-import { Badge, EmptyState, LoadError, Loading } from '../../components/ui/states.tsx';
+import { AsyncStatus, Badge, EmptyState } from '../../components/ui/states.tsx';
 import { useSelfDB } from '../../lib/session.tsx';
 import type { AsyncState } from '../../lib/use-async.ts';
 import { SnippetDialog } from './snippet-dialog.tsx';
@@ -23,8 +23,7 @@ export function SnippetsPanel({
 
   return (
     <div className="space-y-3">
-      {snippets.error ? <LoadError error={snippets.error} onRetry={snippets.reload} /> : null}
-      {snippets.loading && !snippets.data ? <Loading /> : null}
+      <AsyncStatus state={snippets} />
       {snippets.data && snippets.data.length === 0 ? (
         <EmptyState title="No saved snippets">Save the editor's SQL to find it here.</EmptyState>
       ) : null}

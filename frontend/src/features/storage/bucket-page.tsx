@@ -16,6 +16,7 @@ import { ConfirmDialog } from '../../components/ui/dialog.tsx';
 import { Input, Select } from '../../components/ui/field.tsx';
 import { Pager } from '../../components/ui/pager.tsx';
 import {
+  AsyncStatus,
   Badge,
   EmptyState,
   ErrorMessage,
@@ -263,8 +264,7 @@ export function BucketPage() {
           <span className="ml-auto text-xs text-zinc-500">Drop files here to upload them.</span>
         </div>
         {actionError ? <ErrorMessage message={errorMessage(actionError)} /> : null}
-        {files.error ? <LoadError error={files.error} onRetry={files.reload} /> : null}
-        {files.loading && !files.data ? <Loading /> : null}
+        <AsyncStatus state={files} />
         {files.data && files.data.files.length === 0 ? (
           <EmptyState title={term ? 'No file matches this search' : 'No files yet'}>
             {term ? null : 'Upload files with the button above, or drop them here.'}

@@ -4,7 +4,7 @@ import { type BucketResponse, downloadFile, type FileResponse, unwrap } from '@s
 import { useEffect, useState } from 'react';
 import { Button } from '../../components/ui/button.tsx';
 import { Dialog } from '../../components/ui/dialog.tsx';
-import { EmptyState, LoadError, Loading } from '../../components/ui/states.tsx';
+import { AsyncStatus, EmptyState } from '../../components/ui/states.tsx';
 import { formatBytes } from '../../lib/format.ts';
 import { useSelfDB } from '../../lib/session.tsx';
 import { useAsync } from '../../lib/use-async.ts';
@@ -53,8 +53,7 @@ export default function FilePreviewDialog({
       wide
       footer={<Button onClick={onClose}>Close</Button>}
     >
-      {preview.error ? <LoadError error={preview.error} onRetry={preview.reload} /> : null}
-      {preview.loading && !preview.data ? <Loading /> : null}
+      <AsyncStatus state={preview} />
       {preview.data?.kind === 'text' ? (
         <>
           <pre

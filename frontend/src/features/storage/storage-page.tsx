@@ -5,7 +5,7 @@ import { Button } from '../../components/ui/button.tsx';
 import { ConfirmDialog } from '../../components/ui/dialog.tsx';
 import { Input } from '../../components/ui/field.tsx';
 import { Pager } from '../../components/ui/pager.tsx';
-import { Badge, EmptyState, LoadError, Loading, PageHeader } from '../../components/ui/states.tsx';
+import { AsyncStatus, Badge, EmptyState, PageHeader } from '../../components/ui/states.tsx';
 import { DataTable, Td, Th } from '../../components/ui/table.tsx';
 import { formatBytes, formatDate } from '../../lib/format.ts';
 import { useSelfDB, useSession } from '../../lib/session.tsx';
@@ -72,8 +72,7 @@ export function StoragePage() {
         />
         <LiveBadge live={live} />
       </div>
-      {buckets.error ? <LoadError error={buckets.error} onRetry={buckets.reload} /> : null}
-      {buckets.loading && !buckets.data ? <Loading /> : null}
+      <AsyncStatus state={buckets} />
       {buckets.data && buckets.data.rows.length === 0 ? (
         <EmptyState title={term ? 'No bucket matches this search' : 'No buckets yet'}>
           {term ? null : 'Create one to start storing files.'}

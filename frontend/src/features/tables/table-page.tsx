@@ -15,6 +15,7 @@ import { Button } from '../../components/ui/button.tsx';
 import { ConfirmDialog } from '../../components/ui/dialog.tsx';
 import { Pager } from '../../components/ui/pager.tsx';
 import {
+  AsyncStatus,
   Badge,
   EmptyState,
   ErrorMessage,
@@ -198,8 +199,7 @@ export function TablePage() {
           setPage(1);
         }}
       />
-      {rows.error ? <LoadError error={rows.error} onRetry={rows.reload} /> : null}
-      {rows.loading && !rows.data ? <Loading /> : null}
+      <AsyncStatus state={rows} />
       {rows.data && !rows.error ? (
         rows.data.data.length === 0 ? (
           <EmptyState title={filters.length ? 'No row matches these filters' : 'No rows yet'}>

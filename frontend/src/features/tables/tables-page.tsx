@@ -5,7 +5,7 @@ import { Button } from '../../components/ui/button.tsx';
 import { ConfirmDialog } from '../../components/ui/dialog.tsx';
 import { Input } from '../../components/ui/field.tsx';
 import { Pager } from '../../components/ui/pager.tsx';
-import { Badge, EmptyState, LoadError, Loading, PageHeader } from '../../components/ui/states.tsx';
+import { AsyncStatus, Badge, EmptyState, PageHeader } from '../../components/ui/states.tsx';
 import { DataTable, Td, Th } from '../../components/ui/table.tsx';
 import { formatDate } from '../../lib/format.ts';
 import { useSelfDB } from '../../lib/session.tsx';
@@ -61,8 +61,7 @@ export function TablesPage() {
           setPage(1);
         }}
       />
-      {tables.error ? <LoadError error={tables.error} onRetry={tables.reload} /> : null}
-      {tables.loading && !tables.data ? <Loading /> : null}
+      <AsyncStatus state={tables} />
       {tables.data && tables.data.rows.length === 0 ? (
         <EmptyState title={term ? 'No table matches this search' : 'No tables yet'}>
           {term ? null : 'Create one to start storing data.'}

@@ -3,14 +3,7 @@ import { useState } from 'react';
 import { Button } from '../../components/ui/button.tsx';
 import { ConfirmDialog } from '../../components/ui/dialog.tsx';
 import { Input, Select } from '../../components/ui/field.tsx';
-import {
-  Badge,
-  EmptyState,
-  ErrorMessage,
-  LoadError,
-  Loading,
-  PageHeader,
-} from '../../components/ui/states.tsx';
+import { AsyncStatus, Badge, EmptyState, ErrorMessage, PageHeader } from '../../components/ui/states.tsx';
 import { DataTable, Td, Th } from '../../components/ui/table.tsx';
 import { errorMessage } from '../../lib/errors.ts';
 import { formatDate } from '../../lib/format.ts';
@@ -113,8 +106,7 @@ export function UsersPage() {
           <ErrorMessage message={actionError} />
         </div>
       ) : null}
-      {users.error ? <LoadError error={users.error} onRetry={users.reload} /> : null}
-      {users.loading && !users.data ? <Loading /> : null}
+      <AsyncStatus state={users} />
       {users.data && users.data.rows.length === 0 ? (
         <EmptyState title={term ? 'No user matches this search' : 'No users yet'} />
       ) : null}
