@@ -177,11 +177,7 @@ export function createResumableUploads(options: {
       const requested = String(meta.path);
       let row;
       try {
-        const stored = await storage.completeUpload(
-          upload.id,
-          'rename',
-          await uploads.freePath(bucket.id, requested),
-        );
+        const stored = await uploads.completeResumable(bucket, upload.id, requested);
         row = await uploads.record(bucket, stored, {
           ownerId: actor.id,
           mimeType: String(meta.content_type ?? 'application/octet-stream'),
