@@ -27,6 +27,7 @@ import { SCHEMA_SCHEMAS } from './routes/schema/schemas.ts';
 import { sqlRoutes } from './routes/sql/index.ts';
 import { SQL_SCHEMAS } from './routes/sql/schemas.ts';
 import { storageRoutes } from './routes/storage/index.ts';
+import { storageUploadsRoutes } from './routes/storage-uploads/index.ts';
 import { STORAGE_SCHEMAS } from './routes/storage/schemas.ts';
 import { systemRoutes } from './routes/system/index.ts';
 import { tablesRoutes } from './routes/tables/index.ts';
@@ -101,6 +102,7 @@ export async function buildApp(
   await app.register(schemaRoutes, contexts.schema);
   await app.register(tablesRoutes, contexts.tables);
   await app.register(storageRoutes, contexts.storage);
+  await app.register(storageUploadsRoutes, contexts.storageUploads);
   await app.register(realtimeRoutes, contexts.realtime);
   await app.register(backupsRoutes, contexts.backups);
   await app.register(functionsRoutes, contexts.functions);

@@ -16,7 +16,7 @@ import { createBucketsService } from './modules/storage/buckets.service.ts';
 import { createDownloadsService } from './modules/storage/downloads.service.ts';
 import { createFilesService } from './modules/storage/files.service.ts';
 import { createQuotaService } from './modules/storage/quota.service.ts';
-import { createResumableUploads } from './modules/storage/resumable.ts';
+import { createResumableService } from './modules/storage/resumable.ts';
 import { createUrlSigner } from './modules/storage/signed-urls.ts';
 import { createStorageClient } from './modules/storage/storage-client.ts';
 import { createUploadsService } from './modules/storage/uploads.service.ts';
@@ -37,6 +37,7 @@ import type { FunctionsContext } from './routes/functions/context.ts';
 import type { SchemaContext } from './routes/schema/context.ts';
 import type { SqlContext } from './routes/sql/context.ts';
 import type { StorageContext } from './routes/storage/context.ts';
+import type { StorageUploadsContext } from './routes/storage-uploads/context.ts';
 import type { SystemContext } from './routes/system/context.ts';
 import type { TablesContext } from './routes/tables/context.ts';
 import type { UsersContext } from './routes/users/context.ts';
@@ -50,6 +51,7 @@ export interface AreaContexts {
   schema: SchemaContext;
   tables: TablesContext;
   storage: StorageContext;
+  storageUploads: StorageUploadsContext;
   realtime: RouteContext;
   backups: BackupsContext;
   functions: FunctionsContext;
@@ -176,15 +178,15 @@ export function buildServices(app: FastifyInstance, config: Readonly<Config>): S
       files: createFilesService(pool, storage),
       uploads,
       downloads: createDownloadsService(pool, storage, createUrlSigner(config.secretKey)),
-      resumable: createResumableUploads({
+    },
+    storageUploads: {
+      ...base,
+      resumable: createResumableService({
+        pool,
         storage,
         uploads,
         quota,
         uploadExpirySeconds: config.storage.uploadExpirySeconds,
-        pool,
-        log: app.log,
-        corsOrigins: config.corsOrigins,
-        trustProxy: config.trustProxy,
       }),
     },
     realtime: base,

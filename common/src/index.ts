@@ -65,6 +65,14 @@ export {
 export { errnoCode, syncDirectory } from './fs.ts';
 export { drainAfterResponse, feed } from './streams.ts';
 export {
+  assertWithinLimit,
+  type ByteLimit,
+  ByteMeter,
+  type ByteMeterOptions,
+  CONTENT_SHA256_HEADER,
+  parseContentSha256,
+} from './upload-policy.ts';
+export {
   type ByteRange,
   contentRange,
   noneMatch,

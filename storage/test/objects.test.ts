@@ -115,14 +115,16 @@ describe('writes', () => {
     assert.equal(readFileSync(join(s.root, 'bucket-a', path), 'utf8'), 'unicode');
   });
 
-  test('a taken path fails with 409, or takes the next numbered name when asked', async () => {
+  test('a taken path fails with 409: the store writes exactly the path given, never over a file', async () => {
     assert.equal((await put('dup.txt', 'one')).status, 201);
     const conflict = await put('dup.txt', 'two');
     assert.equal(conflict.status, 409);
     assert.equal(conflict.json.code, 'FILE_EXISTS');
-    const renamed = await put('dup.txt', 'three', {}, '?if_exists=rename');
-    assert.equal(renamed.json.path, 'dup (1).txt');
-    assert.equal((await put('dup.txt', 'four', {}, '?if_exists=rename')).json.path, 'dup (2).txt');
+    // The backend chooses names (`dup (1).txt`); the store never picks another one, whatever it is asked.
+    const asked = await put('dup.txt', 'three', {}, '?if_exists=rename');
+    assert.equal(asked.status, 409);
+    assert.equal(asked.json.code, 'FILE_EXISTS');
+    assert.equal(existsSync(join(s.root, 'bucket-a/dup (1).txt')), false);
     assert.equal(readFileSync(join(s.root, 'bucket-a/dup.txt'), 'utf8'), 'one');
     assert.deepEqual(
       filesUnder(join(s.root, 'bucket-a')).filter((p) => p.includes('.selfdb-')),

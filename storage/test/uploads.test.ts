@@ -100,6 +100,31 @@ test('a dropped connection keeps the bytes that arrived; the upload resumes from
   assert.deepEqual(readFileSync(join(s.root, 'resumable/moved/resumed.bin')), bytes);
 });
 
+test('completing at a taken path is a 409 that leaves the upload, to be completed at another path', async () => {
+  const first = newId();
+  await request(s.app, 'POST', '/api/v1/uploads', {
+    body: { id: first, bucket: 'resumable', path: 'taken.txt', length: 3, meta: {} },
+  });
+  await append(first, 0, Buffer.from('one'));
+  assert.equal((await request(s.app, 'POST', `/api/v1/uploads/${first}/complete`, { body: {} })).status, 201);
+  const second = newId();
+  await request(s.app, 'POST', '/api/v1/uploads', {
+    body: { id: second, bucket: 'resumable', path: 'taken.txt', length: 3, meta: {} },
+  });
+  await append(second, 0, Buffer.from('two'));
+  const taken = await request(s.app, 'POST', `/api/v1/uploads/${second}/complete`, { body: {} });
+  assert.equal(taken.status, 409);
+  assert.equal(taken.json.code, 'FILE_EXISTS');
+  assert.equal(readFileSync(join(s.root, 'resumable/taken.txt'), 'utf8'), 'one');
+  assert.equal((await state(second)).offset, 3);
+  const elsewhere = await request(s.app, 'POST', `/api/v1/uploads/${second}/complete`, {
+    body: { path: 'taken (1).txt' },
+  });
+  assert.equal(elsewhere.status, 201);
+  assert.equal(elsewhere.json.path, 'taken (1).txt');
+  assert.equal(readFileSync(join(s.root, 'resumable/taken (1).txt'), 'utf8'), 'two');
+});
+
 test('bad uploads are refused: unknown bucket, bad path, taken id; abandoned and expired ones disappear', async () => {
   const id = newId();
   const create = (body: object) => request(s.app, 'POST', '/api/v1/uploads', { body });

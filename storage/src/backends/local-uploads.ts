@@ -6,8 +6,8 @@ import { pipeline } from 'node:stream/promises';
 import { AppError, errnoCode, ErrorCode, ERRORS, feed, syncDirectory } from '@selfdb/common';
 import { findBucketDirectory, prepareDirectory, splitObjectPath, syncFile } from './local-paths.ts';
 import type { FreeSpace } from './free-space.ts';
-import { ByteMeter, etagOf, placeFile, STREAM_CHUNK_BYTES } from './local-write.ts';
-import type { IfExists, NewUpload, StoredObject, UploadState } from './types.ts';
+import { etagOf, placeFile, STREAM_CHUNK_BYTES, storeMeter } from './local-write.ts';
+import type { NewUpload, StoredObject, UploadState } from './types.ts';
 
 const ID_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
 
@@ -93,7 +93,8 @@ export class LocalUploads {
       }
       const claim = this.space.claim(state.length - offset);
       try {
-        const meter = new ByteMeter(state.length - offset, claim);
+        const rest = state.length - offset;
+        const meter = storeMeter({ bytes: rest, tooLarge: () => ERRORS.fileTooLarge(rest) }, claim);
         feed(body, meter);
         await pipeline(
           meter,
@@ -108,8 +109,11 @@ export class LocalUploads {
     });
   }
 
-  /** Checks the upload is whole, hashes it, and links it into its bucket; the upload is gone afterwards. */
-  complete(id: string, ifExists: IfExists, targetPath?: string): Promise<StoredObject> {
+  /**
+   * Checks the upload is whole, hashes it, and links it into its bucket at exactly the path given (409 FILE_EXISTS
+   * when taken, the upload left as it was); the upload is gone afterwards.
+   */
+  complete(id: string, targetPath?: string): Promise<StoredObject> {
     return this.withLock(id, async () => {
       const { data, info } = this.files(id);
       const state = await this.get(id);
@@ -120,14 +124,14 @@ export class LocalUploads {
           ErrorCode.UPLOAD_INCOMPLETE,
         );
       }
-      const meter = new ByteMeter();
+      const meter = storeMeter();
       await pipeline(createReadStream(data, { highWaterMark: STREAM_CHUNK_BYTES }), meter, async (chunks) => {
         for await (const _ of chunks);
       });
-      const requested = targetPath ?? state.path;
-      const dir = await prepareDirectory(this.root, state.bucket, requested);
+      const path = targetPath ?? state.path;
+      const dir = await prepareDirectory(this.root, state.bucket, path);
       const stats = await stat(data);
-      const path = await placeFile(data, dir, requested, ifExists);
+      await placeFile(data, dir, path);
       await syncDirectory(dir);
       await rm(info, { force: true });
       return { bucket: state.bucket, path, size: meter.bytes, sha256: meter.digest(), etag: etagOf(stats) };

@@ -23,16 +23,8 @@ import {
   prepareDirectory,
   syncFile,
 } from './local-paths.ts';
-import { ByteMeter, etagOf, infoOf, placeFile, STREAM_CHUNK_BYTES } from './local-write.ts';
-import type {
-  IfExists,
-  NewUpload,
-  ObjectStore,
-  OpenedObject,
-  PutOptions,
-  StoredObject,
-  UploadState,
-} from './types.ts';
+import { etagOf, infoOf, placeFile, STREAM_CHUNK_BYTES, storeMeter } from './local-write.ts';
+import type { NewUpload, ObjectStore, OpenedObject, PutOptions, StoredObject, UploadState } from './types.ts';
 
 /** Temp files of writes in progress, next to their destination (same directory, so linking them is atomic). */
 const TEMP_PREFIX = `${RESERVED_NAME_PREFIX}upload-`;
@@ -108,12 +100,12 @@ export class LocalObjectStore implements ObjectStore {
   async putObject(bucket: string, path: string, body: Readable, options: PutOptions): Promise<StoredObject> {
     const dir = await prepareDirectory(this.root, bucket, path);
     const temp = join(dir, `${TEMP_PREFIX}${randomUUID()}.tmp`);
-    const claim = this.space.claim(options.maxBytes);
+    const claim = this.space.claim(options.limit?.bytes);
     let placed = false;
     try {
       // A known size claims its space before the temp file exists: 507 before a byte is written.
       if (options.expectedSize !== undefined) await claim.reserve(options.expectedSize);
-      const meter = new ByteMeter(options.maxBytes, claim);
+      const meter = storeMeter(options.limit, claim);
       feed(body, meter);
       // 'wx': the temp name is new; an existing file is never written through.
       await pipeline(
@@ -134,10 +126,10 @@ export class LocalObjectStore implements ObjectStore {
         );
       }
       const stats = await syncFile(temp);
-      const finalPath = await placeFile(temp, dir, path, options.ifExists);
+      await placeFile(temp, dir, path);
       placed = true;
       await syncDirectory(dir);
-      return { bucket, path: finalPath, size: meter.bytes, sha256, etag: etagOf(stats) };
+      return { bucket, path, size: meter.bytes, sha256, etag: etagOf(stats) };
     } finally {
       claim.release();
       if (!placed) await rm(temp, { force: true });
@@ -197,8 +189,8 @@ export class LocalObjectStore implements ObjectStore {
     return this.uploads.append(id, offset, body);
   }
 
-  completeUpload(id: string, ifExists: IfExists, path?: string): Promise<StoredObject> {
-    return this.uploads.complete(id, ifExists, path);
+  completeUpload(id: string, path?: string): Promise<StoredObject> {
+    return this.uploads.complete(id, path);
   }
 
   deleteUpload(id: string): Promise<boolean> {

@@ -1,30 +1,28 @@
 import {
   AppError,
+  assertWithinLimit,
+  type ByteLimit,
+  CONTENT_SHA256_HEADER,
   contentRange,
   drainAfterResponse,
   ErrorCode,
+  ERRORS,
   noneMatch,
+  parseContentSha256,
   parseRange,
   type RangeRequest,
   rangeStillValid,
 } from '@selfdb/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { IfExists, ObjectStore } from '../backends/types.ts';
+import type { ObjectStore } from '../backends/types.ts';
 import { StoredObjectSchema } from './schemas.ts';
 
-type ObjectRequest = FastifyRequest<{
-  Params: { bucket: string; '*': string };
-  Querystring: { if_exists?: IfExists };
-}>;
+type ObjectRequest = FastifyRequest<{ Params: { bucket: string; '*': string } }>;
 
 const ObjectParams = {
   type: 'object',
   properties: { bucket: { type: 'string', maxLength: 63 }, '*': { type: 'string' } },
   required: ['bucket', '*'],
-} as const;
-const PutQuery = {
-  type: 'object',
-  properties: { if_exists: { type: 'string', enum: ['fail', 'rename'], default: 'fail' } },
 } as const;
 
 function optionalSize(value: string | string[] | undefined, name: string): number | undefined {
@@ -36,15 +34,10 @@ function optionalSize(value: string | string[] | undefined, name: string): numbe
   return number;
 }
 
-function optionalSha256(value: string | string[] | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !/^[0-9a-fA-F]{64}$/.test(value)) {
-    throw AppError.badRequest('Invalid X-Content-SHA256 header: 64 hex digits expected');
-  }
-  return value.toLowerCase();
-}
-
-/** Objects: streamed in (temp file, verified, linked into place) and out (Range, ETag), never held in memory. */
+/**
+ * Objects: streamed in (temp file, verified, linked into place at exactly the path given, never over a file: 409
+ * FILE_EXISTS) and out (Range, ETag), never held in memory. The caller decides the path and the limit.
+ */
 export async function objectRoutes(app: FastifyInstance, { store }: { store: ObjectStore }) {
   // Bodies are the object's bytes whatever their Content-Type: hand the raw stream to the handler unread.
   app.removeAllContentTypeParsers();
@@ -52,16 +45,14 @@ export async function objectRoutes(app: FastifyInstance, { store }: { store: Obj
 
   async function put(request: ObjectRequest, reply: FastifyReply) {
     const maxBytes = optionalSize(request.headers['x-max-bytes'], 'X-Max-Bytes');
+    const limit: ByteLimit | null =
+      maxBytes === undefined ? null : { bytes: maxBytes, tooLarge: () => ERRORS.fileTooLarge(maxBytes) };
     const expectedSize = optionalSize(request.headers['content-length'], 'Content-Length');
-    const expectedSha256 = optionalSha256(request.headers['x-content-sha256']);
-    if (maxBytes !== undefined && expectedSize !== undefined && expectedSize > maxBytes) {
-      drainAfterResponse(request.raw, reply.raw);
-      throw new AppError(413, ErrorCode.FILE_TOO_LARGE, `File too large: the limit is ${maxBytes} bytes`);
-    }
+    const expectedSha256 = parseContentSha256(request.headers[CONTENT_SHA256_HEADER]);
     try {
+      assertWithinLimit(expectedSize, limit);
       const stored = await store.putObject(request.params.bucket, request.params['*'], request.raw, {
-        ifExists: request.query.if_exists ?? 'fail',
-        maxBytes,
+        limit,
         expectedSize,
         expectedSha256,
       });
@@ -72,7 +63,7 @@ export async function objectRoutes(app: FastifyInstance, { store }: { store: Obj
       throw err;
     }
   }
-  const putSchema = { params: ObjectParams, querystring: PutQuery, response: { 201: StoredObjectSchema } };
+  const putSchema = { params: ObjectParams, response: { 201: StoredObjectSchema } };
   app.put('/api/v1/files/:bucket/*', { schema: putSchema }, put);
   app.post('/api/v1/files/:bucket/*', { schema: putSchema }, put);
 

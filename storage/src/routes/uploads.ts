@@ -1,6 +1,6 @@
 import { AppError, drainAfterResponse, ERRORS } from '@selfdb/common';
 import type { FastifyInstance } from 'fastify';
-import type { IfExists, NewUpload, ObjectStore } from '../backends/types.ts';
+import type { NewUpload, ObjectStore } from '../backends/types.ts';
 import { StoredObjectSchema } from './schemas.ts';
 
 const IdParams = {
@@ -36,8 +36,8 @@ const NewUploadBody = {
 const CompleteBody = {
   type: 'object',
   properties: {
-    if_exists: { type: 'string', enum: ['fail', 'rename'], default: 'fail' },
-    // Where the file goes, when the caller chose another path since the upload was created.
+    // Where the file goes, when the caller chose another path since the upload was created. A taken path is a 409
+    // FILE_EXISTS (the upload stays, to be completed at another path): the store never renames nor overwrites.
     path: { type: 'string', maxLength: 1000 },
   },
   additionalProperties: false,
@@ -66,12 +66,12 @@ export async function uploadRoutes(app: FastifyInstance, { store }: { store: Obj
     },
   );
 
-  app.post<{ Params: { id: string }; Body: { if_exists?: IfExists; path?: string } | undefined }>(
+  app.post<{ Params: { id: string }; Body: { path?: string } | undefined }>(
     '/api/v1/uploads/:id/complete',
     { schema: { params: IdParams, body: CompleteBody, response: { 201: StoredObjectSchema } } },
     async function completeUpload(request, reply) {
-      const { if_exists: ifExists = 'fail', path } = request.body ?? {};
-      return reply.code(201).send(await store.completeUpload(request.params.id, ifExists, path));
+      const { path } = request.body ?? {};
+      return reply.code(201).send(await store.completeUpload(request.params.id, path));
     },
   );
 

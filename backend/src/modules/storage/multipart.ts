@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { Busboy, type BusboyFileStream, type BusboyHeaders, type BusboyInstance } from '@fastify/busboy';
-import { type AppError, ERRORS, preview } from '@selfdb/common';
-import type { UploadMeter } from './request-body.ts';
+import { type AppError, type ByteMeter, ERRORS, preview } from '@selfdb/common';
 
 /** Transfer encodings that leave the part's bytes as they are (RFC 7578 deprecates the others). */
 const IDENTITY_ENCODINGS = new Set(['7bit', '8bit', 'binary']);
@@ -22,7 +21,7 @@ export interface FilePart {
    * nothing else: a later file or field, a malformed or cut-short form fails `meter` instead, so the storage
    * service never commits the file.
    */
-  pipeTo(meter: UploadMeter): void;
+  pipeTo(meter: ByteMeter): void;
   /** Stops reading the form (the upload was refused before its bytes were wanted). */
   discard(): void;
 }
@@ -45,7 +44,7 @@ export function readFilePart(request: IncomingMessage): Promise<FilePart> {
       return;
     }
     let file: BusboyFileStream | null = null;
-    let meter: UploadMeter | null = null;
+    let meter: ByteMeter | null = null;
     let failure: AppError | null = null;
     let fileEnded = false;
     let formEnded = false;

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import {
   AppError,
+  CONTENT_SHA256_HEADER,
   ErrorCode,
   ERRORS,
   type NewUpload,
@@ -134,18 +135,20 @@ export function createStorageClient(options: StorageClientOptions) {
       return json<void>('DELETE', `/api/v1/buckets/${encodeURIComponent(name)}`, 204);
     },
 
-    /** Streams `body` into a new object; `rename` takes `name (n).ext` when the path is taken on disk. */
+    /**
+     * Streams `body` into a new object at exactly `path` (chosen by the backend); 409 FILE_EXISTS when a file is
+     * there already: the storage service never writes over one, nor picks another name.
+     */
     putObject(
       bucket: string,
       path: string,
       body: Readable,
-      put: { ifExists: 'fail' | 'rename'; maxBytes?: number; contentLength?: number; sha256?: string },
+      put: { contentLength?: number; sha256?: string },
     ): Promise<StoredObject> {
       const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
-      if (put.maxBytes !== undefined) headers['x-max-bytes'] = String(put.maxBytes);
       if (put.contentLength !== undefined) headers['content-length'] = String(put.contentLength);
-      if (put.sha256) headers['x-content-sha256'] = put.sha256;
-      return json('PUT', `${objectUrlPath(bucket, path)}?if_exists=${put.ifExists}`, 201, { headers, body });
+      if (put.sha256) headers[CONTENT_SHA256_HEADER] = put.sha256;
+      return json('PUT', objectUrlPath(bucket, path), 201, { headers, body });
     },
 
     /** GET or HEAD of an object; Range, If-Range and If-None-Match are passed on, statuses come back as they are. */
@@ -196,12 +199,13 @@ export function createStorageClient(options: StorageClientOptions) {
         body,
       });
     },
-    completeUpload(id: string, ifExists: 'fail' | 'rename', path?: string) {
+    /** Links a whole upload into its bucket at exactly `path`; 409 FILE_EXISTS (the upload stays) when taken. */
+    completeUpload(id: string, path: string) {
       return json<StoredObject>(
         'POST',
         `/api/v1/uploads/${encodeURIComponent(id)}/complete`,
         201,
-        jsonBody({ if_exists: ifExists, path }),
+        jsonBody({ path }),
       );
     },
     deleteUpload(id: string) {

@@ -2,6 +2,8 @@ import { performance } from 'node:perf_hooks';
 import {
   type Actor,
   AppError,
+  assertWithinLimit,
+  type ByteMeter,
   canWriteContent,
   ErrorCode,
   ERRORS,
@@ -19,7 +21,7 @@ import { type BucketRow, findBucketById } from './buckets.repository.ts';
 import { assertVisible } from './buckets.service.ts';
 import { type FileRow, findTakenPaths, insertFile } from './files.repository.ts';
 import type { QuotaService } from './quota.service.ts';
-import { type SizeLimit, UploadMeter } from './request-body.ts';
+import { byteLimit, type SizeLimit, uploadMeter } from './request-body.ts';
 import type { StorageClient } from './storage-client.ts';
 import { downloadUrl, isMimeTypeAllowed, mimeEssence } from './storage.dto.ts';
 
@@ -34,7 +36,7 @@ export interface UploadTarget {
 }
 
 /** Where an upload's bytes come from: feeds them into the meter that takes them to the storage service. */
-export type UploadSource = (meter: UploadMeter) => void;
+export type UploadSource = (meter: ByteMeter) => void;
 
 export interface UploadLimits {
   /** STORAGE_MAX_FILE_SIZE_MB in bytes: the largest file of any bucket; null: no server-wide limit. */
@@ -52,6 +54,22 @@ export interface FileUploadResponse {
   url: string;
   original_path: string | null;
   message: string;
+}
+
+/** How many taken paths a resumable upload's completion skips before it gives up. */
+const MAX_PLACEMENT_ATTEMPTS = 20;
+
+/** Another upload took the path between the choice of the name and the write (SelfDB's existing answer). */
+function concurrentUpload(): AppError {
+  return AppError.conflict(
+    'Another file took this path at the same moment: upload again',
+    ErrorCode.FILE_EXISTS,
+  );
+}
+
+/** The storage service's refusal to write over an existing file. */
+export function isFileExists(err: unknown): boolean {
+  return err instanceof AppError && err.code === ErrorCode.FILE_EXISTS;
 }
 
 export function createUploadsService(
@@ -91,15 +109,17 @@ export function createUploadsService(
         `This bucket does not accept ${mimeEssence(target.contentType)} files`,
       );
     }
-    const limit = sizeLimit(bucket);
-    if (limit && target.declaredSize !== undefined && target.declaredSize > limit.bytes)
-      throw ERRORS.fileTooLarge(limit.bytes, limit.fromBucket);
+    assertWithinLimit(target.declaredSize, byteLimit(sizeLimit(bucket)));
     return { bucket, path };
   }
 
-  /** The requested path when no file has it, else the first free `name (n).ext` (SelfDB 0.0.5's renaming). */
-  async function freePath(bucketId: string, requested: string): Promise<string> {
+  /**
+   * The requested path when no file has it, else the first free `name (n).ext` (SelfDB 0.0.5's renaming): the one
+   * place a stored file's name is chosen. `alsoTaken`: paths the storage service refused as taken on disk.
+   */
+  async function freePath(bucketId: string, requested: string, alsoTaken: string[] = []): Promise<string> {
     const taken = await findTakenPaths(pool, bucketId, requested, numberingParts(requested));
+    for (const path of alsoTaken) taken.add(path);
     if (!taken.has(requested)) return requested;
     for (let n = 1; ; n++) {
       const candidate = numberedPath(requested, n);
@@ -139,12 +159,7 @@ export function createUploadsService(
             'could not remove unrecorded bytes',
           ),
         );
-      if (hasSqlState(err, SqlState.UNIQUE_VIOLATION)) {
-        throw AppError.conflict(
-          'Another file took this path at the same moment: upload again',
-          ErrorCode.FILE_EXISTS,
-        );
-      }
+      if (hasSqlState(err, SqlState.UNIQUE_VIOLATION)) throw concurrentUpload();
       if (hasSqlState(err, SqlState.FOREIGN_KEY_VIOLATION)) throw ERRORS.bucketNotFound();
       throw err;
     }
@@ -178,6 +193,25 @@ export function createUploadsService(
     record,
 
     /**
+     * Links a finished resumable upload into its bucket at the path the backend chooses: the requested one, else
+     * the first free `name (n).ext`. A path the storage service refuses as taken on disk (a file that took it
+     * meanwhile) is skipped and the next one tried; the upload's bytes stay until one is free.
+     */
+    async completeResumable(bucket: BucketRow, uploadId: string, requested: string): Promise<StoredObject> {
+      const refused: string[] = [];
+      for (;;) {
+        const path = await freePath(bucket.id, requested, refused);
+        try {
+          return await storage.completeUpload(uploadId, path);
+        } catch (err) {
+          if (!isFileExists(err)) throw err;
+          if (refused.length >= MAX_PLACEMENT_ATTEMPTS) throw concurrentUpload();
+          refused.push(path);
+        }
+      }
+    },
+
+    /**
      * An upload in one request (SelfDB 0.0.5's raw body, or a form's file part): the bytes stream through the
      * backend to the storage service, which writes them to a temp file and links it into place once complete; the
      * row is inserted only then. The size limit and the user's quota are enforced while the bytes stream (and
@@ -197,14 +231,14 @@ export function createUploadsService(
       try {
         if (reservation && target.declaredSize !== undefined)
           await reservation.reserveUpFront(target.declaredSize);
-        const meter = new UploadMeter(limit, reservation);
+        const meter = uploadMeter(limit, reservation);
         source(meter);
-        const stored = await storage.putObject(bucket.name, free, meter, {
-          ifExists: 'rename',
-          maxBytes: limit?.bytes,
-          contentLength: target.declaredSize,
-          sha256,
-        });
+        // The storage service writes exactly `free`, never over a file: a file that took it meanwhile is a 409.
+        const stored = await storage
+          .putObject(bucket.name, free, meter, { contentLength: target.declaredSize, sha256 })
+          .catch((err: unknown) => {
+            throw isFileExists(err) ? concurrentUpload() : err;
+          });
         const row = await record(bucket, stored, {
           ownerId: actor?.id ?? null,
           mimeType: target.contentType,

@@ -15,15 +15,14 @@ import getStorageStats from './get-storage-stats.ts';
 import getTotalFileCount from './get-total-file-count.ts';
 import listBuckets from './list-buckets.ts';
 import listFiles from './list-files.ts';
-import resumableUpload from './resumable-upload.ts';
 import { STORAGE_ROUTE_ERRORS } from './schemas.ts';
 import updateBucket from './update-bucket.ts';
 import updateFile from './update-file.ts';
 import uploadFile from './upload-file.ts';
 
 /**
- * `/storage`: the 15 bucket and file operations of SelfDB 0.0.5 (in its document's order), plus signed URLs and
- * tus resumable uploads. Bytes flow between the client and the storage service without being buffered here.
+ * `/storage`: the 15 bucket and file operations of SelfDB 0.0.5 (in its document's order), plus signed URLs (tus
+ * resumable uploads are their own area, routes/storage-uploads/). Bytes flow between the client and the storage service without being buffered here.
  */
 export async function storageRoutes(app: FastifyInstance, ctx: StorageContext) {
   app.addHook('onRoute', (route) => {
@@ -42,7 +41,7 @@ export async function storageRoutes(app: FastifyInstance, ctx: StorageContext) {
     bytes.addContentTypeParser('*', (_request, _payload, done) => done(null));
     // An error answered before the body was read: the rest is dropped after the response (see drainAfterResponse).
     bytes.addHook('onError', async (request, reply) => drainAfterResponse(request.raw, reply.raw));
-    register(bytes, [uploadFile, resumableUpload]);
+    register(bytes, [uploadFile]);
   });
   register(app, [downloadFile, createSignedUrl, downloadSignedFile]);
 }

@@ -1,4 +1,4 @@
-import { AppError, ErrorCode } from '@selfdb/common';
+import { AppError, CONTENT_SHA256_HEADER, ErrorCode, parseContentSha256 } from '@selfdb/common';
 import type { FastifyRequest } from 'fastify';
 import { isMultipartForm, readFilePart } from '../../modules/storage/multipart.ts';
 import { feedRawBody } from '../../modules/storage/request-body.ts';
@@ -15,14 +15,6 @@ function declaredSize(header: string | undefined): number | undefined {
   if (header === undefined) return undefined;
   const size = Number(header);
   return Number.isSafeInteger(size) && size >= 0 ? size : undefined;
-}
-
-function announcedChecksum(header: string | string[] | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  if (typeof header !== 'string' || !/^[0-9a-fA-F]{64}$/.test(header)) {
-    throw AppError.badRequest('X-Content-SHA256 must be 64 hex digits');
-  }
-  return header.toLowerCase();
 }
 
 /** A raw body needs the `filename` query parameter: 422 as the schema would have answered (as SelfDB 0.0.5 does). */
@@ -90,12 +82,12 @@ const uploadFile: StorageRoute = (app, ctx) => {
         declaredSize: declaredSize(request.headers['content-length']),
       },
       (meter) => feedRawBody(request.raw, meter),
-      announcedChecksum(request.headers['x-content-sha256']),
+      parseContentSha256(request.headers[CONTENT_SHA256_HEADER]),
     );
   }
 
   async function uploadForm(request: FastifyRequest<{ Querystring: UploadQuery }>) {
-    const checksum = announcedChecksum(request.headers['x-content-sha256']);
+    const checksum = parseContentSha256(request.headers[CONTENT_SHA256_HEADER]);
     const part = await readFilePart(request.raw);
     try {
       const filename = request.query.filename ?? part.filename;
