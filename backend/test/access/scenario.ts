@@ -62,15 +62,18 @@ export interface Scenario<S = object> {
   actor: Actor;
   body?: Resolvable<S, unknown>;
   expect: Expect;
-  /** What must still hold after the answer (e.g. a refused write changed nothing). */
-  check?: (seed: S & AccessContext) => Promise<void>;
+  /** What must still hold after a refusal (a 4xx row): typically that the refused write changed nothing. */
+  unchanged?: (seed: S & AccessContext) => Promise<void>;
 }
 
 /** One operation, without its actor and expectation. */
 export type Operation<S = object> = Omit<Scenario<S>, 'actor' | 'expect'>;
 
 /** The rows of one operation: one per actor listed in `expect`. */
-export function rows<S>(operation: Operation<S>, expect: Partial<Record<Actor, Expect>>): Scenario<S>[] {
+export function rows<S = object>(
+  operation: Operation<S>,
+  expect: Partial<Record<Actor, Expect>>,
+): Scenario<S>[] {
   return (Object.entries(expect) as [Actor, Expect][]).map(([actor, expected]) => ({
     ...operation,
     actor,
@@ -173,7 +176,11 @@ export function describeAccess<S extends object>(title: string, table: AccessTab
           admin: seed.admin.token,
         }[scenario.actor];
         const apiKey =
-          scenario.actor === 'no-api-key' ? null : scenario.actor === 'wrong-api-key' ? WRONG_API_KEY : undefined;
+          scenario.actor === 'no-api-key'
+            ? null
+            : scenario.actor === 'wrong-api-key'
+              ? WRONG_API_KEY
+              : undefined;
         const response = await call(seed.app, scenario.method, url, { token, apiKey, body });
         const shown = JSON.stringify(response.body)?.slice(0, 500);
         assert.equal(response.status, expected.status, `${scenario.method} ${url}: ${shown}`);
@@ -182,7 +189,7 @@ export function describeAccess<S extends object>(title: string, table: AccessTab
           assert.equal(typeof response.body?.code, 'string', `an error has a code: ${shown}`);
         }
         if (expected.code) assert.equal(response.body?.code, expected.code, shown);
-        await scenario.check?.(seed);
+        if (expected.status >= 400) await scenario.unchanged?.(seed);
       });
     }
   });

@@ -31,7 +31,7 @@ describeAccess('sql access', {
         method: 'POST',
         url: '/sql/query',
         body: { query: 'CREATE TABLE made_by_refused (id int)' },
-        check: nothingRan,
+        unchanged: nothingRan,
       },
       denied,
     ),
