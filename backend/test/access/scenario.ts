@@ -122,12 +122,13 @@ function urlTemplate(url: unknown): string {
 /** Declares one `describe` of the rows: seeds once, then one test per row. */
 export function describeAccess<S extends object>(title: string, table: AccessTable<S>): void {
   describe(title, () => {
-    let started: TestApp;
+    let started: TestApp | undefined;
+    let db: pg.Client | undefined;
     let seed: S & AccessContext;
 
     before(async () => {
       started = await (table.start ?? (() => startTestApp()))();
-      const db = new pg.Client({ connectionString: started.db.directUrl });
+      db = new pg.Client({ connectionString: started.db.directUrl });
       await db.connect();
       const app = started.app;
       const adminTokens = await login(app, ADMIN.email, ADMIN.password);
@@ -151,7 +152,8 @@ export function describeAccess<S extends object>(title: string, table: AccessTab
       seed = { ...ctx, ...((await table.seed?.(ctx)) ?? ({} as S)) };
     });
     after(async () => {
-      await seed?.db.end();
+      // Also when the seeding failed: an open client would keep the test process alive.
+      await db?.end();
       await started?.close();
     });
 
