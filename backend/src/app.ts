@@ -90,7 +90,7 @@ export async function buildApp(
   for (const schema of sharedSchemas) app.addSchema(schema);
   await installOpenApi(app, config);
 
-  const metrics = createBackendMetrics();
+  const metrics = createBackendMetrics(config.metricsToken !== null);
   installMetrics(app, metrics.metrics, config.metricsToken);
   const { backups, scheduler, contexts } = buildServices(app, config, metrics);
   // Cross-cutting plugins, in the root context: the maintenance mode a restore turns on, the backup schedule.

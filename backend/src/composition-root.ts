@@ -77,7 +77,7 @@ const CONSOLE_CONNECTIONS = 3;
 export function buildServices(
   app: FastifyInstance,
   config: Readonly<Config>,
-  metrics: BackendMetrics = createBackendMetrics(),
+  metrics: BackendMetrics = createBackendMetrics(config.metricsToken !== null),
 ): Services {
   const pool: Pool = createPool(config.databaseUrl, {
     max: config.dbPoolMax,

@@ -15,15 +15,17 @@ export function installMetrics(
   token: string | null | undefined,
 ): void {
   const check = createMetricsGuard(token);
-  app.addHook('onResponse', function observeRequest(request: FastifyRequest, reply: FastifyReply, done) {
-    metrics.observeRequest(
-      request.routeOptions.url,
-      request.method,
-      reply.statusCode,
-      reply.elapsedTime / 1000,
-    );
-    done();
-  });
+  if (metrics.enabled) {
+    app.addHook('onResponse', function observeRequest(request: FastifyRequest, reply: FastifyReply, done) {
+      metrics.observeRequest(
+        request.routeOptions.url,
+        request.method,
+        reply.statusCode,
+        reply.elapsedTime / 1000,
+      );
+      done();
+    });
+  }
   app.get(
     METRICS_PATH,
     { schema: { hide: true } },

@@ -17,6 +17,8 @@ type HttpLabels = 'route' | 'method' | 'status_class';
 
 export interface ServiceMetrics {
   readonly registry: Registry;
+  /** False when METRICS_TOKEN is unset: nothing is observed and no process metric is collected. */
+  readonly enabled: boolean;
   /** Counts one answered request and observes its duration. `route` is the route pattern, or null if none matched. */
   observeRequest(route: string | null | undefined, method: string, status: number, seconds: number): void;
   /** The Prometheus text exposition of everything registered. */
@@ -33,12 +35,13 @@ export interface PoolCounts {
 
 /**
  * Creates the registry of one service (`service` label on every series) with the default process metrics and the
- * request counter and histogram.
+ * request counter and histogram. Disabled (METRICS_TOKEN unset), it collects nothing and observing is a no-op, so
+ * metrics that are off cost nothing.
  */
-export function createServiceMetrics(service: string): ServiceMetrics {
+export function createServiceMetrics(service: string, enabled = true): ServiceMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
-  collectDefaultMetrics({ register: registry });
+  if (enabled) collectDefaultMetrics({ register: registry });
   const requests = new Counter<HttpLabels>({
     name: 'http_requests_total',
     help: 'HTTP requests answered, by route pattern, method and status class',
@@ -57,8 +60,10 @@ export function createServiceMetrics(service: string): ServiceMetrics {
   const children = new Map<string, { count: { inc(): void }; time: { observe(value: number): void } }>();
   return {
     registry,
+    enabled,
     contentType: registry.contentType,
     observeRequest(route, method, status, seconds) {
+      if (!enabled) return;
       const key = `${route || UNMATCHED_ROUTE}|${method}|${Math.floor(status / 100)}`;
       let child = children.get(key);
       if (!child) {

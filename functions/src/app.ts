@@ -69,7 +69,7 @@ export async function buildFunctionsApp(
     return reply.code(404).send(NOT_FOUND_BODY);
   });
 
-  installMetrics(app, createServiceMetrics('functions'), config.metricsToken);
+  installMetrics(app, createServiceMetrics('functions', Boolean(config.metricsToken)), config.metricsToken);
   await app.register(healthRoute, { host });
   await app.register(deployRoute, { host, maxCodeBytes: config.limits.maxCodeBytes });
   await app.register(undeployRoute, { host });

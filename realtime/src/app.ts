@@ -103,7 +103,7 @@ export function buildRealtime(config: Readonly<RealtimeConfig>, options: BuildOp
     refuseUpgrade(socket, { status: 400, code: ErrorCode.BAD_REQUEST, detail: err.message });
   });
 
-  const metrics = createRealtimeMetrics(hub, pool);
+  const metrics = createRealtimeMetrics(hub, pool, config.metricsToken !== null);
   const checkMetricsAccess = createMetricsGuard(config.metricsToken);
 
   /** `GET /metrics`: 404 when METRICS_TOKEN is unset, 401 without it as a Bearer token. */
@@ -130,10 +130,12 @@ export function buildRealtime(config: Readonly<RealtimeConfig>, options: BuildOp
     const started = performance.now();
     const path = (request.url ?? '/').split('?', 1)[0]!.replace(/\/+$/, '') || '/';
     const route = path === '/health' || path === METRICS_PATH || SOCKET_PATHS.has(path) ? path : null;
-    response.once('finish', () => {
-      const method = request.method ?? 'GET';
-      metrics.observeRequest(route, method, response.statusCode, (performance.now() - started) / 1000);
-    });
+    if (metrics.enabled) {
+      response.once('finish', () => {
+        const method = request.method ?? 'GET';
+        metrics.observeRequest(route, method, response.statusCode, (performance.now() - started) / 1000);
+      });
+    }
     if (path === METRICS_PATH && request.method === 'GET') return answerMetrics(request, response);
     if (path === '/health' && (request.method === 'GET' || request.method === 'HEAD')) {
       const healthy = feed.ready && feed.listening;

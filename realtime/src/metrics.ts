@@ -12,8 +12,8 @@ import type { Hub } from './channels/hub.ts';
  * The realtime service's registry (`GET /metrics`): its HTTP requests, the direct pool, and the hub's sockets,
  * channels and counts, all read at scrape time (the fan-out only adds to plain numbers, `Hub.stats`).
  */
-export function createRealtimeMetrics(hub: Hub, pool: PoolCounts): ServiceMetrics {
-  const metrics = createServiceMetrics('realtime');
+export function createRealtimeMetrics(hub: Hub, pool: PoolCounts, enabled: boolean): ServiceMetrics {
+  const metrics = createServiceMetrics('realtime', enabled);
   addPoolMetrics(metrics, { direct: pool });
   addReadGauge(metrics, 'realtime_sockets', 'Open WebSocket connections', () => hub.connections.size);
   addReadGauge(metrics, 'realtime_channels', 'Channels joined, over all sockets', () => {

@@ -16,7 +16,7 @@ function declaredLength(value: unknown): number {
  * cut off by its client counts whole).
  */
 export function installStorageMetrics(app: FastifyInstance, token: string | null | undefined): void {
-  const metrics = createServiceMetrics('storage');
+  const metrics = createServiceMetrics('storage', Boolean(token));
   const bytes = { received: 0, sent: 0 };
   addReadCounter(
     metrics,
@@ -25,13 +25,15 @@ export function installStorageMetrics(app: FastifyInstance, token: string | null
     () => bytes.received,
   );
   addReadCounter(metrics, 'storage_bytes_sent_total', 'Bytes of answers sent (downloads)', () => bytes.sent);
-  app.addHook('onResponse', function countBytes(request: FastifyRequest, reply: FastifyReply, done) {
-    const route = request.routeOptions.url ?? '';
-    if (reply.statusCode < 300 && FILE_ROUTES.test(route)) {
-      if (request.method === 'GET') bytes.sent += declaredLength(reply.getHeader('content-length'));
-      else bytes.received += declaredLength(request.headers['content-length']);
-    }
-    done();
-  });
+  if (metrics.enabled) {
+    app.addHook('onResponse', function countBytes(request: FastifyRequest, reply: FastifyReply, done) {
+      const route = request.routeOptions.url ?? '';
+      if (reply.statusCode < 300 && FILE_ROUTES.test(route)) {
+        if (request.method === 'GET') bytes.sent += declaredLength(reply.getHeader('content-length'));
+        else bytes.received += declaredLength(request.headers['content-length']);
+      }
+      done();
+    });
+  }
   installMetrics(app, metrics, token);
 }

@@ -11,8 +11,8 @@ export interface BackendMetrics {
  * The backend's registry (`GET /metrics`, installed in app.ts): the request metrics of every service, the pools'
  * gauges (added by the composition root) and the last successful backup.
  */
-export function createBackendMetrics(): BackendMetrics {
-  const metrics = createServiceMetrics('backend');
+export function createBackendMetrics(enabled = true): BackendMetrics {
+  const metrics = createServiceMetrics('backend', enabled);
   const lastBackup = { at: 0, seconds: 0 };
   addReadGauge(
     metrics,
