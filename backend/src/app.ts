@@ -1,4 +1,4 @@
-import { createLoggerOptions } from '@selfdb/common';
+import { createLoggerOptions, installMetrics } from '@selfdb/common';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { buildServices } from './composition-root.ts';
 import type { Config } from './config.ts';
@@ -13,6 +13,7 @@ import {
 } from './plugins/errors.ts';
 import { installJsonParser } from './plugins/json-body.ts';
 import { maintenanceModePlugin } from './plugins/maintenance-mode.ts';
+import { createBackendMetrics } from './plugins/metrics.ts';
 import { installOpenApi } from './plugins/openapi.ts';
 import { installSecurityHeaders } from './plugins/security-headers.ts';
 import { installStrictQuery } from './plugins/strict-query.ts';
@@ -90,7 +91,9 @@ export async function buildApp(
   for (const schema of sharedSchemas) app.addSchema(schema);
   await installOpenApi(app, config);
 
-  const { backups, scheduler, contexts } = buildServices(app, config);
+  const metrics = createBackendMetrics(config.metricsToken !== null);
+  installMetrics(app, metrics.metrics, config.metricsToken);
+  const { backups, scheduler, contexts } = buildServices(app, config, metrics);
   // Cross-cutting plugins, in the root context: the maintenance mode a restore turns on, the backup schedule.
   await app.register(maintenanceModePlugin, { isRestoring: () => backups.isRestoring() });
   await app.register(backupSchedulerPlugin, { scheduler, backups, log: app.log });

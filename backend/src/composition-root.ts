@@ -1,6 +1,6 @@
 // The composition root: every service of the backend is built here, once, and handed to the route areas as one
 // typed context per area (routes/<area>/context.ts). Nothing below the routes builds a service or sees the pool.
-import { createJwtKey, createPool, type Pool } from '@selfdb/common';
+import { addPoolMetrics, createJwtKey, createPool, type Pool } from '@selfdb/common';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import { createAuthService } from './modules/auth/auth.service.ts';
@@ -28,6 +28,7 @@ import { createTablesService } from './modules/tables/tables.service.ts';
 import { createUsersService } from './modules/users/users.service.ts';
 import { createDeliveriesService } from './modules/webhooks/deliveries.service.ts';
 import { createWebhooksService } from './modules/webhooks/webhooks.service.ts';
+import { type BackendMetrics, createBackendMetrics } from './plugins/metrics.ts';
 import { installAuth } from './plugins/auth.ts';
 import { functionsDeployerForRuns, installFunctionTriggers } from './plugins/function-triggers.ts';
 import { installFunctionsSync } from './plugins/functions-sync.ts';
@@ -75,7 +76,11 @@ const CONSOLE_CONNECTIONS = 3;
  * Builds every service from the config and registers what must be closed with the app (pools, clients). The pool
  * connects lazily, so building needs no database.
  */
-export function buildServices(app: FastifyInstance, config: Readonly<Config>): Services {
+export function buildServices(
+  app: FastifyInstance,
+  config: Readonly<Config>,
+  metrics: BackendMetrics = createBackendMetrics(config.metricsToken !== null),
+): Services {
   const pool: Pool = createPool(config.databaseUrl, {
     max: config.dbPoolMax,
     applicationName: 'selfdb-backend',
@@ -128,7 +133,8 @@ export function buildServices(app: FastifyInstance, config: Readonly<Config>): S
     app.log,
   );
 
-  const backups = createBackupsService(config, pool, log);
+  addPoolMetrics(metrics.metrics, { api: pool, console: consolePool });
+  const backups = createBackupsService(config, pool, log, metrics.backups);
   const scheduler = createBackupScheduler(
     {
       cron: config.backups.scheduleCron,

@@ -8,6 +8,7 @@ import {
   functionsServiceKey,
   postgresUrl,
   readJwtSecret,
+  readMetricsToken,
   storageServiceKey,
   withDatabaseUser,
 } from '@selfdb/common';
@@ -24,6 +25,8 @@ export interface Config {
   host: string;
   port: number;
   logLevel: string;
+  /** METRICS_TOKEN: the Bearer token of `GET /metrics`; null (unset) turns the endpoint off (404). */
+  metricsToken: string | null;
   apiKey: string;
   secretKey: string;
   accessTokenTtlSeconds: number;
@@ -206,6 +209,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: read.string('BACKEND_HOST', '127.0.0.1'),
     port: read.int('BACKEND_PORT', 8000, { min: 0, max: 65535 }),
     logLevel: read.string('LOG_LEVEL', 'info'),
+    metricsToken: readMetricsToken(read),
     apiKey: read.string('API_KEY'),
     secretKey,
     // At most a day: tokens claiming to live longer are refused (MAX_ACCESS_TOKEN_LIFETIME_SECONDS).

@@ -96,3 +96,13 @@ export function freeze<T extends object>(value: T): Readonly<T> {
   }
   return Object.freeze(value);
 }
+
+/** METRICS_TOKEN, the Bearer token of `GET /metrics` (docs/metrics.md): at least 16 characters; unset (null) turns it off. */
+export function readMetricsToken(read: EnvReader): string | null {
+  const token = read.raw('METRICS_TOKEN');
+  if (token === undefined) return null;
+  if (token.length < 16) {
+    throw new ConfigError('METRICS_TOKEN must be at least 16 characters (or unset: no /metrics)');
+  }
+  return token;
+}

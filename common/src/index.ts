@@ -5,6 +5,7 @@ export {
   freeze,
   postgresUrl,
   readJwtSecret,
+  readMetricsToken,
 } from './config.ts';
 export { closeOnSignals } from './shutdown.ts';
 export { DB_ROLES, passwordOf, withDatabaseUser } from './db-roles.ts';
@@ -145,3 +146,16 @@ export {
   STATUS_ERROR_CODES,
 } from './error-response.ts';
 export { ERRORS } from './error-catalogue.ts';
+export {
+  addPoolMetrics,
+  addReadCounter,
+  addReadGauge,
+  createMetricsGuard,
+  createServiceMetrics,
+  type MetricsAccess,
+  METRICS_PATH,
+  type PoolCounts,
+  type ServiceMetrics,
+  UNMATCHED_ROUTE,
+} from './metrics.ts';
+export { installMetrics } from './metrics-fastify.ts';

@@ -2,8 +2,11 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   AppError,
   createLoggerOptions,
+  createServiceMetrics,
   ErrorCode,
   FUNCTIONS_KEY_HEADER,
+  installMetrics,
+  METRICS_PATH,
   NOT_FOUND_BODY,
   renderError,
   sendError,
@@ -28,7 +31,8 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
  * is internal: every route but /health requires the key it shares with the backend (`X-Functions-Key`).
  */
 export async function buildFunctionsApp(
-  config: Pick<FunctionsConfig, 'serviceKey' | 'logLevel' | 'limits'>,
+  config: Pick<FunctionsConfig, 'serviceKey' | 'logLevel' | 'limits'> &
+    Partial<Pick<FunctionsConfig, 'metricsToken'>>,
   host: FunctionHost,
   options: FunctionsAppOptions = {},
 ): Promise<FastifyInstance> {
@@ -44,7 +48,8 @@ export async function buildFunctionsApp(
 
   const expected = digest(config.serviceKey);
   app.addHook('onRequest', async (request) => {
-    if (request.url === '/health') return;
+    // /metrics has its own credential (METRICS_TOKEN), checked by its route.
+    if (request.url === '/health' || request.url === METRICS_PATH) return;
     const presented = request.headers[FUNCTIONS_KEY_HEADER];
     if (typeof presented !== 'string' || !timingSafeEqual(digest(presented), expected)) {
       throw new AppError(401, ErrorCode.FUNCTIONS_KEY_INVALID, 'Invalid functions service key');
@@ -64,6 +69,7 @@ export async function buildFunctionsApp(
     return reply.code(404).send(NOT_FOUND_BODY);
   });
 
+  installMetrics(app, createServiceMetrics('functions', Boolean(config.metricsToken)), config.metricsToken);
   await app.register(healthRoute, { host });
   await app.register(deployRoute, { host, maxCodeBytes: config.limits.maxCodeBytes });
   await app.register(undeployRoute, { host });

@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ConfigError, createEnvReader, freeze, functionsServiceKey } from '@selfdb/common';
+import { ConfigError, createEnvReader, freeze, functionsServiceKey, readMetricsToken } from '@selfdb/common';
 
 /**
  * Addresses a function may never reach, whatever FUNCTIONS_ALLOW_NET says: "this host" and loopback (the
@@ -36,6 +36,8 @@ export interface FunctionsConfig {
   /** Every request but /health carries it in X-Functions-Key (shared with the backend). */
   serviceKey: string;
   logLevel: string;
+  /** METRICS_TOKEN: the Bearer token of `GET /metrics`; null (unset) turns the endpoint off (404). */
+  metricsToken: string | null;
   /** Where `context.callBackend(path)` goes, with `x-api-key: apiKey`. */
   backendUrl: string;
   apiKey: string;
@@ -123,6 +125,7 @@ export function loadFunctionsConfig(
     port: read.int('FUNCTIONS_INTERNAL_PORT', 8090, { min: 0, max: 65535 }),
     serviceKey: functionsServiceKey(secretKey ?? '', explicitKey),
     logLevel: read.string('LOG_LEVEL', 'info'),
+    metricsToken: readMetricsToken(read),
     backendUrl: backendUrl.replace(/\/+$/, ''),
     apiKey: read.string('API_KEY', ''),
     dataDir: resolve(read.string('FUNCTIONS_DATA_DIR', join(tmpdir(), 'selfdb-functions'))),

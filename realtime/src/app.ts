@@ -5,10 +5,12 @@ import {
   apiKeyDigest,
   createJwtKey,
   createLoggerOptions,
+  createMetricsGuard,
   createPool,
   DATABASE_UNAVAILABLE_MESSAGE,
   ErrorCode,
   MALFORMED_URL,
+  METRICS_PATH,
   type Pool,
   requestUrl,
 } from '@selfdb/common';
@@ -20,6 +22,7 @@ import { authenticate, type Identity, isTokenRefusal } from './channels/tokens.t
 import type { RealtimeConfig } from './config.ts';
 import { AddressLimiter, clientAddressOf } from './protocol/client-address.ts';
 import { checkHandshake, isRefusal, refuseUpgrade, SOCKET_PATHS } from './protocol/handshake.ts';
+import { createRealtimeMetrics } from './metrics.ts';
 import { ChangeFeed } from './pubsub/change-feed.ts';
 
 export interface BuildOptions {
@@ -100,8 +103,40 @@ export function buildRealtime(config: Readonly<RealtimeConfig>, options: BuildOp
     refuseUpgrade(socket, { status: 400, code: ErrorCode.BAD_REQUEST, detail: err.message });
   });
 
+  const metrics = createRealtimeMetrics(hub, pool, config.metricsToken !== null);
+  const checkMetricsAccess = createMetricsGuard(config.metricsToken);
+
+  /** `GET /metrics`: 404 when METRICS_TOKEN is unset, 401 without it as a Bearer token. */
+  function answerMetrics(request: IncomingMessage, response: ServerResponse): void {
+    const access = checkMetricsAccess(request.headers.authorization);
+    if (access === 'off') return sendJson(response, 404, { detail: 'Not Found', code: ErrorCode.NOT_FOUND });
+    if (access === 'refused') {
+      response.setHeader('www-authenticate', 'Bearer');
+      return sendJson(response, 401, { detail: 'Invalid metrics token', code: ErrorCode.INVALID_TOKEN });
+    }
+    metrics.render().then(
+      (text) => {
+        response.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store' });
+        response.end(text);
+      },
+      (err: unknown) => {
+        log.error({ err }, 'metrics failed');
+        sendJson(response, 500, { detail: 'Internal realtime error', code: ErrorCode.INTERNAL_ERROR });
+      },
+    );
+  }
+
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const started = performance.now();
     const path = (request.url ?? '/').split('?', 1)[0]!.replace(/\/+$/, '') || '/';
+    const route = path === '/health' || path === METRICS_PATH || SOCKET_PATHS.has(path) ? path : null;
+    if (metrics.enabled) {
+      response.once('finish', () => {
+        const method = request.method ?? 'GET';
+        metrics.observeRequest(route, method, response.statusCode, (performance.now() - started) / 1000);
+      });
+    }
+    if (path === METRICS_PATH && request.method === 'GET') return answerMetrics(request, response);
     if (path === '/health' && (request.method === 'GET' || request.method === 'HEAD')) {
       const healthy = feed.ready && feed.listening;
       sendJson(response, healthy ? 200 : 503, {

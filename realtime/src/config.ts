@@ -4,6 +4,7 @@ import {
   freeze,
   postgresUrl,
   readJwtSecret,
+  readMetricsToken,
   withDatabaseUser,
 } from '@selfdb/common';
 
@@ -11,6 +12,8 @@ export interface RealtimeConfig {
   host: string;
   port: number;
   logLevel: string;
+  /** METRICS_TOKEN: the Bearer token of `GET /metrics`; null (unset) turns the endpoint off (404). */
+  metricsToken: string | null;
   apiKey: string;
   secretKey: string;
   /**
@@ -62,6 +65,7 @@ export function loadRealtimeConfig(
     host: read.string('REALTIME_HOST', '127.0.0.1'),
     port: read.int('REALTIME_INTERNAL_PORT', 4000, { min: 0, max: 65535 }),
     logLevel: read.string('LOG_LEVEL', 'info'),
+    metricsToken: readMetricsToken(read),
     apiKey: read.string('API_KEY'),
     secretKey,
     trustProxy: read.bool('TRUST_PROXY', false),

@@ -6,6 +6,7 @@ import {
   type ErrorAnswer,
   ErrorCode,
   errnoCode,
+  METRICS_PATH,
   NOT_FOUND_BODY,
   renderError,
   sendError,
@@ -19,6 +20,7 @@ import Fastify, {
 } from 'fastify';
 import type { ObjectStore } from './backends/types.ts';
 import type { StorageConfig } from './config.ts';
+import { installStorageMetrics } from './metrics.ts';
 import { bucketRoutes } from './routes/buckets.ts';
 import { healthRoutes } from './routes/health.ts';
 import { objectRoutes } from './routes/objects.ts';
@@ -50,7 +52,7 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
  * requires the key it shares with the backend (`X-Storage-Key`), so nothing else on the network can read or write.
  */
 export async function buildStorageApp(
-  config: Pick<StorageConfig, 'serviceKey' | 'logLevel'>,
+  config: Pick<StorageConfig, 'serviceKey' | 'logLevel'> & Partial<Pick<StorageConfig, 'metricsToken'>>,
   store: ObjectStore,
   options: StorageAppOptions = {},
 ): Promise<FastifyInstance> {
@@ -72,7 +74,8 @@ export async function buildStorageApp(
 
   const expected = digest(config.serviceKey);
   app.addHook('onRequest', async (request) => {
-    if (request.url === '/health') return;
+    // /metrics has its own credential (METRICS_TOKEN), checked by its route.
+    if (request.url === '/health' || request.url === METRICS_PATH) return;
     const presented = request.headers[STORAGE_KEY_HEADER];
     if (typeof presented !== 'string' || !timingSafeEqual(digest(presented), expected)) {
       throw new AppError(401, ErrorCode.STORAGE_KEY_INVALID, 'Invalid storage service key');
@@ -92,6 +95,7 @@ export async function buildStorageApp(
     return reply.code(404).send(NOT_FOUND_BODY);
   });
 
+  installStorageMetrics(app, config.metricsToken);
   await app.register(healthRoutes, { store });
   await app.register(bucketRoutes, { store });
   await app.register(objectRoutes, { store });

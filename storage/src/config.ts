@@ -1,4 +1,4 @@
-import { ConfigError, createEnvReader, freeze, storageServiceKey } from '@selfdb/common';
+import { ConfigError, createEnvReader, freeze, readMetricsToken, storageServiceKey } from '@selfdb/common';
 
 export interface StorageConfig {
   /** Listen address: 127.0.0.1 natively (internal only), 0.0.0.0 inside its container. */
@@ -9,6 +9,8 @@ export interface StorageConfig {
   /** Every request except /health must carry it in `X-Storage-Key` (shared with the backend). */
   serviceKey: string;
   logLevel: string;
+  /** METRICS_TOKEN: the Bearer token of `GET /metrics`; null (unset) turns the endpoint off (404). */
+  metricsToken: string | null;
   /** Unfinished resumable uploads that received no bytes for this long are deleted. */
   uploadExpiryHours: number;
   /** Free space kept on the volume: writes that would leave less are refused with 507 (STORAGE_MIN_FREE_MB). */
@@ -34,6 +36,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     root: read.string('STORAGE_PATH', '/data'),
     serviceKey: storageServiceKey(secretKey ?? '', explicitKey),
     logLevel: read.string('LOG_LEVEL', 'info'),
+    metricsToken: readMetricsToken(read),
     uploadExpiryHours: read.int('STORAGE_UPLOAD_EXPIRY_HOURS', 24, { min: 1 }),
     minFreeBytes: read.int('STORAGE_MIN_FREE_MB', 1024, { min: 0, max: 1_000_000_000 }) * 1024 * 1024,
   });

@@ -24,10 +24,14 @@ export interface TestStorage {
 }
 
 /** The storage service on a fresh temp directory, expecting `serviceKey` (the backend's tests pass theirs). */
-export async function startStorage(serviceKey = KEY, options: LocalStoreOptions = {}): Promise<TestStorage> {
+export async function startStorage(
+  serviceKey = KEY,
+  options: LocalStoreOptions = {},
+  metricsToken: string | null = null,
+): Promise<TestStorage> {
   const root = mkdtempSync(join(tmpdir(), 'selfdb-storage-test-'));
   const store = await LocalObjectStore.open(root, options);
-  const app = await buildStorageApp({ serviceKey, logLevel: 'warn' }, store, { logger: false });
+  const app = await buildStorageApp({ serviceKey, logLevel: 'warn', metricsToken }, store, { logger: false });
   let port: number | undefined;
   let stopped = false;
   const stop = async () => {

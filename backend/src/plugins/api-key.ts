@@ -2,12 +2,13 @@ import { AppError, apiKeyDigest, checkApiKey } from '@selfdb/common';
 import type { FastifyInstance } from 'fastify';
 
 /**
- * Paths that answer without an API key: health checks, the API docs, incoming webhooks, and signed storage URLs
+ * Paths that answer without an API key: health checks, the metrics (METRICS_TOKEN instead), the API docs, incoming webhooks, and signed storage URLs
  * (their signature is the credential).
  */
 export function isKeyExempt(path: string): boolean {
   return (
     path === '/health' ||
+    path === '/metrics' ||
     path === '/openapi.json' ||
     path === '/docs' ||
     path.startsWith('/docs/') ||

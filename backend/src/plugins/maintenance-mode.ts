@@ -2,8 +2,14 @@ import { AppError, ErrorCode } from '@selfdb/common';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 
-/** Routes that keep answering while a restore runs: liveness, the login page's status and progress, the docs. */
-const OPEN_DURING_RESTORE = new Set(['/health', '/system/status', '/backups/progress', '/openapi.json']);
+/** Routes that keep answering while a restore runs: liveness, metrics, the login page's status and progress, the docs. */
+const OPEN_DURING_RESTORE = new Set([
+  '/health',
+  '/metrics',
+  '/system/status',
+  '/backups/progress',
+  '/openapi.json',
+]);
 
 function isOpenDuringRestore(request: FastifyRequest): boolean {
   const url = request.routeOptions.url ?? '';

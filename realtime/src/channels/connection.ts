@@ -122,6 +122,7 @@ export class Connection {
 
   private checkBuffer(): void {
     if (this.ws.bufferedAmount > this.deps.limits.sendBufferBytes) {
+      this.deps.hub.stats.drops++;
       this.close(
         CloseCode.SLOW_CONSUMER,
         `slow consumer: over ${this.deps.limits.sendBufferBytes} bytes waiting to be sent`,

@@ -37,8 +37,21 @@ export interface HubDeps {
  * Subscriptions are keyed by the identity of their table (registry id, or system table name), never by a user
  * table's name, so the changes of a table that had the name before never reach them.
  */
+/** Counts since start, read by `GET /metrics` (plain numbers: the fan-out loop only adds to them). */
+export interface HubStats {
+  /** Changes written to subscriptions live (one per change per subscription). */
+  deliveries: number;
+  /** Catch-ups started (joins with a cursor, resumed flows). */
+  replays: number;
+  /** Changes written to subscriptions by catch-ups. */
+  replayed: number;
+  /** Sockets closed as slow consumers (their unsent changes dropped). */
+  drops: number;
+}
+
 export class Hub {
   readonly connections = new Set<Connection>();
+  readonly stats: HubStats = { deliveries: 0, replays: 0, replayed: 0, drops: 0 };
   private readonly topics = new Map<string, Set<Subscription>>();
   private readonly byUser = new Map<string, Set<Connection>>();
   // Bumped by every registry or user change the feed passes: a lookup that raced with one is read again.
@@ -72,6 +85,11 @@ export class Hub {
     const wait = this.lastFlush + this.deps.flushIntervalMs - now;
     if (wait <= 0) this.flush();
     else this.flushTimer = setTimeout(() => this.flush(), wait);
+  }
+
+  /** Distinct topics (tables) some socket has joined. */
+  get topicCount(): number {
+    return this.topics.size;
   }
 
   get feed(): ChangeFeed {
@@ -161,6 +179,7 @@ export class Hub {
    */
   async catchUp(sub: Subscription): Promise<void> {
     const generation = ++sub.replayGeneration;
+    this.stats.replays++;
     sub.live = false;
     let cursor = sub.cursor;
     const { feed, pool, batchSize } = this.deps;
@@ -185,7 +204,7 @@ export class Hub {
           continue;
         }
         sub.conn.cork();
-        for (const change of page.rows) sub.deliver(change);
+        for (const change of page.rows) if (sub.deliver(change)) this.stats.replayed++;
         sub.conn.uncork();
         cursor = page.rows.length < batchSize ? bound : page.rows[page.rows.length - 1]!.seq;
         sub.cursor = cursor;
@@ -223,7 +242,7 @@ export class Hub {
           conn.cork();
           this.pending.add(conn);
         }
-        sub.deliver(change);
+        if (sub.deliver(change)) this.stats.deliveries++;
       }
     }
     this.scheduleFlush(now);

@@ -79,10 +79,10 @@ export class Subscription {
     return this.filter.matches(change.new_row) || this.filter.matches(change.old_row);
   }
 
-  /** Sends the change if the filter lets it through; the cursor moves either way. */
-  deliver(change: ChangeRow): void {
+  /** Sends the change if the filter lets it through (true); the cursor moves either way. */
+  deliver(change: ChangeRow): boolean {
     this.cursor = change.seq;
-    if (!this.accepts(change)) return;
+    if (!this.accepts(change)) return false;
     // The topic is the change's table, so the frame only depends on the protocol version and the join_ref.
     const entry = encode(change);
     let frame = entry.frames.get(this.frameKey);
@@ -98,6 +98,7 @@ export class Subscription {
       entry.frames.set(this.frameKey, frame);
     }
     this.conn.sendFrame(frame);
+    return true;
   }
 
   /** A server push on this channel (`ref` null), e.g. `resync_required` or `phx_close`. */

@@ -72,7 +72,17 @@ export const formatMegabytes = (bytes: number) => `${(bytes / (1024 * 1024)).toF
  * `db` answers the initialized check and the migration level (the pooled pool in the server, a direct one in the
  * CLI).
  */
-export function createBackupsService(config: BackupsConfig, db: Queryable, log: Log) {
+/** Told of each backup written (the metrics of `GET /metrics`). */
+export interface BackupObserver {
+  backupCreated?(durationMs: number): void;
+}
+
+export function createBackupsService(
+  config: BackupsConfig,
+  db: Queryable,
+  log: Log,
+  observer: BackupObserver = {},
+) {
   const progress = new Progress();
   const settings = config.backups;
   const database = databaseOf(config.directDatabaseUrl);
@@ -210,6 +220,7 @@ export function createBackupsService(config: BackupsConfig, db: Queryable, log: 
         );
         progress.setFilename(created.filename);
         progress.finish(null);
+        observer.backupCreated?.(created.durationMs);
         log.info(`backup: ${created.filename} (${formatMegabytes(created.size)}) in ${created.durationMs} ms`);
         return created;
       } catch (err) {
