@@ -93,7 +93,7 @@ export async function startTestStack(repoRoot: string): Promise<TestStack> {
       '-c',
       'full_page_writes=off',
       '-c',
-      'max_connections=200',
+      'max_connections=500',
     ]);
     daemon.stderr?.on('data', (chunk) => {
       postgresLog = (postgresLog + chunk).slice(-4000);
