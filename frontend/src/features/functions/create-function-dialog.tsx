@@ -2,10 +2,11 @@ import { createFunction, type FunctionRead, unwrap, updateFunction } from '@self
 import { useState } from 'react';
 import { CodeEditor } from '../../components/code-editor/code-editor.tsx';
 import { FormDialog } from '../../components/ui/dialog.tsx';
-import { Checkbox, Field, Input } from '../../components/ui/field.tsx';
+import { Checkbox } from '../../components/ui/field.tsx';
 import { useSelfDB } from '../../lib/session.tsx';
 import { EnvVarsEditor } from './env-vars-editor.tsx';
-import { type EnvRow, envVarsOf, FUNCTION_NAME_PATTERN, FUNCTION_TEMPLATE } from './functions.ts';
+import { FunctionFields } from './function-fields.tsx';
+import { type EnvRow, envVarsOf, FUNCTION_TEMPLATE } from './functions.ts';
 
 /** Name, description, code (from the template), timeout, env vars and active; the new function is not deployed. */
 export function CreateFunctionDialog({
@@ -47,30 +48,15 @@ export function CreateFunctionDialog({
 
   return (
     <FormDialog title="Create function" submitLabel="Create function" onClose={onClose} onSubmit={save} wide>
-      <div className="grid grid-cols-[1fr_8rem] gap-3">
-        <Field label="Name" hint="Letters, digits, _ and -; starts with a letter. Part of its URL.">
-          <Input
-            required
-            pattern={FUNCTION_NAME_PATTERN}
-            maxLength={255}
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-          />
-        </Field>
-        <Field label="Timeout (s)">
-          <Input
-            type="number"
-            required
-            min={5}
-            max={300}
-            value={timeout}
-            onChange={(e) => setTimeoutSeconds(e.target.value)}
-          />
-        </Field>
-      </div>
-      <Field label="Description">
-        <Input maxLength={1000} value={description} onChange={(e) => setDescription(e.target.value)} />
-      </Field>
+      <FunctionFields
+        nameHint="Letters, digits, _ and -; starts with a letter. Part of its URL."
+        name={name}
+        onName={setName}
+        timeout={timeout}
+        onTimeout={setTimeoutSeconds}
+        description={description}
+        onDescription={setDescription}
+      />
       <div className="space-y-1">
         <span className="text-sm font-medium text-zinc-700 dark:text-zinc-300">Code</span>
         <CodeEditor language="typescript" label="Function code" value={code} onChange={setCode} />

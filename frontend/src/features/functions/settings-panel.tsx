@@ -1,12 +1,13 @@
 import { type FunctionRead, type FunctionUpdate, unwrap, updateFunction } from '@selfdb/sdk';
 import { type FormEvent, useState } from 'react';
 import { Button } from '../../components/ui/button.tsx';
-import { Checkbox, Field, Input } from '../../components/ui/field.tsx';
+import { Checkbox } from '../../components/ui/field.tsx';
 import { ErrorMessage } from '../../components/ui/states.tsx';
 import { errorMessage } from '../../lib/errors.ts';
 import { useSelfDB } from '../../lib/session.tsx';
 import { EnvVarsEditor } from './env-vars-editor.tsx';
-import { type EnvRow, envRowsOf, envVarsOf, FUNCTION_NAME_PATTERN, sameEnvVars } from './functions.ts';
+import { FunctionFields } from './function-fields.tsx';
+import { type EnvRow, envRowsOf, envVarsOf, sameEnvVars } from './functions.ts';
 
 /**
  * Name, description, timeout, active and env vars. Saving sends only what changed; a deployed function gets new
@@ -54,30 +55,15 @@ export function SettingsPanel({ fn, onSaved }: { fn: FunctionRead; onSaved(fn: F
 
   return (
     <form onSubmit={save} className="max-w-2xl space-y-3">
-      <div className="grid grid-cols-[1fr_8rem] gap-3">
-        <Field label="Name" hint="Renaming changes the function's /invoke URL.">
-          <Input
-            required
-            pattern={FUNCTION_NAME_PATTERN}
-            maxLength={255}
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-          />
-        </Field>
-        <Field label="Timeout (s)">
-          <Input
-            type="number"
-            required
-            min={5}
-            max={300}
-            value={timeout}
-            onChange={(e) => setTimeoutSeconds(e.target.value)}
-          />
-        </Field>
-      </div>
-      <Field label="Description">
-        <Input maxLength={1000} value={description} onChange={(e) => setDescription(e.target.value)} />
-      </Field>
+      <FunctionFields
+        nameHint="Renaming changes the function's /invoke URL."
+        name={name}
+        onName={setName}
+        timeout={timeout}
+        onTimeout={setTimeoutSeconds}
+        description={description}
+        onDescription={setDescription}
+      />
       <Checkbox
         label="Active (an inactive function never runs)"
         checked={active}
