@@ -60,8 +60,6 @@ export interface AreaContexts {
 }
 
 export interface Services {
-  /** The pooled (PgBouncer) pool: for the plugins that run background work, never for routes. */
-  pool: Pool;
   backups: BackupsService;
   /** Started and stopped by the backup-scheduler plugin; read by GET /backups/schedule. */
   scheduler: BackupScheduler;
@@ -208,5 +206,5 @@ export function buildServices(
       deliveries: createDeliveriesService(pool, { requireSignature: config.webhooks.requireSignature }),
     },
   };
-  return { pool, backups, scheduler, contexts };
+  return { backups, scheduler, contexts };
 }
